@@ -1,0 +1,165 @@
+/**
+ * The one list of every app setting license-shift reads. The README's settings table, the
+ * `local.settings.sample.json` file and the infra test (every setting the code reads is set by the
+ * Bicep template) are all derived from or checked against this list, so it must stay complete.
+ */
+export interface AppSetting {
+  readonly name: string;
+  readonly description: string;
+  /** Value used when the setting is absent. `undefined` means "no default". */
+  readonly defaultValue?: string;
+  /** Safe value for `local.settings.sample.json` (never a secret). */
+  readonly localValue: string;
+  /**
+   * Where the setting is expected:
+   * - `azure`: the Bicep template must set it on the function app;
+   * - `optional`: read when present, left to the operator (may be set in Azure by hand);
+   * - `local`: only meaningful off Azure (e.g. a client secret for a dev app registration) and never set by the template.
+   */
+  readonly scope: 'azure' | 'optional' | 'local';
+  /** Secrets are never written to samples or templates. */
+  readonly secret?: boolean;
+}
+
+export const APP_SETTINGS: readonly AppSetting[] = [
+  {
+    name: 'AzureWebJobsStorage',
+    description:
+      'Storage for plans, reports and schedules (and the Functions host). In Azure an identity-based connection (AzureWebJobsStorage__blobServiceUri, __credential, __clientId); locally Azurite.',
+    localValue: 'UseDevelopmentStorage=true',
+    scope: 'optional',
+  },
+  {
+    name: 'AzureWebJobsStorage__blobServiceUri',
+    description: 'Blob endpoint of the storage account, for the identity-based connection used in Azure.',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'AzureWebJobsStorage__credential',
+    description: 'Set to "managedidentity" in Azure so storage is reached with the managed identity.',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'AzureWebJobsStorage__clientId',
+    description: 'Client id of the user-assigned managed identity used for storage.',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'TASKHUB_NAME',
+    description: 'Durable task hub name (host.json reads it as %TASKHUB_NAME%).',
+    defaultValue: 'licenseshift',
+    localValue: 'licenseshift',
+    scope: 'azure',
+  },
+  {
+    name: 'GRAPH_BASE_URL',
+    description:
+      'Microsoft Graph base URL including the version. National clouds: change the host. A loopback URL points at the Graph simulator.',
+    defaultValue: 'https://graph.microsoft.com/v1.0',
+    localValue: 'http://127.0.0.1:4000/v1.0',
+    scope: 'azure',
+  },
+  {
+    name: 'GRAPH_AUTH',
+    description:
+      'How to authenticate to Graph: managedIdentity (Azure), defaultChain (DefaultAzureCredential), clientSecret, clientCertificate, or none (loopback simulator only).',
+    defaultValue: 'managedIdentity',
+    localValue: 'none',
+    scope: 'azure',
+  },
+  {
+    name: 'AZURE_CLIENT_ID',
+    description:
+      'Client id of the user-assigned managed identity (Azure) or of the app registration (clientSecret / clientCertificate).',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'AZURE_TENANT_ID',
+    description: 'Tenant to act in, for an app registration (MSPs: the customer tenant).',
+    localValue: '',
+    scope: 'optional',
+  },
+  {
+    name: 'AZURE_CLIENT_SECRET',
+    description: 'Client secret of a dev app registration. Never used in Azure: production uses managed identity.',
+    localValue: '',
+    scope: 'local',
+    secret: true,
+  },
+  {
+    name: 'AZURE_CLIENT_CERTIFICATE_PATH',
+    description: 'PEM certificate (with private key) of an app registration, for clientCertificate.',
+    localValue: '',
+    scope: 'local',
+  },
+  {
+    name: 'GRAPH_WRITE_BUDGET',
+    description:
+      'Writes per 150 s this app may spend in one tenant (Graph allows 3,000 per app and tenant; the default keeps a margin).',
+    defaultValue: '2850',
+    localValue: '2850',
+    scope: 'azure',
+  },
+  {
+    name: 'GRAPH_RESOURCE_UNIT_BUDGET',
+    description:
+      'Resource units per 10 s this app may spend in one tenant (3,500 small / 5,000 medium / 8,000 large tenants).',
+    defaultValue: '3300',
+    localValue: '3300',
+    scope: 'azure',
+  },
+  {
+    name: 'GRAPH_MAX_CONCURRENCY',
+    description: 'Most Graph requests in flight at once from one activity.',
+    defaultValue: '8',
+    localValue: '8',
+    scope: 'optional',
+  },
+  {
+    name: 'MIGRATION_SCHEDULE',
+    description: 'NCRONTAB (6 fields) of the timer that starts due scheduled bulk moves.',
+    defaultValue: '0 */5 * * * *',
+    localValue: '0 */5 * * * *',
+    scope: 'azure',
+  },
+  {
+    name: 'LICENSE_SHIFT_CONTAINER',
+    description: 'Blob container for plans, reports and schedule definitions.',
+    defaultValue: 'license-shift',
+    localValue: 'license-shift',
+    scope: 'optional',
+  },
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    description: 'Application Insights connection string. Empty: telemetry is off (one log line says so).',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    description: 'Entra authentication for the host telemetry: ClientId=<identity client id>;Authorization=AAD.',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'TELEMETRY_INCLUDE_UPN',
+    description: 'When true, user-failed events carry the UPN; otherwise only the object id.',
+    defaultValue: 'false',
+    localValue: 'false',
+    scope: 'optional',
+  },
+];
+
+export type SettingName = (typeof APP_SETTINGS)[number]['name'];
+
+/** Reads one known setting; unknown names are a programming error. */
+export function readSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const setting = APP_SETTINGS.find((s) => s.name === name);
+  if (!setting) throw new Error(`Unknown app setting ${name}: add it to APP_SETTINGS in src/config/settings.ts`);
+  const value = env[name];
+  return value === undefined || value === '' ? setting.defaultValue : value;
+}
