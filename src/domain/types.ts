@@ -1,0 +1,204 @@
+/**
+ * Shared vocabulary of the migration workflow. Pure data: no I/O, safe to use from orchestrations.
+ * Graph-shaped types are narrowed to the fields license-shift reads.
+ */
+
+/** A license as Graph reports it on a user (`assignedLicenses[]`). */
+export interface AssignedLicense {
+  skuId: string;
+  disabledPlans: string[];
+}
+
+/** One entry of a user's `licenseAssignmentStates`. */
+export interface LicenseAssignmentState {
+  skuId: string;
+  /** null when directly assigned; otherwise the id of the group that assigns it. */
+  assignedByGroup: string | null;
+  disabledPlans: string[];
+  state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error' | string;
+  /** "None" (or null) on success; otherwise CountViolation, MutuallyExclusiveViolation, ... */
+  error: string | null;
+}
+
+/** The license state of one user, as read before and after a change. */
+export interface UserLicenseSnapshot {
+  id: string;
+  userPrincipalName: string;
+  accountEnabled: boolean;
+  usageLocation: string | null;
+  assignedLicenses: AssignedLicense[];
+  licenseAssignmentStates: LicenseAssignmentState[];
+}
+
+export interface ServicePlan {
+  servicePlanId: string;
+  servicePlanName: string;
+  appliesTo?: string;
+  provisioningStatus?: string;
+}
+
+export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'LockedOut' | 'Deleted';
+
+/** A SKU the tenant has (`subscribedSkus[]`). */
+export interface TenantSku {
+  skuId: string;
+  skuPartNumber: string;
+  appliesTo: 'User' | 'Company' | string;
+  capabilityStatus: CapabilityStatus | string;
+  consumedUnits: number;
+  prepaidUnits: { enabled: number; warning: number; suspended: number; lockedOut: number };
+  servicePlans: ServicePlan[];
+  subscriptionIds?: string[];
+}
+
+/** How a user set is chosen for one move. Exactly one selector. */
+export type UserSelector = { all: true } | { upns: string[] } | { ids: string[] } | { groupId: string };
+
+/** One move of a validated request, with SKU references as the caller wrote them (id or part number). */
+export interface MoveRequest {
+  from?: string;
+  to: string;
+  users: UserSelector;
+  /** Target service plans to switch off, by id or name. */
+  disabledPlans: string[];
+  /** Plans the user had off on the source stay off on the target (matched by id, else by name). */
+  keepDisabledPlans: boolean;
+}
+
+export type MigrationMode = 'swap' | 'replace';
+export type MigrationStrategy = 'atomic' | 'overlap';
+
+/** A validated `POST /api/migrations` body with defaults applied. */
+export interface MigrationRequest {
+  id?: string;
+  moves: MoveRequest[];
+  mode: MigrationMode;
+  strategy: MigrationStrategy;
+  dryRun: boolean;
+  requireApproval: boolean;
+  /** How long to wait for an approval, ISO 8601 duration. */
+  approvalTimeout: string;
+  acknowledgeDataLoss: boolean;
+  usageLocation?: string;
+  includeDisabledUsers: boolean;
+  waitForLicenses: { timeout: string; pollInterval: string };
+  batchSize: number;
+  maxFailureRate: number;
+  /** Optional cap on how many users this run changes (used by scheduled waves). */
+  maxUsers?: number;
+}
+
+/** What the plan decided for one user. */
+export type UserDecision =
+  | {
+      kind: 'change';
+      /** Licenses to add, with the disabled plans each should carry. */
+      add: AssignedLicense[];
+      /** SKU ids to remove in the same atomic call (empty in overlap mode until cleanup). */
+      remove: string[];
+      /** SKU ids to remove in cleanup (overlap strategy only). */
+      removeLater: string[];
+      /** Usage location to set before assigning, when the user has none and the request gives one. */
+      setUsageLocation?: string;
+    }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'blocked'; reason: string; code: BlockReasonCode };
+
+export type BlockReasonCode =
+  | 'inheritedFromGroup'
+  | 'noUsageLocation'
+  | 'foreignDomain'
+  | 'accountDisabled'
+  | 'userNotFound'
+  | 'sourceNotHeld'
+  | 'conflictingLicense';
+
+/** One user's line in the plan. */
+export interface PlannedUser {
+  userId: string;
+  userPrincipalName: string;
+  /** Index of the move in the request. */
+  move: number;
+  decision: UserDecision;
+  /** Licenses the user held when planned (what rollback restores and the report shows). */
+  before: AssignedLicense[];
+}
+
+/** Service plans a move loses (a downgrade), and whether any of them hold data. */
+export interface DowngradeWarning {
+  move: number;
+  fromSkuPartNumber: string;
+  toSkuPartNumber: string;
+  lostPlans: { servicePlanId: string; servicePlanName: string; holdsData: boolean }[];
+}
+
+export interface ResolvedMove {
+  move: number;
+  fromSkuId?: string;
+  fromSkuPartNumber?: string;
+  toSkuId: string;
+  toSkuPartNumber: string;
+  /** Target plan ids switched off for everyone in this move. */
+  disabledPlanIds: string[];
+}
+
+/** Small summary the orchestrator keeps; the full plan lives in blob storage. */
+export interface PlanSummary {
+  planRef: string;
+  moves: ResolvedMove[];
+  total: number;
+  toChange: number;
+  skipped: number;
+  blocked: number;
+  /** Seats needed per target SKU id. */
+  seatsNeeded: Record<string, number>;
+  downgrades: DowngradeWarning[];
+  /** True when a move loses data-holding plans and the request did not acknowledge it. */
+  needsDataLossAcknowledgement: boolean;
+  /** Batches of user ids, stored alongside the plan: `batchCount` of at most `batchSize`. */
+  batchCount: number;
+}
+
+export type UserOutcome = 'moved' | 'skipped' | 'blocked' | 'failed';
+
+export type ErrorClass = 'retryable' | 'userFixable' | 'permanent';
+
+/** One row of the report. */
+export interface ReportRow {
+  userPrincipalName: string;
+  userId: string;
+  move: number;
+  moveLabel: string;
+  action: string;
+  outcome: UserOutcome;
+  reason: string;
+  errorClass?: ErrorClass;
+  graphErrorCode?: string;
+  requestId?: string;
+  before: AssignedLicense[];
+  after: AssignedLicense[];
+}
+
+export type MigrationStatus =
+  | 'pending'
+  | 'planning'
+  | 'awaitingApproval'
+  | 'waitingForLicenses'
+  | 'reassigning'
+  | 'verifying'
+  | 'cleaningUp'
+  | 'completed'
+  | 'completedWithErrors'
+  | 'needsAttention'
+  | 'cancelled'
+  | 'rejected'
+  | 'failed';
+
+export interface MigrationCounts {
+  total: number;
+  done: number;
+  moved: number;
+  skipped: number;
+  failed: number;
+  blocked: number;
+}
