@@ -3,6 +3,12 @@
  * Graph-shaped types are narrowed to the fields license-shift reads.
  */
 
+/**
+ * Any other string Graph may send. `string & {}` keeps the named literals visible to editors and linters, where a
+ * plain `| string` would swallow them.
+ */
+export type OtherString = string & {};
+
 /** A license as Graph reports it on a user (`assignedLicenses[]`). */
 export interface AssignedLicense {
   skuId: string;
@@ -15,7 +21,7 @@ export interface LicenseAssignmentState {
   /** null when directly assigned; otherwise the id of the group that assigns it. */
   assignedByGroup: string | null;
   disabledPlans: string[];
-  state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error' | string;
+  state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error' | OtherString;
   /** "None" (or null) on success; otherwise CountViolation, MutuallyExclusiveViolation, ... */
   error: string | null;
 }
@@ -43,8 +49,8 @@ export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'LockedOut'
 export interface TenantSku {
   skuId: string;
   skuPartNumber: string;
-  appliesTo: 'User' | 'Company' | string;
-  capabilityStatus: CapabilityStatus | string;
+  appliesTo: 'User' | 'Company' | OtherString;
+  capabilityStatus: CapabilityStatus | OtherString;
   consumedUnits: number;
   prepaidUnits: { enabled: number; warning: number; suspended: number; lockedOut: number };
   servicePlans: ServicePlan[];
@@ -100,6 +106,8 @@ export type UserDecision =
       removeLater: string[];
       /** Usage location to set before assigning, when the user has none and the request gives one. */
       setUsageLocation?: string;
+      /** What the change does, in plain words for the report ("move from … to …; … stays: it comes from group …"). */
+      reason?: string;
     }
   | { kind: 'skip'; reason: string }
   | { kind: 'blocked'; reason: string; code: BlockReasonCode };

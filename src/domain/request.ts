@@ -1,0 +1,418 @@
+/**
+ * Validation of a `POST /api/migrations` body. Every problem is reported (not just the first), each naming
+ * the field as a JSON path ("moves[1].users.upns[3]") and saying in plain words what is expected.
+ */
+import { z } from 'zod';
+import { parseIsoDuration } from './duration';
+import type { MigrationRequest, MoveRequest, UserSelector } from './types';
+
+export interface Problem {
+  /** JSON path of the offending value, e.g. "moves[1].users.upns[3]"; "body" for the whole body. */
+  field: string;
+  message: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+export const MAX_MOVES = 50;
+export const MAX_USERS_PER_LIST = 100_000;
+/** Graph allows a UPN of at most 113 characters, of which at most 64 before the '@'. */
+export const MAX_UPN_LENGTH = 113;
+const MAX_UPN_LOCAL_LENGTH = 64;
+const MAX_WAIT_MS = 30 * 24 * 60 * 60 * 1000;
+
+export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const PART_NUMBER_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const DEFAULTS = {
+  mode: 'swap',
+  strategy: 'atomic',
+  approvalTimeout: 'P7D',
+  waitTimeout: 'PT72H',
+  pollInterval: 'PT1M',
+  batchSize: 20,
+  maxFailureRate: 0.2,
+} as const;
+
+/**
+ * Local part: letters and digits of any script plus the symbols Entra accepts (' . - _ ! # ^ ~ + & $ % * / = ? { } |),
+ * which covers guests' "name_fabrikam.com#EXT#". Spaces, control characters, quotes, parentheses, commas,
+ * semicolons, colons, angle and square brackets and backslashes can never be part of a UPN.
+ */
+const UPN_LOCAL = /^[\p{L}\p{M}\p{N}'._\-!#^~+&$%*/=?{}|`]+$/u;
+const DOMAIN_LABEL = /^[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?$/u;
+
+/** Why a string is not a plausible user principal name, or undefined when it is one. */
+export function upnProblem(upn: string): string | undefined {
+  if (upn.length === 0) return 'is empty; expected a user principal name such as adele@contoso.com';
+  if (upn.length > MAX_UPN_LENGTH) return `is ${upn.length} characters long; a UPN has at most ${MAX_UPN_LENGTH}`;
+  const at = upn.lastIndexOf('@');
+  if (at <= 0 || at === upn.length - 1 || upn.indexOf('@') !== at) {
+    return `"${upn}" is not a user principal name: expected exactly one '@' between a name and a domain (adele@contoso.com)`;
+  }
+  const local = upn.slice(0, at);
+  const domain = upn.slice(at + 1);
+  const isGuest = local.toUpperCase().includes('#EXT#');
+  // Guests' local parts are built by Entra from their whole external address, so only the overall limit applies.
+  if (!isGuest && local.length > MAX_UPN_LOCAL_LENGTH) {
+    return `"${upn}" has ${local.length} characters before the '@'; at most ${MAX_UPN_LOCAL_LENGTH} are allowed`;
+  }
+  if (!UPN_LOCAL.test(local)) {
+    return `"${upn}" contains characters a user principal name cannot have (spaces, control characters, quotes, parentheses, commas, semicolons, brackets or backslashes)`;
+  }
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    return `"${upn}" has a '.' at the start or end of the name, or two in a row`;
+  }
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((label) => label.length <= 63 && DOMAIN_LABEL.test(label))) {
+    return `"${upn}" does not end in a valid domain name such as contoso.com`;
+  }
+  return undefined;
+}
+
+const guid = (what: string) =>
+  z.string().regex(GUID_PATTERN, { error: `must be a GUID (${what}), like 00000000-0000-0000-0000-000000000000` });
+
+const skuRef = z.string().refine((value) => GUID_PATTERN.test(value) || PART_NUMBER_PATTERN.test(value), {
+  error: 'must be a SKU id (GUID) or a part number such as O365_BUSINESS_PREMIUM (letters, digits, _; at most 64)',
+});
+
+const planRef = z.string().refine((value) => GUID_PATTERN.test(value) || PART_NUMBER_PATTERN.test(value), {
+  error: 'must be a service plan id (GUID) or a plan name such as SWAY (letters, digits, _; at most 64)',
+});
+
+const isoDuration = z.string().superRefine((value, context) => {
+  try {
+    if (parseIsoDuration(value) <= 0) context.addIssue({ code: 'custom', message: 'must be longer than zero' });
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+const upn = z.string().superRefine((value, context) => {
+  const problem = upnProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+const listOf = <T extends z.ZodType>(item: T, noun: string) =>
+  z
+    .array(item)
+    .min(1, { error: `must list at least one ${noun}` })
+    .max(MAX_USERS_PER_LIST, { error: `lists more than ${MAX_USERS_PER_LIST} ${noun}s; split the migration` });
+
+// Every selector key is optional here; "exactly one" is checked afterwards so that it is reported even when
+// another field of the body is also wrong.
+const usersSchema = z.strictObject({
+  all: z.literal(true, { error: 'must be true (to choose some users, use upns, ids or groupId)' }).optional(),
+  upns: listOf(upn, 'user principal name').optional(),
+  ids: listOf(guid('a user object id'), 'user id').optional(),
+  groupId: guid('a group object id').optional(),
+});
+
+const moveSchema = z.strictObject({
+  from: skuRef.optional(),
+  to: skuRef,
+  users: usersSchema,
+  disabledPlans: z.array(planRef).max(200, { error: 'lists more than 200 plans' }).default([]),
+  keepDisabledPlans: z.boolean().default(true),
+});
+
+const requestSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(ID_PATTERN, { error: 'must start with a letter or digit and have at most 64 letters, digits, _ or -' })
+    .optional(),
+  moves: z
+    .array(moveSchema)
+    .min(1, { error: 'must contain at least one move' })
+    .max(MAX_MOVES, { error: `must contain at most ${MAX_MOVES} moves` }),
+  mode: z.enum(['swap', 'replace']).default(DEFAULTS.mode),
+  strategy: z.enum(['atomic', 'overlap']).default(DEFAULTS.strategy),
+  dryRun: z.boolean().default(false),
+  requireApproval: z.boolean().default(false),
+  approvalTimeout: isoDuration.default(DEFAULTS.approvalTimeout),
+  acknowledgeDataLoss: z.boolean().default(false),
+  usageLocation: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, { error: 'must be a two-letter ISO 3166-1 country code such as US or GB' })
+    .transform((value) => value.toUpperCase())
+    .optional(),
+  includeDisabledUsers: z.boolean().default(false),
+  waitForLicenses: z
+    .strictObject({
+      timeout: isoDuration.default(DEFAULTS.waitTimeout),
+      pollInterval: isoDuration.default(DEFAULTS.pollInterval),
+    })
+    .default({ timeout: DEFAULTS.waitTimeout, pollInterval: DEFAULTS.pollInterval }),
+  batchSize: z
+    .number()
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(20, { error: 'must be at most 20 (a Graph $batch holds at most 20 requests)' })
+    .default(DEFAULTS.batchSize),
+  maxFailureRate: z
+    .number()
+    .min(0, { error: 'must be between 0 and 1' })
+    .max(1, { error: 'must be between 0 and 1' })
+    .default(DEFAULTS.maxFailureRate),
+  maxUsers: z.number().int({ error: 'must be a whole number' }).positive({ error: 'must be at least 1' }).optional(),
+});
+
+/** Validates a request body (already JSON-parsed) and applies defaults. Never throws. */
+export function parseMigrationRequest(body: unknown): ParseResult<MigrationRequest> {
+  const problems: Problem[] = [];
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, problems: [{ field: 'body', message: `expected a JSON object, got ${describe(body)}` }] };
+  }
+  const parsed = requestSchema.safeParse(body, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...problemsFromIssue(issue));
+  }
+  problems.push(...crossFieldProblems(body as Record<string, unknown>));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: uniqueProblems(problems) };
+  return { ok: true, value: toMigrationRequest(parsed.data) };
+}
+
+type ParsedRequest = z.output<typeof requestSchema>;
+
+function toMigrationRequest(data: ParsedRequest): MigrationRequest {
+  const moves: MoveRequest[] = data.moves.map((move) => {
+    const result: MoveRequest = {
+      to: move.to,
+      users: toSelector(move.users),
+      disabledPlans: move.disabledPlans,
+      keepDisabledPlans: move.keepDisabledPlans,
+    };
+    if (move.from !== undefined) result.from = move.from;
+    return result;
+  });
+  const request: MigrationRequest = {
+    moves,
+    mode: data.mode,
+    strategy: data.strategy,
+    dryRun: data.dryRun,
+    requireApproval: data.requireApproval,
+    approvalTimeout: data.approvalTimeout,
+    acknowledgeDataLoss: data.acknowledgeDataLoss,
+    includeDisabledUsers: data.includeDisabledUsers,
+    waitForLicenses: { timeout: data.waitForLicenses.timeout, pollInterval: data.waitForLicenses.pollInterval },
+    batchSize: data.batchSize,
+    maxFailureRate: data.maxFailureRate,
+  };
+  if (data.id !== undefined) request.id = data.id;
+  if (data.usageLocation !== undefined) request.usageLocation = data.usageLocation;
+  if (data.maxUsers !== undefined) request.maxUsers = data.maxUsers;
+  return request;
+}
+
+function toSelector(users: z.output<typeof usersSchema>): UserSelector {
+  if (users.upns) return { upns: users.upns };
+  // Object ids are GUIDs: one spelling makes comparisons and Graph filters simple.
+  if (users.ids) return { ids: users.ids.map((id) => id.toLowerCase()) };
+  if (users.groupId) return { groupId: users.groupId.toLowerCase() };
+  return { all: true };
+}
+
+const SELECTORS = ['all', 'upns', 'ids', 'groupId'] as const;
+
+/** Rules spanning several fields, checked on the raw body so they are reported alongside type errors. */
+function crossFieldProblems(body: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const mode = body.mode === 'replace' ? 'replace' : 'swap';
+  const moves = Array.isArray(body.moves) ? body.moves : [];
+  const seenUpns = new Map<string, string>();
+  const seenIds = new Map<string, string>();
+  moves.forEach((move: unknown, moveIndex) => {
+    if (!isRecord(move)) return;
+    const at = `moves[${moveIndex}]`;
+    if (move.from === undefined && mode === 'swap') {
+      problems.push({
+        field: `${at}.from`,
+        message: "is required in swap mode (it names the license to remove); omit it only with mode: 'replace'",
+      });
+    }
+    if (typeof move.from === 'string' && typeof move.to === 'string' && sameRef(move.from, move.to)) {
+      problems.push({ field: `${at}.to`, message: `is the same SKU as from ("${move.from}"); nothing would change` });
+    }
+    const users = move.users;
+    if (!isRecord(users)) return;
+    const chosen = SELECTORS.filter((key) => users[key] !== undefined);
+    if (chosen.length === 0) {
+      problems.push({
+        field: `${at}.users`,
+        message:
+          'chooses no users: give exactly one of { "all": true }, { "upns": [...] }, { "ids": [...] } or { "groupId": "..." }',
+      });
+    } else if (chosen.length > 1) {
+      problems.push({
+        field: `${at}.users`,
+        message: `gives ${chosen.join(' and ')}; give exactly one of all, upns, ids or groupId`,
+      });
+    }
+    if (users.all === true && move.from === undefined && mode === 'replace') {
+      problems.push({
+        field: `${at}.from`,
+        message: 'is required with users { "all": true }: "all" means everyone who holds the from license',
+      });
+    }
+    collectDuplicates(users.upns, `${at}.users.upns`, (upn) => upn.toLowerCase(), seenUpns, 'UPN', problems);
+    collectDuplicates(users.ids, `${at}.users.ids`, (id) => id.toLowerCase(), seenIds, 'user id', problems);
+  });
+  const wait = isRecord(body.waitForLicenses) ? body.waitForLicenses : {};
+  const timeoutText = typeof wait.timeout === 'string' ? wait.timeout : DEFAULTS.waitTimeout;
+  const pollText = typeof wait.pollInterval === 'string' ? wait.pollInterval : DEFAULTS.pollInterval;
+  const timeout = durationOrUndefined(timeoutText);
+  const pollInterval = durationOrUndefined(pollText);
+  if (timeout !== undefined && timeout > MAX_WAIT_MS) {
+    problems.push({ field: 'waitForLicenses.timeout', message: `(${timeoutText}) must be at most P30D (30 days)` });
+  }
+  if (timeout !== undefined && pollInterval !== undefined && pollInterval > timeout) {
+    problems.push({
+      field: 'waitForLicenses.pollInterval',
+      message: `(${pollText}) must not be longer than waitForLicenses.timeout (${timeoutText})`,
+    });
+  }
+  return problems;
+}
+
+function collectDuplicates(
+  list: unknown,
+  path: string,
+  key: (value: string) => string,
+  seen: Map<string, string>,
+  noun: string,
+  problems: Problem[],
+): void {
+  if (!Array.isArray(list)) return;
+  const moveOf = (place: string) => place.slice(0, place.indexOf(']') + 1);
+  list.forEach((value: unknown, index) => {
+    if (typeof value !== 'string') return;
+    const place = `${path}[${index}]`;
+    const normalised = key(value);
+    const first = seen.get(normalised);
+    if (first === undefined) {
+      seen.set(normalised, place);
+    } else if (moveOf(first) === moveOf(place)) {
+      problems.push({
+        field: place,
+        message: `repeats ${noun} "${value}" already listed at ${first}; list each user once`,
+      });
+    } else {
+      problems.push({
+        field: place,
+        message: `${noun} "${value}" is also in ${first}; a user may appear in only one move`,
+      });
+    }
+  });
+}
+
+function durationOrUndefined(text: string): number | undefined {
+  try {
+    return parseIsoDuration(text);
+  } catch {
+    return undefined; // already reported by the schema
+  }
+}
+
+function sameRef(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** "moves[1].users.upns[3]" from ["moves", 1, "users", "upns", 3]. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) text += text ? `.${segment}` : segment;
+    else text += `[${JSON.stringify(String(segment))}]`;
+  }
+  return text || 'body';
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+};
+
+function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
+  const field = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        field: formatPath([...issue.path, key]),
+        message: `is not a known field${issue.path.length === 0 ? '' : ` of ${field}`}; remove it or check its spelling`,
+      }));
+    case 'invalid_type': {
+      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+      if (issue.input === undefined) return [{ field, message: `is required (${expected})` }];
+      return [{ field, message: `must be ${expected}, got ${describe(issue.input)}` }];
+    }
+    case 'invalid_value': {
+      if (issue.values.length === 1 && issue.values[0] === true) return [{ field, message: issue.message }];
+      const options = issue.values.map((value) => JSON.stringify(value)).join(' or ');
+      return [{ field, message: `must be ${options}, got ${JSON.stringify(issue.input) ?? describe(issue.input)}` }];
+    }
+    default:
+      return [{ field, message: issue.message }];
+  }
+}
+
+function uniqueProblems(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.field}\u0000${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** RFC 9457 body for a 400 answer (`application/problem+json`). */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: 400;
+  detail: string;
+  instance?: string;
+  errors: Problem[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export const INVALID_REQUEST_TYPE = 'urn:license-shift:problem:invalid-migration-request';
+
+/** The problem document for an invalid request; `detail` names the first few problems in one sentence. */
+export function problemDetails(problems: Problem[], instance?: string): ProblemDetails {
+  const shown = problems.slice(0, 3).map((problem) => `${problem.field} ${problem.message}`);
+  const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';
+  const detail =
+    problems.length === 0
+      ? 'The migration request is not valid.'
+      : `${problems.length === 1 ? 'One problem' : `${problems.length} problems`}: ${shown.join('; ')}${more}. Nothing was started.`;
+  const document: ProblemDetails = {
+    type: INVALID_REQUEST_TYPE,
+    title: 'The migration request is not valid',
+    status: 400,
+    detail,
+    errors: problems,
+  };
+  if (instance !== undefined) document.instance = instance;
+  return document;
+}
