@@ -11,5 +11,8 @@ module.exports = {
     ],
   },
   clearMocks: true,
+  // One in-memory Azurite for the run (storage tests and end-to-end tests use the real blob client).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
 };
