@@ -92,6 +92,11 @@ export interface MigrationRequest {
   maxFailureRate: number;
   /** Optional cap on how many users this run changes (used by scheduled waves). */
   maxUsers?: number;
+  /**
+   * Instant (ISO 8601) after which no new batch is started, e.g. the end of a scheduled wave's maintenance window.
+   * Users not reached stay on their source license and are reported as not started; the next wave picks them up.
+   */
+  notAfter?: string;
 }
 
 /** What the plan decided for one user. */
@@ -180,6 +185,8 @@ export interface ReportRow {
   action: string;
   outcome: UserOutcome;
   reason: string;
+  /** Why the plan blocked the user (outcome 'blocked'). */
+  blockCode?: BlockReasonCode;
   errorClass?: ErrorClass;
   graphErrorCode?: string;
   requestId?: string;
