@@ -10,6 +10,7 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/emulators/functions/fake-core.ts' },
   clearMocks: true,
   // One in-memory Azurite for the run (storage tests and end-to-end tests use the real blob client).
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -1,0 +1,678 @@
+import { randomUUID } from 'node:crypto';
+import type { DueQueue } from './clock';
+import { EventType, OrchestrationStatusCode, newEvent, type HistoryEvent } from './history';
+import type { Invoker, LogSink } from './invoker';
+import type { RegisteredFunction } from './loader';
+import { runShim, type ActionJson, type Decision } from './shim';
+import type { InstanceMeta, InstanceRecord, InstanceStore, ParentLink } from './store';
+
+/** DTFx hands an orchestration up to this many new messages per episode. */
+const MAX_MESSAGES_PER_EPISODE = 32;
+
+/** What the JS library returns (OrchestratorState, JSON form). */
+interface OrchestratorStateJson {
+  isDone: boolean;
+  actions: ActionJson[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion?: number;
+}
+
+interface ActivityWork {
+  instanceId: string;
+  executionId: string;
+  taskId: number;
+  name: string;
+  /** JSON text as recorded in TaskScheduled.Input. */
+  input: string;
+}
+
+export interface EngineDependencies {
+  store: InstanceStore;
+  functions: ReadonlyMap<string, RegisteredFunction>;
+  invoker: Invoker;
+  now: () => number;
+  dueQueue: DueQueue;
+  log: LogSink;
+  maxConcurrentActivities: number;
+  /** Called whenever work finishes, so the host can check whether it became idle. */
+  onWorkFinished: () => void;
+}
+
+export type StartResult = { instanceId: string; created: boolean };
+export type ManagementResult = 'accepted' | 'notFound' | 'gone';
+
+const ACTIVE_STATUSES = new Set(['Pending', 'Running', 'Suspended']);
+
+export function isActive(record: InstanceRecord): boolean {
+  return ACTIVE_STATUSES.has(record.runtimeStatus);
+}
+
+/**
+ * The durable task engine: turns messages (start, activity results, timer firings, events) into episodes,
+ * runs each episode by replay through the app's orchestrator function plus the shim (`shim.ts`), records the
+ * result and dispatches the new work.
+ */
+export class DurableEngine {
+  readonly #episodeQueue = new Set<string>();
+  #episodeRunning = false;
+  readonly #activityQueue: ActivityWork[] = [];
+  #activitiesRunning = 0;
+  readonly #statusListeners = new Set<(record: InstanceRecord) => void>();
+  #flushScheduled = false;
+  #stopped = false;
+
+  constructor(private readonly deps: EngineDependencies) {}
+
+  /** Units of work queued or running (episodes and activities). */
+  get pendingWork(): number {
+    return (
+      this.#episodeQueue.size + (this.#episodeRunning ? 1 : 0) + this.#activityQueue.length + this.#activitiesRunning
+    );
+  }
+
+  onStatusChange(listener: (record: InstanceRecord) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  /** Re-arms everything a restarted host must continue: in-flight activities re-run, timers re-armed, inboxes processed. */
+  recover(): void {
+    for (const record of this.deps.store.all()) {
+      if (!isActive(record)) continue;
+      const settled = new Set<number>();
+      const fired = new Set<number>();
+      const events = [
+        ...record.history,
+        ...record.inbox.filter((m) => m.executionId === record.executionId).map((m) => m.event),
+      ];
+      for (const event of events) {
+        if (event.TaskScheduledId !== undefined) settled.add(event.TaskScheduledId);
+        if (event.TimerId !== undefined) fired.add(event.TimerId);
+      }
+      for (const event of record.history) {
+        if (event.EventType === EventType.TaskScheduled && !settled.has(event.EventId)) {
+          this.#enqueueActivity({
+            instanceId: record.instanceId,
+            executionId: record.executionId,
+            taskId: event.EventId,
+            name: event.Name ?? '',
+            input: event.Input ?? 'null',
+          });
+        } else if (event.EventType === EventType.TimerCreated && !fired.has(event.EventId)) {
+          this.#armTimer(record, event.EventId, Date.parse(event.FireAt ?? ''));
+        } else if (event.EventType === EventType.SubOrchestrationInstanceCreated && !settled.has(event.EventId)) {
+          const child = this.deps.store.get(event.InstanceId ?? '');
+          const link = {
+            instanceId: record.instanceId,
+            executionId: record.executionId,
+            taskScheduledId: event.EventId,
+          };
+          if (!child) this.#createChild(record, event, link);
+          else if (!isActive(child)) this.#notifyParent(child);
+        }
+      }
+      if (record.inbox.length > 0) this.#scheduleEpisode(record.instanceId);
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.deps.store.flush();
+  }
+
+  startNew(name: string, input: unknown, instanceId?: string): StartResult {
+    const fn = this.#orchestrator(name);
+    if (!fn)
+      throw new UnknownFunctionError(
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    const existing = this.deps.store.get(id);
+    // With the default overridableExistingInstanceStates (AnyState) the host accepts the request, but the duplicate
+    // ExecutionStarted is discarded by the running instance: one run, and the caller gets the same instance id.
+    if (existing && isActive(existing)) return { instanceId: id, created: false };
+    this.#createInstance(fn.name, id, input ?? null);
+    return { instanceId: id, created: true };
+  }
+
+  get(instanceId: string): InstanceRecord | undefined {
+    return this.deps.store.get(instanceId);
+  }
+
+  raiseEvent(instanceId: string, eventName: string, data: unknown): ManagementResult {
+    const record = this.deps.store.get(instanceId);
+    if (!record) return 'notFound';
+    if (!isActive(record)) return 'gone';
+    const event = newEvent(EventType.EventRaised, this.deps.now(), {
+      Name: eventName,
+      Input: JSON.stringify(data ?? null),
+    });
+    this.#deliver(instanceId, undefined, event);
+    return 'accepted';
+  }
+
+  terminate(instanceId: string, reason: string): ManagementResult {
+    const record = this.deps.store.get(instanceId);
+    if (!record) return 'notFound';
+    if (!isActive(record)) return 'gone';
+    const now = this.deps.now();
+    const appended = [
+      newEvent(EventType.OrchestratorStarted, now),
+      newEvent(EventType.ExecutionTerminated, now, { Input: JSON.stringify(reason) }),
+      newEvent(EventType.ExecutionCompleted, now, {
+        OrchestrationStatus: OrchestrationStatusCode.Terminated,
+        Result: JSON.stringify(reason),
+      }),
+      newEvent(EventType.OrchestratorCompleted, now),
+    ].map(played);
+    this.#commit(record, appended, record.inbox.length, {
+      runtimeStatus: 'Terminated',
+      output: reason,
+      customStatus: record.customStatus,
+      lastUpdatedTime: now,
+      failureDetails: undefined,
+    });
+    this.#finish(record);
+    return 'accepted';
+  }
+
+  suspend(instanceId: string, reason: string): ManagementResult {
+    return this.#setSuspended(instanceId, true, reason);
+  }
+
+  resume(instanceId: string, reason: string): ManagementResult {
+    return this.#setSuspended(instanceId, false, reason);
+  }
+
+  purge(instanceId: string): boolean {
+    const removed = this.deps.store.purge(instanceId);
+    if (removed) {
+      this.deps.dueQueue.dropOwner(instanceId);
+      this.#scheduleFlush();
+    }
+    return removed;
+  }
+
+  #setSuspended(instanceId: string, suspend: boolean, reason: string): ManagementResult {
+    const record = this.deps.store.get(instanceId);
+    if (!record) return 'notFound';
+    if (!isActive(record)) return 'gone';
+    if (suspend === (record.runtimeStatus === 'Suspended')) return 'accepted';
+    const status = suspend ? 'Suspended' : record.history.length > 0 ? 'Running' : 'Pending';
+    this.deps.log(`Instance ${instanceId} ${suspend ? 'suspended' : 'resumed'}${reason ? `: ${reason}` : ''}`);
+    this.deps.store.updateMeta(instanceId, {
+      ...metaOf(record),
+      runtimeStatus: status,
+      lastUpdatedTime: this.deps.now(),
+    });
+    this.#scheduleFlush();
+    this.#emit(record);
+    if (!suspend && record.inbox.length > 0) this.#scheduleEpisode(instanceId);
+    return 'accepted';
+  }
+
+  #orchestrator(name: string): RegisteredFunction | undefined {
+    const fn = this.deps.functions.get(name.toLowerCase());
+    return fn?.kind === 'orchestration' ? fn : undefined;
+  }
+
+  #createInstance(name: string, instanceId: string, input: unknown, parent?: ParentLink): InstanceRecord {
+    const now = this.deps.now();
+    const executionId = randomUUID().replace(/-/g, '');
+    const record: InstanceRecord = {
+      instanceId,
+      name,
+      executionId,
+      input,
+      output: null,
+      customStatus: null,
+      runtimeStatus: 'Pending',
+      createdTime: now,
+      lastUpdatedTime: now,
+      ...(parent ? { parent } : {}),
+      history: [],
+      inbox: [{ executionId, event: executionStarted(name, instanceId, executionId, input, now, parent) }],
+    };
+    this.deps.dueQueue.dropOwner(instanceId);
+    this.deps.store.put(record);
+    this.deps.store.flush();
+    this.#emit(record);
+    this.#scheduleEpisode(instanceId);
+    return record;
+  }
+
+  #deliver(instanceId: string, executionId: string | undefined, event: HistoryEvent): void {
+    const record = this.deps.store.get(instanceId);
+    if (!record || !isActive(record)) return;
+    if (executionId !== undefined && record.executionId !== executionId) return;
+    this.deps.store.appendInbox(instanceId, executionId !== undefined ? { executionId, event } : { event });
+    this.#scheduleFlush();
+    if (record.runtimeStatus !== 'Suspended') this.#scheduleEpisode(instanceId);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.deps.store.flush();
+    });
+  }
+
+  #scheduleEpisode(instanceId: string): void {
+    this.#episodeQueue.add(instanceId);
+    this.#pumpEpisodes();
+  }
+
+  #pumpEpisodes(): void {
+    if (this.#episodeRunning || this.#stopped) return;
+    const next = this.#episodeQueue.values().next();
+    if (next.done) return;
+    const instanceId = next.value;
+    this.#episodeQueue.delete(instanceId);
+    this.#episodeRunning = true;
+    void this.#runEpisode(instanceId)
+      .catch((error: unknown) => this.deps.log(`Episode of ${instanceId} crashed in the host: ${String(error)}`))
+      .finally(() => {
+        this.#episodeRunning = false;
+        const record = this.deps.store.get(instanceId);
+        if (record && record.inbox.length > 0 && record.runtimeStatus !== 'Suspended' && isActive(record)) {
+          this.#episodeQueue.add(instanceId);
+        }
+        // Let activity completions and HTTP requests in before the next episode, so batches can form.
+        setImmediate(() => {
+          this.#pumpEpisodes();
+          this.deps.onWorkFinished();
+        });
+      });
+  }
+
+  async #runEpisode(instanceId: string): Promise<void> {
+    const record = this.deps.store.get(instanceId);
+    if (!record || !isActive(record) || record.runtimeStatus === 'Suspended' || this.#stopped) return;
+    const batch: HistoryEvent[] = [];
+    let consumed = 0;
+    for (const message of record.inbox) {
+      if (batch.length >= MAX_MESSAGES_PER_EPISODE) break;
+      consumed++;
+      if (message.executionId !== undefined && message.executionId !== record.executionId) continue;
+      batch.push({ ...message.event, IsPlayed: false });
+    }
+    if (batch.length === 0) {
+      if (consumed > 0) this.#commit(record, [], consumed, metaOf(record));
+      return;
+    }
+    const now = this.deps.now();
+    const started = newEvent(EventType.OrchestratorStarted, now);
+    const replayHistory = [...record.history, started, ...batch];
+    const fn = this.#orchestrator(record.name);
+    let state: OrchestratorStateJson | undefined;
+    let fatal: string | undefined;
+    if (!fn) {
+      fatal = `The function '${record.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
+    } else {
+      try {
+        state = await this.#invokeOrchestrator(fn, record, replayHistory);
+      } catch (error) {
+        fatal = `Orchestrator function '${record.name}' failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    if (this.#stopped) return;
+    const appended: HistoryEvent[] = [started, ...batch];
+    const baseMeta: InstanceMeta = {
+      runtimeStatus: 'Running',
+      output: null,
+      customStatus: state?.customStatus !== undefined ? state.customStatus : record.customStatus,
+      lastUpdatedTime: now,
+      failureDetails: undefined,
+    };
+    const shim =
+      state === undefined
+        ? undefined
+        : runShim(replayHistory, state.actions[0] ?? [], {
+            instanceId: record.instanceId,
+            executionId: record.executionId,
+            resolveFunction: (name, kind) => {
+              const found = this.deps.functions.get(name.toLowerCase());
+              return found?.kind === kind ? found.name : undefined;
+            },
+            describeFunctions: (kind) =>
+              [...this.deps.functions.values()].filter((f) => f.kind === kind).map((f) => f.name),
+          });
+    fatal ??= shim?.fatal;
+    if (fatal === undefined && state?.error !== undefined && shim?.loopFinished) {
+      fatal = `Orchestrator function '${record.name}' failed: ${state.error}`;
+    }
+    if (fatal !== undefined || !state || !shim) {
+      const message = fatal ?? 'The orchestrator returned no state.';
+      this.deps.log(`Orchestration ${record.name} (${instanceId}) failed: ${message.split('\n')[0] ?? ''}`);
+      appended.push(
+        newEvent(EventType.ExecutionCompleted, now, {
+          EventId: shim?.nextSequenceNumber ?? -1,
+          OrchestrationStatus: OrchestrationStatusCode.Failed,
+          Result: JSON.stringify(message),
+          FailureDetails: { ErrorType: errorTypeOf(message), ErrorMessage: message },
+        }),
+        newEvent(EventType.OrchestratorCompleted, now),
+      );
+      this.#commit(record, appended.map(played), consumed, {
+        ...baseMeta,
+        runtimeStatus: 'Failed',
+        output: message,
+        failureDetails: { errorType: errorTypeOf(message), errorMessage: message },
+      });
+      this.#finish(record);
+      return;
+    }
+    const decisions = shim.decisions;
+    for (const { event } of decisions) appended.push(event);
+    const done = shim.loopFinished && state.isDone && shim.openTasks === 0;
+    if (done && shim.continueAsNew) {
+      const newInput = decodeActionInput(shim.continueAsNew.input);
+      appended.push(
+        newEvent(EventType.ExecutionCompleted, now, {
+          EventId: shim.nextSequenceNumber,
+          OrchestrationStatus: OrchestrationStatusCode.ContinuedAsNew,
+          Result: JSON.stringify(newInput ?? null),
+        }),
+        newEvent(EventType.OrchestratorCompleted, now),
+      );
+      this.#continueAsNew(record, consumed, newInput, baseMeta);
+      return;
+    }
+    if (done) {
+      const output = state.output === undefined ? null : state.output;
+      appended.push(
+        newEvent(EventType.ExecutionCompleted, now, {
+          EventId: shim.nextSequenceNumber,
+          OrchestrationStatus: OrchestrationStatusCode.Completed,
+          Result: JSON.stringify(output),
+        }),
+        newEvent(EventType.OrchestratorCompleted, now),
+      );
+      this.#commit(record, appended.map(played), consumed, { ...baseMeta, runtimeStatus: 'Completed', output });
+      this.#finish(record);
+      return;
+    }
+    if (
+      !state.isDone &&
+      shim.loopFinished &&
+      shim.openTasks === 0 &&
+      shim.waitingForEvents === 0 &&
+      decisions.length === 0
+    ) {
+      this.deps.log(
+        `Orchestration ${record.name} (${instanceId}) is Running with nothing pending: it can never make progress ` +
+          `(e.g. a retry whose retryTimeout expired, durable-js issue #629).`,
+      );
+    }
+    appended.push(newEvent(EventType.OrchestratorCompleted, now));
+    this.#commit(record, appended.map(played), consumed, baseMeta);
+    for (const { decision } of decisions) this.#dispatch(record, decision);
+  }
+
+  async #invokeOrchestrator(
+    fn: RegisteredFunction,
+    record: InstanceRecord,
+    replayHistory: HistoryEvent[],
+  ): Promise<OrchestratorStateJson> {
+    const executionStarted = replayHistory.find((event) => event.EventType === EventType.ExecutionStarted);
+    const trigger = {
+      // The library converts Timestamp strings to Dates in place, so it gets its own copies.
+      history: replayHistory.map((event) => ({ ...event })),
+      input: record.input,
+      instanceId: record.instanceId,
+      isReplaying: executionStarted?.IsPlayed ?? false,
+      parentInstanceId: record.parent?.instanceId ?? null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 2,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    try {
+      const result = await this.deps.invoker.invoke(fn, trigger, {
+        outcomeOf: (value) => {
+          const state = value as OrchestratorStateJson | undefined;
+          if (state?.error !== undefined) return `Failed: ${state.error}`;
+          return state?.isDone ? 'Succeeded' : 'Awaited';
+        },
+      });
+      return JSON.parse(JSON.stringify(result)) as OrchestratorStateJson;
+    } catch (error) {
+      // The library throws OrchestrationFailureError carrying the real state after "$OutOfProcData$:".
+      const message = error instanceof Error ? error.message : '';
+      const marker = message.indexOf('$OutOfProcData$:');
+      if (marker < 0) throw error;
+      return JSON.parse(message.slice(marker + '$OutOfProcData$:'.length)) as OrchestratorStateJson;
+    }
+  }
+
+  #commit(record: InstanceRecord, appended: HistoryEvent[], consumed: number, meta: InstanceMeta): void {
+    this.deps.store.commitEpisode(record.instanceId, appended, consumed, meta);
+    // Durable before any side effect of this episode starts.
+    this.deps.store.flush();
+    this.#emit(record);
+  }
+
+  #continueAsNew(record: InstanceRecord, consumed: number, newInput: unknown, meta: InstanceMeta): void {
+    const now = this.deps.now();
+    const executionId = randomUUID().replace(/-/g, '');
+    // Events that arrived but were not processed by the old execution carry over to the new one.
+    const carried = record.inbox.slice(consumed).filter((message) => message.executionId === undefined);
+    this.deps.dueQueue.dropOwner(record.instanceId);
+    const next: InstanceRecord = {
+      ...record,
+      ...meta,
+      executionId,
+      input: newInput ?? null,
+      history: [],
+      inbox: [
+        {
+          executionId,
+          event: executionStarted(record.name, record.instanceId, executionId, newInput ?? null, now, record.parent),
+        },
+        ...carried,
+      ],
+    };
+    this.deps.store.put(next);
+    this.deps.store.flush();
+    this.#emit(next);
+    this.#scheduleEpisode(record.instanceId);
+  }
+
+  #finish(record: InstanceRecord): void {
+    this.deps.dueQueue.dropOwner(record.instanceId);
+    this.#notifyParent(record);
+  }
+
+  #notifyParent(child: InstanceRecord): void {
+    const parent = child.parent;
+    if (!parent) return;
+    const now = this.deps.now();
+    const event =
+      child.runtimeStatus === 'Completed'
+        ? newEvent(EventType.SubOrchestrationInstanceCompleted, now, {
+            TaskScheduledId: parent.taskScheduledId,
+            Result: JSON.stringify(child.output ?? null),
+          })
+        : child.runtimeStatus === 'Failed'
+          ? newEvent(EventType.SubOrchestrationInstanceFailed, now, {
+              TaskScheduledId: parent.taskScheduledId,
+              Reason: String(child.output),
+              Details: '',
+            })
+          : undefined;
+    if (event) this.#deliver(parent.instanceId, parent.executionId, event);
+  }
+
+  #dispatch(record: InstanceRecord, decision: Decision): void {
+    switch (decision.kind) {
+      case 'activity':
+        this.#enqueueActivity({
+          instanceId: record.instanceId,
+          executionId: record.executionId,
+          taskId: decision.id,
+          name: decision.name,
+          input: typeof decision.input === 'string' ? decision.input : JSON.stringify(decision.input ?? null),
+        });
+        break;
+      case 'timer':
+        this.#armTimer(record, decision.id, decision.fireAt);
+        break;
+      case 'subOrchestration': {
+        const created = record.history.find(
+          (event) => event.EventType === EventType.SubOrchestrationInstanceCreated && event.EventId === decision.id,
+        );
+        if (created) {
+          this.#createChild(record, created, {
+            instanceId: record.instanceId,
+            executionId: record.executionId,
+            taskScheduledId: decision.id,
+          });
+        }
+        break;
+      }
+    }
+  }
+
+  #createChild(parent: InstanceRecord, created: HistoryEvent, link: ParentLink): void {
+    const childId = created.InstanceId ?? '';
+    const existing = this.deps.store.get(childId);
+    if (existing && isActive(existing)) {
+      this.#deliver(
+        parent.instanceId,
+        parent.executionId,
+        newEvent(EventType.SubOrchestrationInstanceFailed, this.deps.now(), {
+          TaskScheduledId: link.taskScheduledId,
+          Reason: `An orchestration with instance id '${childId}' is already running.`,
+          Details: '',
+        }),
+      );
+      return;
+    }
+    this.#createInstance(created.Name ?? '', childId, JSON.parse(created.Input ?? 'null'), link);
+  }
+
+  #armTimer(record: InstanceRecord, timerId: number, fireAt: number): void {
+    const { instanceId, executionId } = record;
+    this.deps.dueQueue.add({
+      dueAt: fireAt,
+      owner: instanceId,
+      kind: 'durable',
+      fire: () =>
+        this.#deliver(
+          instanceId,
+          executionId,
+          newEvent(EventType.TimerFired, Math.max(fireAt, this.deps.now()), {
+            TimerId: timerId,
+            FireAt: new Date(fireAt).toISOString(),
+          }),
+        ),
+    });
+  }
+
+  #enqueueActivity(work: ActivityWork): void {
+    this.#activityQueue.push(work);
+    this.#pumpActivities();
+  }
+
+  #pumpActivities(): void {
+    while (
+      !this.#stopped &&
+      this.#activitiesRunning < this.deps.maxConcurrentActivities &&
+      this.#activityQueue.length > 0
+    ) {
+      const work = this.#activityQueue.shift()!;
+      this.#activitiesRunning++;
+      void this.#runActivity(work).finally(() => {
+        this.#activitiesRunning--;
+        this.#pumpActivities();
+        this.deps.onWorkFinished();
+      });
+    }
+  }
+
+  async #runActivity(work: ActivityWork): Promise<void> {
+    const record = this.deps.store.get(work.instanceId);
+    if (!record || !isActive(record) || record.executionId !== work.executionId) return;
+    const fn = this.deps.functions.get(work.name.toLowerCase());
+    let event: HistoryEvent;
+    try {
+      if (!fn || fn.kind !== 'activity') throw new Error(`The function '${work.name}' is not an activity function.`);
+      const output = await this.deps.invoker.invoke(fn, JSON.parse(work.input));
+      event = newEvent(EventType.TaskCompleted, this.deps.now(), {
+        TaskScheduledId: work.taskId,
+        Result: JSON.stringify(output === undefined ? null : output),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      event = newEvent(EventType.TaskFailed, this.deps.now(), {
+        TaskScheduledId: work.taskId,
+        Reason: `Activity function '${work.name}' failed: ${message}`,
+        Details: error instanceof Error ? (error.stack ?? '') : '',
+      });
+    }
+    if (this.#stopped) return;
+    this.#deliver(work.instanceId, work.executionId, event);
+  }
+
+  #emit(record: InstanceRecord): void {
+    const current = this.deps.store.get(record.instanceId) ?? record;
+    for (const listener of this.#statusListeners) listener(current);
+  }
+}
+
+export class UnknownFunctionError extends Error {}
+
+function played(event: HistoryEvent): HistoryEvent {
+  return { ...event, IsPlayed: true };
+}
+
+function metaOf(record: InstanceRecord): InstanceMeta {
+  return {
+    runtimeStatus: record.runtimeStatus,
+    output: record.output,
+    customStatus: record.customStatus,
+    lastUpdatedTime: record.lastUpdatedTime,
+    failureDetails: record.failureDetails,
+  };
+}
+
+/** ContinueAsNew inputs come through Utils.processInput: strings arrive JSON-encoded, other values raw. */
+function decodeActionInput(input: unknown): unknown {
+  return typeof input === 'string' ? JSON.parse(input) : input;
+}
+
+function errorTypeOf(message: string): string {
+  if (message.startsWith('Non-Deterministic')) return 'NonDeterministicOrchestrationException';
+  if (message.includes("doesn't exist")) return 'FunctionNotFoundException';
+  return 'OrchestrationFailureException';
+}
+
+function executionStarted(
+  name: string,
+  instanceId: string,
+  executionId: string,
+  input: unknown,
+  now: number,
+  parent?: ParentLink,
+): HistoryEvent {
+  return newEvent(EventType.ExecutionStarted, now, {
+    Name: name,
+    Version: '',
+    Input: JSON.stringify(input ?? null),
+    OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
+    ...(parent
+      ? {
+          ParentInstance: {
+            Name: '',
+            OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
+            TaskScheduleId: parent.taskScheduledId,
+          },
+        }
+      : {}),
+  });
+}
