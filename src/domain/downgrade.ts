@@ -23,7 +23,8 @@ function tierOf(name: string): { family: string; tier: number } | undefined {
 /**
  * Plans whose names differ but whose larger edition includes everything of the smaller one (Microsoft's
  * service descriptions): a kiosk/standard mailbox or site is kept by the enterprise edition, basic rights
- * management by Azure Information Protection, Apps for business by Apps for enterprise.
+ * management by Azure Information Protection, Apps for business by Apps for enterprise, and the mobile-only
+ * Office apps by either of them.
  */
 const BETTER_EDITIONS: Readonly<Record<string, string[]>> = {
   EXCHANGE_S_DESKLESS: ['EXCHANGE_S_STANDARD', 'EXCHANGE_S_ENTERPRISE'],
@@ -32,6 +33,7 @@ const BETTER_EDITIONS: Readonly<Record<string, string[]>> = {
   SHAREPOINTSTANDARD: ['SHAREPOINTENTERPRISE'],
   RMS_S_BASIC: ['RMS_S_ENTERPRISE'],
   OFFICE_BUSINESS: ['OFFICESUBSCRIPTION'],
+  OFFICEMOBILE_SUBSCRIPTION: ['OFFICESUBSCRIPTION', 'OFFICE_BUSINESS'],
 };
 
 /**

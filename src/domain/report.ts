@@ -1,0 +1,285 @@
+/**
+ * Stage 7: one report row per user, a summary with what to do about the source subscriptions, and CSV output.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { freeSeats, moveLabel, skuName, type FreeSeatsFormula } from './skus';
+import type {
+  AssignedLicense,
+  ErrorClass,
+  PlannedUser,
+  ReportRow,
+  ResolvedMove,
+  TenantSku,
+  UserOutcome,
+} from './types';
+
+/** What happened when the reassignment stage handled a user planned for a change. */
+export type UserResult =
+  | { kind: 'moved'; after: AssignedLicense[] }
+  | {
+      kind: 'failed';
+      errorClass: ErrorClass;
+      /** What went wrong, in plain words ("no Business Premium licenses left"). */
+      message: string;
+      graphErrorCode?: string;
+      requestId?: string;
+      /** The user's licenses after the failure, when read back; otherwise the plan's `before` is shown. */
+      after?: AssignedLicense[];
+    }
+  /** Not changed: the run was a dry run, was cancelled, or stopped before this user's batch. */
+  | { kind: 'notAttempted'; reason: string };
+
+export interface ReportContext {
+  /** The plan's moves, for labels such as "Microsoft 365 Business Standard → Microsoft 365 Business Premium". */
+  moves?: ResolvedMove[];
+  /** The tenant's SKUs, to show part numbers instead of ids in the action. */
+  skus?: TenantSku[];
+  /** True for a dry run: planned changes are reported as what would happen. */
+  dryRun?: boolean;
+}
+
+const APPLIED_NOTHING = 'none';
+
+function partNumber(skuId: string, skus: TenantSku[]): string {
+  return skus.find((sku) => sku.skuId.toLowerCase() === skuId.toLowerCase())?.skuPartNumber ?? skuId;
+}
+
+/** "add SPB; remove O365_BUSINESS_PREMIUM" (part numbers are what admins search for in the admin center). */
+function describeAction(planned: PlannedUser, skus: TenantSku[]): string {
+  const decision = planned.decision;
+  if (decision.kind !== 'change') return APPLIED_NOTHING;
+  const steps: string[] = [];
+  if (decision.setUsageLocation) steps.push(`set usage location ${decision.setUsageLocation}`);
+  if (decision.add.length > 0)
+    steps.push(`add ${decision.add.map((license) => partNumber(license.skuId, skus)).join(', ')}`);
+  if (decision.remove.length > 0) {
+    steps.push(`remove ${decision.remove.map((skuId) => partNumber(skuId, skus)).join(', ')}`);
+  }
+  if (decision.removeLater.length > 0) {
+    steps.push(`remove ${decision.removeLater.map((skuId) => partNumber(skuId, skus)).join(', ')} in cleanup`);
+  }
+  return steps.join('; ');
+}
+
+/**
+ * The report row for one planned user. `result` is what the reassignment did (absent for users that were skipped
+ * or blocked at planning, and for every user of a dry run).
+ */
+export function reportRowFor(planned: PlannedUser, result?: UserResult, context: ReportContext = {}): ReportRow {
+  const move = context.moves?.find((candidate) => candidate.move === planned.move);
+  const row: ReportRow = {
+    userPrincipalName: planned.userPrincipalName,
+    userId: planned.userId,
+    move: planned.move,
+    moveLabel: move ? moveLabel(move) : `move ${planned.move}`,
+    action: describeAction(planned, context.skus ?? []),
+    outcome: 'skipped',
+    reason: '',
+    before: planned.before,
+    after: planned.before,
+  };
+  const decision = planned.decision;
+  if (decision.kind === 'skip') return { ...row, outcome: 'skipped', reason: decision.reason };
+  if (decision.kind === 'blocked')
+    return { ...row, outcome: 'blocked', reason: decision.reason, blockCode: decision.code };
+  const planWords = decision.reason ?? row.action;
+  if (!result) {
+    const reason = context.dryRun
+      ? `dry run, nothing changed; would ${planWords}`
+      : `not changed: the run ended before this user was handled; planned to ${planWords}`;
+    return { ...row, outcome: 'skipped', reason };
+  }
+  switch (result.kind) {
+    case 'moved':
+      return { ...row, outcome: 'moved', reason: planWords, after: result.after };
+    case 'notAttempted':
+      return { ...row, outcome: 'skipped', reason: `${result.reason}; planned to ${planWords}` };
+    case 'failed': {
+      const failed: ReportRow = {
+        ...row,
+        outcome: 'failed',
+        reason: result.message,
+        errorClass: result.errorClass,
+        after: result.after ?? planned.before,
+      };
+      if (result.graphErrorCode !== undefined) failed.graphErrorCode = result.graphErrorCode;
+      if (result.requestId !== undefined) failed.requestId = result.requestId;
+      return failed;
+    }
+  }
+}
+
+export interface MoveCounts {
+  move: number;
+  label: string;
+  total: number;
+  moved: number;
+  skipped: number;
+  blocked: number;
+  failed: number;
+}
+
+export interface SourceSkuReport {
+  skuId: string;
+  skuPartNumber: string;
+  name: string;
+  /** Users whose license of this SKU this run removed. */
+  seatsFreed: number;
+  /** Licenses of this SKU nobody holds now (from the tenant's current subscribedSkus), when known. */
+  unusedSeats: number | null;
+  /** What the admin can do about the subscription, in plain words. */
+  recommendation: string;
+}
+
+export interface ReportSummary {
+  total: number;
+  byOutcome: Record<UserOutcome, number>;
+  byMove: MoveCounts[];
+  sourceSkus: SourceSkuReport[];
+}
+
+export const ADMIN_CENTER_SUBSCRIPTIONS_URL = 'https://admin.microsoft.com/#/subscriptions';
+const GRAPH_CANNOT = 'Microsoft Graph cannot cancel or reduce subscriptions';
+
+function heldIds(licenses: AssignedLicense[]): Set<string> {
+  return new Set(licenses.map((license) => license.skuId.toLowerCase()));
+}
+
+function recommendationFor(
+  name: string,
+  seatsFreed: number,
+  sku: TenantSku | undefined,
+  formula: FreeSeatsFormula,
+): string {
+  const freedWords = `this run freed ${seatsFreed} license${seatsFreed === 1 ? '' : 's'}`;
+  if (!sku) return `${freedWords}; ${name} is no longer listed in the tenant, so there is nothing to cancel`;
+  const unused = freeSeats(sku, formula);
+  if (unused === 0) return `${freedWords}; every ${name} license is in use, so there is nothing to reduce`;
+  const where = `in the Microsoft 365 admin center (${ADMIN_CENTER_SUBSCRIPTIONS_URL}); ${GRAPH_CANNOT}`;
+  if (sku.consumedUnits === 0) {
+    return `nobody holds ${name} any more (${unused} license${unused === 1 ? '' : 's'} unused): cancel the subscription ${where}`;
+  }
+  return `${unused} ${name} license${unused === 1 ? ' is' : 's are'} now unused: reduce the subscription by ${unused} or cancel it ${where}`;
+}
+
+/**
+ * Counts by outcome and by move, and for each source SKU how many licenses the run freed and what to do with the
+ * subscription. `skus` is the tenant's `subscribedSkus` read after the run.
+ */
+export function summariseReport(
+  rows: ReportRow[],
+  skus: TenantSku[],
+  context: { moves: ResolvedMove[]; freeSeatsFormula?: FreeSeatsFormula },
+): ReportSummary {
+  const byOutcome: Record<UserOutcome, number> = { moved: 0, skipped: 0, blocked: 0, failed: 0 };
+  const byMove = new Map<number, MoveCounts>();
+  for (const move of context.moves) {
+    byMove.set(move.move, {
+      move: move.move,
+      label: moveLabel(move),
+      total: 0,
+      moved: 0,
+      skipped: 0,
+      blocked: 0,
+      failed: 0,
+    });
+  }
+  const freed = new Map<string, { skuId: string; count: number }>();
+  for (const move of context.moves) {
+    if (move.fromSkuId) freed.set(move.fromSkuId.toLowerCase(), { skuId: move.fromSkuId, count: 0 });
+  }
+  for (const row of rows) {
+    byOutcome[row.outcome] += 1;
+    let counts = byMove.get(row.move);
+    if (!counts) {
+      counts = { move: row.move, label: row.moveLabel, total: 0, moved: 0, skipped: 0, blocked: 0, failed: 0 };
+      byMove.set(row.move, counts);
+    }
+    counts.total += 1;
+    counts[row.outcome] += 1;
+    if (row.outcome !== 'moved') continue;
+    const after = heldIds(row.after);
+    for (const license of row.before) {
+      const id = license.skuId.toLowerCase();
+      if (after.has(id)) continue;
+      const entry = freed.get(id) ?? { skuId: license.skuId, count: 0 };
+      entry.count += 1;
+      freed.set(id, entry);
+    }
+  }
+  const formula = context.freeSeatsFormula ?? 'enabledMinusConsumed';
+  const sourceSkus = [...freed.values()].map(({ skuId, count }): SourceSkuReport => {
+    const sku = skus.find((candidate) => candidate.skuId.toLowerCase() === skuId.toLowerCase());
+    const name = sku ? skuName(sku) : skuId;
+    return {
+      skuId,
+      skuPartNumber: sku?.skuPartNumber ?? skuId,
+      name,
+      seatsFreed: count,
+      unusedSeats: sku ? freeSeats(sku, formula) : null,
+      recommendation: recommendationFor(name, count, sku, formula),
+    };
+  });
+  return {
+    total: rows.length,
+    byOutcome,
+    byMove: [...byMove.values()].sort((a, b) => a.move - b.move),
+    sourceSkus,
+  };
+}
+
+/**
+ * "SPB-disabled:SWAY|FORMS_PLAN_E1; O365_BUSINESS_PREMIUM": part numbers and plan names where the tenant's SKUs
+ * know them, ids otherwise.
+ */
+export function formatLicenses(licenses: AssignedLicense[], skus: TenantSku[]): string {
+  return licenses
+    .map((license) => {
+      const sku = skus.find((candidate) => candidate.skuId.toLowerCase() === license.skuId.toLowerCase());
+      const name = sku?.skuPartNumber ?? license.skuId;
+      if (license.disabledPlans.length === 0) return name;
+      const plans = license.disabledPlans.map(
+        (planId) =>
+          sku?.servicePlans.find((plan) => plan.servicePlanId.toLowerCase() === planId.toLowerCase())
+            ?.servicePlanName ?? planId,
+      );
+      return `${name}-disabled:${plans.join('|')}`;
+    })
+    .join('; ');
+}
+
+export const CSV_COLUMNS = [
+  'userPrincipalName',
+  'userId',
+  'move',
+  'action',
+  'outcome',
+  'reason',
+  'errorClass',
+  'graphErrorCode',
+  'requestId',
+  'licensesBefore',
+  'licensesAfter',
+] as const;
+
+/**
+ * The report as CSV (header row, comma separated, UTF-8 with a byte-order mark so Excel shows non-ASCII names
+ * correctly). Cells starting with = + - @ (or a tab / carriage return) get a leading apostrophe so a spreadsheet
+ * never runs them as formulas: UPNs and Graph messages are not ours to trust.
+ */
+export function reportToCsv(rows: ReportRow[], skus: TenantSku[] = []): string {
+  const records = rows.map((row) => ({
+    userPrincipalName: row.userPrincipalName,
+    userId: row.userId,
+    move: `${row.move}: ${row.moveLabel}`,
+    action: row.action,
+    outcome: row.outcome,
+    reason: row.reason,
+    errorClass: row.errorClass ?? '',
+    graphErrorCode: row.graphErrorCode ?? '',
+    requestId: row.requestId ?? '',
+    licensesBefore: formatLicenses(row.before, skus),
+    licensesAfter: formatLicenses(row.after, skus),
+  }));
+  return stringify(records, { header: true, columns: [...CSV_COLUMNS], escape_formulas: true, bom: true });
+}

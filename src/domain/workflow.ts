@@ -1,0 +1,211 @@
+/**
+ * The contract between the migration orchestrations and their activities: names, inputs, outputs and the custom
+ * status shape, plus the pure decisions the orchestrator takes (back-off, failure budget). Pure and deterministic.
+ */
+import type { MigrationCounts, MigrationRequest, MigrationStatus, PlanSummary } from './types';
+
+export const Orchestrators = {
+  migration: 'migrationOrchestrator',
+  wave: 'migrationWaveOrchestrator',
+} as const;
+
+export const Activities = {
+  plan: 'planMigration',
+  checkLicenses: 'checkLicenses',
+  reassignBatch: 'reassignBatch',
+  verifyBatch: 'verifyBatch',
+  cleanupBatch: 'cleanupBatch',
+  recordStage: 'recordStage',
+  finalize: 'finalizeMigration',
+} as const;
+
+/** External events the HTTP API raises on a running migration. */
+export const MigrationEvents = {
+  approval: 'approval',
+  recheck: 'recheck',
+  cancel: 'cancel',
+} as const;
+
+/** Users per wave: one sub-orchestration handles this many batches, which bounds every history. */
+export const BATCHES_PER_WAVE = 40;
+
+/** Everything the orchestrator needs from the request; the moves and user lists stay in storage. */
+export type RunOptions = Pick<
+  MigrationRequest,
+  | 'dryRun'
+  | 'requireApproval'
+  | 'approvalTimeout'
+  | 'waitForLicenses'
+  | 'batchSize'
+  | 'maxFailureRate'
+  | 'strategy'
+  | 'mode'
+  | 'notAfter'
+>;
+
+export interface MigrationInput {
+  migrationId: string;
+  options: RunOptions;
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  by?: string;
+  reason?: string;
+}
+
+/** A slice of the plan's change batches handled by one wave sub-orchestration. */
+export interface WaveRef {
+  wave: number;
+  firstBatch: number;
+  batchCount: number;
+  users: number;
+}
+
+export type PlanOutcome =
+  { ok: true; summary: PlanSummary; waves: WaveRef[]; remaining: number } | { ok: false; reason: string };
+
+export interface LicenseCheckInput {
+  migrationId: string;
+  seatsNeeded: Record<string, number>;
+  /** Source SKU ids that must still be listed (step 3: both subscriptions listed and active). */
+  sourceSkuIds: string[];
+  /** The reason reported by the previous check, so waiting telemetry is sent once per change, not per poll. */
+  previousReason?: string;
+}
+
+export interface LicenseCheckResult {
+  ready: boolean;
+  /** Plain words, one per problem ("need 40, 12 free: buy 28 more Microsoft 365 Business Premium licenses"). */
+  reasons: string[];
+  /** Notes that do not block (e.g. a target in Warning: grace period). */
+  notes: string[];
+  targets: { skuId: string; name: string; status: string; needed: number; free: number }[];
+}
+
+export type Phase = 'reassign' | 'verify' | 'cleanup';
+
+export interface BatchInput {
+  migrationId: string;
+  phase: Phase;
+  wave: number;
+  batch: number;
+  /** Share of the tenant's write budget this activity may use: 1 / batches running at once. */
+  budgetShare: number;
+}
+
+export interface BatchCounts {
+  moved: number;
+  failed: number;
+  skipped: number;
+  /** Users not handled because the run was cancelled or its window closed before this batch. */
+  notAttempted: number;
+  throttled: number;
+  /** True when the batch found the run cancelled and changed nobody. */
+  cancelled: boolean;
+}
+
+export interface WaveInput {
+  migrationId: string;
+  phase: Phase;
+  wave: WaveRef;
+  concurrency: number;
+  maxFailureRate: number;
+  /** Totals of earlier waves, so the failure budget spans the whole run. */
+  attemptedBefore: number;
+  failedBefore: number;
+  notAfter?: string;
+}
+
+export type StopReason = 'cancelled' | 'failureRate' | 'windowClosed';
+
+export interface WaveResult {
+  counts: BatchCounts;
+  stopReason?: StopReason;
+}
+
+export interface WaitingFor {
+  reason: string;
+  reasons: string[];
+  since: string;
+  nextCheckAt?: string;
+  deadline?: string;
+}
+
+/** The orchestrator's custom status: small (well under the 16 KB limit) and enough for the status API. */
+export interface MigrationCustomStatus {
+  status: MigrationStatus;
+  stage: string;
+  counts: MigrationCounts & { toChange: number };
+  stageStartedAt: string;
+  waitingFor?: WaitingFor;
+  message?: string;
+  /** Progress of the wave running now, merged by the status API for finer progress. */
+  currentWave?: number;
+  waves?: number;
+}
+
+export interface MigrationOutput {
+  status: MigrationStatus;
+  counts: MigrationCounts & { toChange: number };
+  message?: string;
+  /** Users who still need a move after this run (its `maxUsers` cap, a closed window, a cancel). */
+  remaining: number;
+}
+
+export interface FinalizeInput {
+  migrationId: string;
+  status: MigrationStatus;
+  message?: string;
+  counts: MigrationCounts & { toChange: number };
+}
+
+export function emptyBatchCounts(): BatchCounts {
+  return { moved: 0, failed: 0, skipped: 0, notAttempted: 0, throttled: 0, cancelled: false };
+}
+
+export function addBatchCounts(a: BatchCounts, b: BatchCounts): BatchCounts {
+  return {
+    moved: a.moved + b.moved,
+    failed: a.failed + b.failed,
+    skipped: a.skipped + b.skipped,
+    notAttempted: a.notAttempted + b.notAttempted,
+    throttled: a.throttled + b.throttled,
+    cancelled: a.cancelled || b.cancelled,
+  };
+}
+
+/** Smallest sample before the failure rate can stop a run: one bad user in the first batch must not. */
+export const MIN_FAILURE_SAMPLE = 20;
+
+export function failureBudgetExceeded(attempted: number, failed: number, maxFailureRate: number): boolean {
+  if (attempted < MIN_FAILURE_SAMPLE) return false;
+  return failed / attempted > maxFailureRate;
+}
+
+/** Next poll delay while waiting for licenses: doubles from the poll interval, capped at one hour. */
+export const MAX_POLL_INTERVAL_MS = 60 * 60 * 1000;
+
+export function nextPollDelayMs(pollIntervalMs: number, attempt: number): number {
+  const grown = pollIntervalMs * 2 ** Math.min(attempt, 20);
+  return Math.min(Math.max(pollIntervalMs, grown), Math.max(pollIntervalMs, MAX_POLL_INTERVAL_MS));
+}
+
+/** Splits a plan's batches into waves of at most `batchesPerWave` batches. */
+export function splitIntoWaves(batchSizes: number[], batchesPerWave = BATCHES_PER_WAVE): WaveRef[] {
+  const waves: WaveRef[] = [];
+  for (let first = 0; first < batchSizes.length; first += batchesPerWave) {
+    const sizes = batchSizes.slice(first, first + batchesPerWave);
+    waves.push({
+      wave: waves.length,
+      firstBatch: first,
+      batchCount: sizes.length,
+      users: sizes.reduce((sum, size) => sum + size, 0),
+    });
+  }
+  return waves;
+}
+
+export function waveInstanceId(migrationId: string, phase: Phase, wave: number): string {
+  return `${migrationId}:${phase}:${wave}`;
+}
