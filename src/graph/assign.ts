@@ -1,0 +1,412 @@
+/**
+ * `assignLicense` for many users: `$batch` requests of up to 20 (one item per user), paced to the tenant's write
+ * budget. Only throttled, 5xx, reset or timed-out items are retried. A write whose outcome is unknown (no answer,
+ * 5xx) is never blindly resent: the user is read back first, and the write is sent again only if it did not land.
+ */
+import type { AssignedLicense, UserLicenseSnapshot } from '../domain/types';
+import {
+  classifyGraphError,
+  failureFromBody,
+  headerValue,
+  isRecord,
+  type GraphErrorInfo,
+  type GraphOperation,
+  type RawGraphFailure,
+} from './errors';
+import { isGuid } from './odata';
+import { toAssignedLicenses, toSnapshot, type GraphReader } from './reads';
+import { CredentialFailure, credentialError, retryAfterMs, TransportFailure, type GraphTransport } from './transport';
+import type { AssignLicenseItem, AssignLicenseResult, AssignLicensesOptions, RetryPolicy } from './types';
+
+/** Graph's limit on requests per `$batch` (reference §5). */
+export const BATCH_LIMIT = 20;
+
+interface Work {
+  index: number;
+  item: AssignLicenseItem;
+  /** Lower-cased user id used in the URL. */
+  userId: string;
+  /** assignLicense requests sent for this user. */
+  attempts: number;
+  throttled: number;
+  transient: number;
+  notBefore: number;
+  /** An earlier attempt may have landed: read the user before sending again. */
+  verify: boolean;
+  busy: boolean;
+  lastError?: GraphErrorInfo;
+  result?: AssignLicenseResult;
+}
+
+type BatchItemResponse = { id: string; status: number; headers: Record<string, string>; body: unknown };
+
+export class LicenseAssigner {
+  constructor(
+    private readonly transport: GraphTransport,
+    private readonly reader: GraphReader,
+    private readonly retry: RetryPolicy,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  async assign(items: AssignLicenseItem[], opts: AssignLicensesOptions = {}): Promise<AssignLicenseResult[]> {
+    const work = items.map((item, index) => this.prepare(item, index));
+    rejectDuplicates(work);
+    const lease = this.transport.pacer.lease(opts.budgetShare ?? 1);
+    try {
+      await this.pump(work, opts.signal);
+    } finally {
+      lease.release();
+    }
+    return work.map((w) => w.result ?? this.fail(w, cancelledError(w)));
+  }
+
+  private prepare(item: AssignLicenseItem, index: number): Work {
+    const work: Work = {
+      index,
+      item,
+      userId: item.userId.toLowerCase(),
+      attempts: 0,
+      throttled: 0,
+      transient: 0,
+      notBefore: Number.NEGATIVE_INFINITY,
+      verify: false,
+      busy: false,
+    };
+    const problem = invalidItem(item);
+    if (problem) {
+      this.fail(work, {
+        errorClass: 'permanent',
+        status: 400,
+        code: 'InvalidArgument',
+        message: problem,
+        reason: `The license change is malformed: ${problem}`,
+        action: 'Fix the plan that produced this change; nothing was sent to Graph.',
+      });
+    }
+    return work;
+  }
+
+  /** Sends until every item has a result: batches as the budget allows, retries as their waits expire. */
+  private async pump(work: Work[], signal: AbortSignal | undefined): Promise<void> {
+    const { clock, pacer } = this.transport;
+    const tasks = new Set<Promise<void>>();
+    let wake!: () => void;
+    let woken = new Promise<void>((resolve) => (wake = resolve));
+    const notify = (): void => {
+      wake();
+      woken = new Promise<void>((resolve) => (wake = resolve));
+    };
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    const launch = (task: Promise<void>): void => {
+      const tracked: Promise<void> = task
+        .catch((error: unknown) => this.log(`graph: batch task failed unexpectedly: ${String(error)}`))
+        .finally(() => {
+          tasks.delete(tracked);
+          notify();
+        });
+      tasks.add(tracked);
+    };
+
+    for (;;) {
+      const idle = work.filter((w) => !w.result && !w.busy);
+      if (idle.length === 0 && tasks.size === 0) return;
+      if (signal?.aborted) {
+        for (const w of idle) this.fail(w, cancelledError(w));
+        if (tasks.size === 0) return;
+        await woken;
+        continue;
+      }
+      const now = clock.now();
+      const ready = idle.filter((w) => w.notBefore <= now);
+      if (ready.length === 0) {
+        const next = Math.min(...idle.map((w) => w.notBefore));
+        const waits: Promise<unknown>[] = [woken, aborted];
+        if (Number.isFinite(next)) waits.push(clock.sleep(Math.max(0, next - now)));
+        await Promise.race(waits);
+        continue;
+      }
+      const toVerify = ready.filter((w) => w.verify).slice(0, BATCH_LIMIT);
+      const group = toVerify.length > 0 ? toVerify : ready.slice(0, BATCH_LIMIT);
+      const writes = toVerify.length > 0 ? 0 : group.length;
+      for (const w of group) w.busy = true;
+      const granted = await this.transport.pace({ writes, resourceUnits: group.length }, signal);
+      if (!granted) {
+        for (const w of group) w.busy = false;
+        continue;
+      }
+      const release = await pacer.concurrency.acquire();
+      const task = toVerify.length > 0 ? this.verify(group) : this.write(group);
+      launch(
+        task.finally(() => {
+          release();
+          for (const w of group) w.busy = false;
+        }),
+      );
+    }
+  }
+
+  /** One `$batch` of assignLicense calls. */
+  private async write(group: Work[]): Promise<void> {
+    for (const w of group) w.attempts += 1;
+    const requests = group.map((w) => ({
+      id: String(w.index),
+      method: 'POST',
+      url: `/users/${w.userId}/assignLicense`,
+      headers: { 'Content-Type': 'application/json' },
+      body: {
+        addLicenses: w.item.addLicenses.map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans })),
+        removeLicenses: w.item.removeLicenses,
+      },
+    }));
+    const responses = await this.sendBatch(group, requests, 'assignLicense', group.length);
+    if (!responses) return;
+    let succeeded = 0;
+    for (const { w, response } of responses) {
+      const { status, headers, body } = response;
+      if (status >= 200 && status < 300) {
+        succeeded += 1;
+        this.succeed(w, toAssignedLicenses(isRecord(body) ? body.assignedLicenses : undefined), headers);
+      } else {
+        this.itemFailed(w, response, 'assignLicense', true);
+      }
+    }
+    this.transport.pacer.onWritesSucceeded(succeeded);
+  }
+
+  /** Reads users whose last write has an unknown outcome; those already changed are done, the others are resent. */
+  private async verify(group: Work[]): Promise<void> {
+    const requests = group.map((w) => ({ id: String(w.index), method: 'GET', url: this.reader.userPath(w.userId) }));
+    const responses = await this.sendBatch(group, requests, 'readUsers', 0);
+    if (!responses) return;
+    const now = this.transport.clock.now();
+    for (const { w, response } of responses) {
+      if (response.status === 200 && isRecord(response.body)) {
+        const user = toSnapshot(response.body);
+        if (holdsRequestedState(user, w.item)) {
+          this.log(`graph: user ${w.userId} already has the change after an unanswered attempt; not resending`);
+          this.succeed(w, user.assignedLicenses, response.headers);
+        } else {
+          w.verify = false;
+          w.notBefore = now;
+        }
+      } else {
+        this.itemFailed(w, response, response.status === 404 ? 'assignLicense' : 'readUsers', false);
+      }
+    }
+  }
+
+  /**
+   * Sends one `$batch` and pairs each response with its item by id (responses come in any order). Failures of
+   * the whole batch are applied to every item; returns undefined then.
+   */
+  private async sendBatch(
+    group: Work[],
+    requests: { id: string; method: string; url: string }[],
+    operation: GraphOperation,
+    writes: number,
+  ): Promise<{ w: Work; response: BatchItemResponse }[] | undefined> {
+    const request = { method: 'POST' as const, path: '/$batch', body: { requests }, operation, writes };
+    let exchange;
+    try {
+      exchange = await this.transport.exchange({ ...request, resourceUnits: group.length });
+    } catch (error) {
+      for (const w of group) {
+        if (error instanceof CredentialFailure) this.fail(w, credentialError(error, operation).info);
+        else if (error instanceof TransportFailure) {
+          this.unknownOutcome(w, { status: 0, code: error.kind, message: error.message }, operation);
+        } else throw error;
+      }
+      return undefined;
+    }
+    const envelope = isRecord(exchange.body) ? exchange.body : {};
+    if (!Array.isArray(envelope.responses)) {
+      const failure = failureFromBody(exchange.status, exchange.body, exchange.headers);
+      const asItem: BatchItemResponse = { id: '', status: exchange.status, headers: {}, body: exchange.body };
+      exchange.headers.forEach((value, name) => (asItem.headers[name] = value));
+      if (exchange.status === 429) {
+        this.transport.pacer.onThrottled(writes > 0 ? 'write' : 'read', this.retryAfter(asItem), exchange.startedAt);
+      }
+      for (const w of group) {
+        if (exchange.status === 429 || exchange.status >= 500 || exchange.status === 408) {
+          this.itemFailed(w, asItem, operation, writes > 0);
+        } else {
+          this.fail(w, classifyGraphError(failure, operation));
+        }
+      }
+      return undefined;
+    }
+    const envelopeRequestId = exchange.headers.get('request-id') ?? undefined;
+    const byId = new Map(group.map((w) => [String(w.index), w]));
+    const paired: { w: Work; response: BatchItemResponse }[] = [];
+    let chargedUnits = 0;
+    let chargedKnown = false;
+    let pressure: number | undefined;
+    for (const raw of envelope.responses as unknown[]) {
+      if (!isRecord(raw)) continue;
+      const w = byId.get(String(raw.id));
+      if (!w) continue;
+      byId.delete(String(raw.id));
+      const headers: Record<string, string> = {};
+      if (isRecord(raw.headers)) for (const [k, v] of Object.entries(raw.headers)) headers[k.toLowerCase()] = String(v);
+      if (envelopeRequestId !== undefined && headers['request-id'] === undefined) {
+        headers['request-id'] = envelopeRequestId;
+      }
+      const units = Number.parseInt(headers['x-ms-resource-unit'] ?? '', 10);
+      if (Number.isFinite(units)) {
+        chargedUnits += units;
+        chargedKnown = true;
+      }
+      const percentage = Number.parseFloat(headers['x-ms-throttle-limit-percentage'] ?? '');
+      if (Number.isFinite(percentage)) pressure = Math.max(pressure ?? 0, percentage);
+      paired.push({ w, response: { id: String(raw.id), status: Number(raw.status), headers, body: raw.body } });
+    }
+    if (chargedKnown && !exchange.headers.has('x-ms-resource-unit')) {
+      this.transport.pacer.correctResourceUnits(chargedUnits - group.length);
+    }
+    if (pressure !== undefined) this.transport.pacer.onResponse(exchange.startedAt, pressure);
+    // An item Graph did not answer for may or may not have run.
+    for (const w of byId.values()) {
+      this.unknownOutcome(
+        w,
+        { status: 0, code: 'MissingBatchResponse', message: 'The $batch answer had no response for this request.' },
+        operation,
+      );
+    }
+    const throttledWaits = paired.filter((p) => p.response.status === 429).map((p) => this.retryAfter(p.response));
+    if (throttledWaits.length > 0) {
+      this.transport.pacer.onThrottled(writes > 0 ? 'write' : 'read', Math.max(...throttledWaits), exchange.startedAt);
+    }
+    return paired;
+  }
+
+  /** A non-2xx item: 429 waits for its Retry-After, 5xx is an unknown outcome, 424 did not run, the rest is final. */
+  private itemFailed(w: Work, response: BatchItemResponse, operation: GraphOperation, wasWrite: boolean): void {
+    const failure = failureFromBody(response.status, response.body, response.headers);
+    const { status } = response;
+    if (status === 429) {
+      w.throttled += 1;
+      w.lastError = classifyGraphError(failure, operation);
+      if (w.throttled > this.retry.maxThrottled) this.fail(w, w.lastError);
+      else w.notBefore = this.transport.clock.now() + this.retryAfter(response);
+      return;
+    }
+    if (status === 424) {
+      // Failed dependency: Graph did not run it, so it can be sent again as is.
+      this.transient(w, classifyGraphError(failure, operation));
+      return;
+    }
+    if (status >= 500 || status === 408) {
+      if (wasWrite || w.verify) this.unknownOutcome(w, failure, operation);
+      else this.transient(w, classifyGraphError(failure, operation));
+      return;
+    }
+    this.fail(w, classifyGraphError(failure, operation));
+  }
+
+  private unknownOutcome(w: Work, failure: RawGraphFailure, operation: GraphOperation): void {
+    w.verify = true;
+    this.transient(w, classifyGraphError(failure, operation));
+  }
+
+  private transient(w: Work, error: GraphErrorInfo): void {
+    w.transient += 1;
+    w.lastError = error;
+    if (w.transient > this.retry.maxTransientFailures) this.fail(w, error);
+    else w.notBefore = this.transport.clock.now() + this.transport.backoff(w.transient);
+  }
+
+  private retryAfter(response: BatchItemResponse): number {
+    return retryAfterMs(response.headers, this.retry.defaultRetryAfterMs);
+  }
+
+  private succeed(w: Work, after: AssignedLicense[], headers: Record<string, string>): void {
+    w.result = {
+      userId: w.item.userId,
+      ok: true,
+      after,
+      requestId: headerValue(headers, 'request-id') ?? headerValue(headers, 'client-request-id') ?? '',
+      attempts: w.attempts,
+      throttled: w.throttled,
+    };
+  }
+
+  private fail(w: Work, error: GraphErrorInfo): AssignLicenseResult {
+    w.result = { userId: w.item.userId, ok: false, error, attempts: w.attempts, throttled: w.throttled };
+    return w.result;
+  }
+}
+
+function invalidItem(item: AssignLicenseItem): string | undefined {
+  if (!isGuid(item.userId)) return `userId ${JSON.stringify(item.userId)} is not an object id (GUID).`;
+  for (const license of item.addLicenses) {
+    if (!isGuid(license.skuId)) return `skuId ${JSON.stringify(license.skuId)} to add is not a GUID.`;
+    const plan = license.disabledPlans.find((p) => !isGuid(p));
+    if (plan !== undefined) return `disabled plan ${JSON.stringify(plan)} is not a service plan id (GUID).`;
+  }
+  const removal = item.removeLicenses.find((sku) => !isGuid(sku));
+  if (removal !== undefined) return `skuId ${JSON.stringify(removal)} to remove is not a GUID.`;
+  return undefined;
+}
+
+/** Two changes for one user in one call would race each other on Graph; the later ones are refused. */
+function rejectDuplicates(work: Work[]): void {
+  const seen = new Set<string>();
+  for (const w of work) {
+    if (w.result) continue;
+    if (seen.has(w.userId)) {
+      w.result = {
+        userId: w.item.userId,
+        ok: false,
+        attempts: 0,
+        throttled: 0,
+        error: {
+          errorClass: 'permanent',
+          status: 400,
+          code: 'DuplicateUser',
+          message: `User ${w.item.userId} appears more than once in one assignLicenses call.`,
+          reason: 'The same user was given two license changes at once.',
+          action: 'Merge the changes for this user into one item; only the first was applied.',
+        },
+      };
+    }
+    seen.add(w.userId);
+  }
+}
+
+function cancelledError(w: Work): GraphErrorInfo {
+  return {
+    errorClass: 'retryable',
+    status: 0,
+    code: 'Cancelled',
+    message: 'The operation was cancelled.',
+    reason: w.verify
+      ? 'Cancelled while the outcome of an earlier attempt for this user was unknown.'
+      : 'Cancelled before this user was changed.',
+    action: w.verify
+      ? "Re-read the user's licenses (re-running the migration does) before changing them again."
+      : 'Run the batch again; nothing was written for this user.',
+  };
+}
+
+const sameIds = (a: readonly string[], b: readonly string[]): boolean => {
+  const left = new Set(a.map((x) => x.toLowerCase()));
+  const right = new Set(b.map((x) => x.toLowerCase()));
+  return left.size === right.size && [...left].every((x) => right.has(x));
+};
+
+/** Does the user already hold exactly what the item asked for (every add with its disabled plans, no removed SKU)? */
+export function holdsRequestedState(user: UserLicenseSnapshot, item: AssignLicenseItem): boolean {
+  const direct =
+    user.licenseAssignmentStates.length > 0
+      ? user.licenseAssignmentStates
+          .filter((s) => s.assignedByGroup === null)
+          .map((s) => ({ skuId: s.skuId, disabledPlans: s.disabledPlans }))
+      : user.assignedLicenses;
+  const find = (skuId: string): AssignedLicense | undefined =>
+    direct.find((l) => l.skuId.toLowerCase() === skuId.toLowerCase());
+  const added = item.addLicenses.every((add) => {
+    const held = find(add.skuId);
+    return held !== undefined && sameIds(held.disabledPlans, add.disabledPlans);
+  });
+  return added && item.removeLicenses.every((skuId) => find(skuId) === undefined);
+}

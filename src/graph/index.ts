@@ -1,0 +1,176 @@
+/**
+ * The Graph access layer: credential, base URL, `$batch`, paging, pacing to the tenant's budgets, retries and
+ * classified errors. Activities call `createLicensingGraph(loadGraphSettings(process.env))`. See README.md.
+ */
+import { existsSync } from 'node:fs';
+import {
+  AzureAuthorityHosts,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from '@azure/identity';
+import { LicenseAssigner } from './assign';
+import { GraphRequestError } from './errors';
+import { pacerFor, type Clock } from './pacing';
+import { GraphReader } from './reads';
+import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
+import { GraphTransport } from './transport';
+import type { LicensingGraph, LicensingGraphDeps, RetryPolicy } from './types';
+
+export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
+export type { GraphErrorInfo, GraphOperation } from './errors';
+export { escapeODataString, isGuid, odataStringLiteral } from './odata';
+export {
+  GRAPH_AUTH_MODES,
+  GraphConfigurationError,
+  graphScopeFor,
+  graphSettingsProblems,
+  isLoopbackUrl,
+  loadGraphSettings,
+} from './settings';
+export type { GraphAuthMode, GraphSettings } from './settings';
+export type {
+  AssignLicenseItem,
+  AssignLicenseResult,
+  AssignLicensesOptions,
+  CompanySubscription,
+  LicensingGraph,
+  LicensingGraphDeps,
+  RetryPolicy,
+} from './types';
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxTransientFailures: 8,
+  maxThrottled: 30,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  defaultRetryAfterMs: 10_000,
+};
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const realNow = (): number => Date.now();
+
+/**
+ * Builds the layer. Throws GraphConfigurationError when the settings cannot work (checked before any request), so
+ * a bad deployment fails at start-up with a message naming the setting to fix.
+ */
+export function createLicensingGraph(settings: GraphSettings, deps: LicensingGraphDeps = {}): LicensingGraph {
+  const problems = graphSettingsProblems(settings);
+  if (problems.length > 0) {
+    throw new GraphConfigurationError(`Graph configuration is not usable:\n- ${problems.join('\n- ')}`);
+  }
+  const credential = deps.credential ?? (settings.auth === 'none' ? undefined : createCredential(settings));
+  const now = deps.now ?? realNow;
+  const clock: Clock = { now, sleep: deps.sleep ?? realSleep };
+  const log = deps.log ?? (() => undefined);
+  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
+  const baseUrl = settings.baseUrl.replace(/\/+$/, '');
+  const pacer = pacerFor(
+    `${baseUrl.toLowerCase()}|${(settings.tenantId ?? '').toLowerCase()}`,
+    clock,
+    now,
+    {
+      writeBudgetPer150s: settings.writeBudgetPer150s,
+      resourceUnitBudgetPer10s: settings.resourceUnitBudgetPer10s,
+      maxConcurrency: settings.maxConcurrency,
+    },
+    log,
+  );
+  const transport = new GraphTransport({
+    baseUrl,
+    credential,
+    scope: graphScopeFor(baseUrl),
+    fetch: deps.fetch ?? fetch,
+    requestTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    clock,
+    random: deps.random ?? Math.random,
+    pacer,
+    retry,
+  });
+  const reader = new GraphReader(transport);
+  const assigner = new LicenseAssigner(transport, reader, retry, log);
+
+  return {
+    listSubscribedSkus: () => reader.listSubscribedSkus(),
+    listSubscriptions: () => reader.listSubscriptions(),
+    listVerifiedDomains: () => reader.listVerifiedDomains(),
+    listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
+    getUsersByIds: (ids) => reader.getUsersByIds(ids),
+    getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
+    listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
+    setUsageLocation: async (userId, countryCode) => {
+      const code = countryCode.trim().toUpperCase();
+      if (!/^[A-Z]{2}$/.test(code)) {
+        throw invalidArgument(`usageLocation ${JSON.stringify(countryCode)} is not a two-letter ISO 3166 code.`);
+      }
+      let path: string;
+      try {
+        path = reader.userPath(userId).replace(/\?.*$/, '');
+      } catch (error) {
+        throw invalidArgument(error instanceof Error ? error.message : String(error));
+      }
+      // Setting the same location twice is harmless, so this write may be retried like a read.
+      await transport.request({
+        method: 'PATCH',
+        path,
+        body: { usageLocation: code },
+        operation: 'setUsageLocation',
+        resourceUnits: 1,
+        writes: 1,
+      });
+    },
+    assignLicenses: (items, opts) => assigner.assign(items, opts),
+  };
+}
+
+function invalidArgument(message: string): GraphRequestError {
+  return new GraphRequestError({
+    errorClass: 'permanent',
+    status: 400,
+    code: 'InvalidArgument',
+    message,
+    reason: message,
+    action: 'Fix the value; nothing was sent to Graph.',
+  });
+}
+
+/** Sign-in host of the cloud a Graph host belongs to (national clouds sign in elsewhere). */
+function authorityHostFor(baseUrl: string): string {
+  const host = new URL(baseUrl).hostname.toLowerCase();
+  if (host.endsWith('.microsoft.us')) return AzureAuthorityHosts.AzureGovernment;
+  if (host.endsWith('.chinacloudapi.cn')) return AzureAuthorityHosts.AzureChina;
+  return AzureAuthorityHosts.AzurePublicCloud;
+}
+
+function createCredential(settings: GraphSettings): TokenCredential {
+  const authorityHost = authorityHostFor(settings.baseUrl);
+  const { clientId, tenantId } = settings;
+  switch (settings.auth) {
+    case 'managedIdentity':
+      // User-assigned identity by client id; without one, the system-assigned identity.
+      return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+    case 'defaultChain':
+      return new DefaultAzureCredential({
+        authorityHost,
+        ...(clientId ? { managedIdentityClientId: clientId } : {}),
+        ...(tenantId ? { tenantId } : {}),
+      });
+    case 'clientSecret':
+      return new ClientSecretCredential(tenantId ?? '', clientId ?? '', settings.clientSecret ?? '', { authorityHost });
+    case 'clientCertificate': {
+      const certificatePath = settings.certificatePath ?? '';
+      if (!existsSync(certificatePath)) {
+        throw new GraphConfigurationError(
+          `Graph configuration is not usable:\n- AZURE_CLIENT_CERTIFICATE_PATH ${certificatePath} does not exist (a PEM with the private key is needed).`,
+        );
+      }
+      return new ClientCertificateCredential(tenantId ?? '', clientId ?? '', { certificatePath }, { authorityHost });
+    }
+    case 'none':
+      throw new GraphConfigurationError('GRAPH_AUTH=none needs no credential.');
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * Pacing against Graph's per app-and-tenant budgets (reference §6.2): a smooth write gate, a resource-unit gate and
+ * an adaptive concurrency limit. One `TenantPacer` per tenant and clock is shared by every LicensingGraph in the
+ * process, so several activities working on one tenant on one machine never add up to more than the budget.
+ * Across machines the orchestrator hands each concurrent batch a `budgetShare` (see README.md).
+ */
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface PacerLimits {
+  writeBudgetPer150s: number;
+  resourceUnitBudgetPer10s: number;
+  maxConcurrency: number;
+}
+
+const WRITE_WINDOW_MS = 150_000;
+const RU_WINDOW_MS = 10_000;
+/** Writes one `$batch` may carry: the write gate lets one full batch through at once, never more. */
+export const WRITE_BURST = 20;
+
+/** Sleeps until `until` (clock time), or returns early with `false` when the signal aborts. */
+async function sleepUntil(clock: Clock, until: number, signal?: AbortSignal): Promise<boolean> {
+  const wait = until - clock.now();
+  if (wait <= 0) return !signal?.aborted;
+  if (!signal) {
+    await clock.sleep(wait);
+    return true;
+  }
+  if (signal.aborted) return false;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  await Promise.race([clock.sleep(wait), aborted]);
+  if (onAbort) signal.removeEventListener('abort', onAbort);
+  return !signal.aborted;
+}
+
+/**
+ * A rate gate in the GCRA form of a token bucket: units flow at `rate` per ms, at most `burst` units at once, and
+ * callers are served first come first served by reserving their slot at call time.
+ */
+export class RateGate {
+  /** Theoretical arrival time: when the bucket would be empty of debt. */
+  private tat = Number.NEGATIVE_INFINITY;
+  private pausedUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Reserves `units` at `ratePerMs` with a burst of `burst` units and waits for the reservation.
+   * Returns false when the signal aborted before the units were granted (the reservation is given back).
+   */
+  async take(units: number, ratePerMs: number, burst: number, signal?: AbortSignal): Promise<boolean> {
+    const interval = 1 / ratePerMs;
+    const now = this.clock.now();
+    const start = Math.max(this.tat, now, this.pausedUntil);
+    this.tat = start + units * interval;
+    const allowedAt = Math.max(this.tat - burst * interval, this.pausedUntil);
+    if (!(await sleepUntil(this.clock, allowedAt, signal))) {
+      this.tat -= units * interval;
+      return false;
+    }
+    // A 429 seen while we slept pauses everyone still waiting, not only later callers.
+    while (this.clock.now() < this.pausedUntil) {
+      if (!(await sleepUntil(this.clock, this.pausedUntil, signal))) return false;
+    }
+    return true;
+  }
+
+  /** Nobody passes before `until` (a Retry-After); reservations already made wait for it too. */
+  pauseUntil(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+  }
+
+  /** Corrects an estimate once the real cost is known (positive: spent more; negative: refund). */
+  adjust(units: number, ratePerMs: number): void {
+    this.tat += units / ratePerMs;
+  }
+}
+
+/**
+ * Concurrency that adapts like TCP congestion control: halves on a 429, trims on a throttle percentage of 100 % or
+ * more, holds above 90 %, and otherwise grows by about one slot per round of successful requests.
+ */
+export class AdaptiveConcurrency {
+  private limitValue: number;
+  private inFlight = 0;
+  private readonly waiters: (() => void)[] = [];
+  /** Signals from requests started before the last cut describe the old level and do not cut again. */
+  private lastCutAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private max: number,
+    private readonly clock: Clock,
+    private readonly log?: (msg: string) => void,
+  ) {
+    this.limitValue = max;
+  }
+
+  get limit(): number {
+    return Math.max(1, Math.floor(this.limitValue));
+  }
+
+  get active(): number {
+    return this.inFlight;
+  }
+
+  setMax(max: number): void {
+    this.max = max;
+    this.limitValue = Math.min(this.limitValue, max);
+  }
+
+  async acquire(): Promise<() => void> {
+    while (this.inFlight >= this.limit) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.inFlight += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+      this.waiters.shift()?.();
+    };
+  }
+
+  onThrottled(startedAt: number): void {
+    this.cut(0.5, startedAt, 'throttled (429)');
+  }
+
+  /** `x-ms-throttle-limit-percentage`: 0.8–1.8, sent only above 80 % of a limit. */
+  onResponse(startedAt: number, limitPercentage: number | undefined): void {
+    if (limitPercentage !== undefined && limitPercentage >= 1) {
+      this.cut(0.75, startedAt, `throttle limit at ${Math.round(limitPercentage * 100)} %`);
+      return;
+    }
+    if (limitPercentage !== undefined && limitPercentage >= 0.9) return;
+    const before = this.limit;
+    this.limitValue = Math.min(this.max, this.limitValue + 1 / Math.max(1, this.limitValue));
+    if (this.limit > before) this.wakeUpTo(this.limit - before);
+  }
+
+  private cut(factor: number, startedAt: number, why: string): void {
+    if (startedAt < this.lastCutAt) return;
+    this.lastCutAt = this.clock.now();
+    const before = this.limit;
+    this.limitValue = Math.max(1, this.limitValue * factor);
+    if (this.limit !== before) this.log?.(`graph: concurrency ${before} -> ${this.limit} (${why})`);
+  }
+
+  private wakeUpTo(count: number): void {
+    for (let i = 0; i < count; i += 1) this.waiters.shift()?.();
+  }
+}
+
+export interface PacerLease {
+  readonly share: number;
+  release(): void;
+}
+
+/** Budgets, gates and concurrency for one tenant as seen by this process. */
+export class TenantPacer {
+  readonly writes: RateGate;
+  readonly resourceUnits: RateGate;
+  readonly concurrency: AdaptiveConcurrency;
+  private limits: PacerLimits;
+  private readonly leases = new Set<PacerLease>();
+  /** Multiplies the write rate: cut on write throttling, regrown on successful writes. */
+  private writeRateFactor = 1;
+  private lastWriteCutAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly clock: Clock,
+    limits: PacerLimits,
+    private readonly log?: (msg: string) => void,
+  ) {
+    this.limits = { ...limits };
+    this.writes = new RateGate(clock);
+    this.resourceUnits = new RateGate(clock);
+    this.concurrency = new AdaptiveConcurrency(limits.maxConcurrency, clock, log);
+  }
+
+  configure(limits: PacerLimits): void {
+    this.limits = { ...limits };
+    this.concurrency.setMax(limits.maxConcurrency);
+  }
+
+  /**
+   * Registers a caller's budget share while it works. Shares of callers active at once add up (to at most 1), so
+   * two activities on this machine with 1/2 each use the whole budget together, and one alone uses half.
+   */
+  lease(share = 1): PacerLease {
+    const bounded = Number.isFinite(share) && share > 0 ? Math.min(1, share) : 1;
+    const lease: PacerLease = { share: bounded, release: () => this.leases.delete(lease) };
+    this.leases.add(lease);
+    return lease;
+  }
+
+  /** Fraction of the tenant budget the callers in this process may use now. */
+  get shareInUse(): number {
+    if (this.leases.size === 0) return 1;
+    let sum = 0;
+    for (const lease of this.leases) sum += lease.share;
+    return Math.min(1, sum);
+  }
+
+  get currentWriteRateFactor(): number {
+    return this.writeRateFactor;
+  }
+
+  /** Writes per ms allowed now. */
+  get writeRate(): number {
+    return (this.limits.writeBudgetPer150s / WRITE_WINDOW_MS) * this.shareInUse * this.writeRateFactor;
+  }
+
+  get resourceUnitRate(): number {
+    return (this.limits.resourceUnitBudgetPer10s / RU_WINDOW_MS) * this.shareInUse;
+  }
+
+  /** Waits until `count` writes may be sent (one batch at most). False when aborted first. */
+  takeWrites(count: number, signal?: AbortSignal): Promise<boolean> {
+    return this.writes.take(count, this.writeRate, Math.max(count, WRITE_BURST), signal);
+  }
+
+  /** Waits until `units` resource units may be spent (a second's worth may go at once). */
+  takeResourceUnits(units: number, signal?: AbortSignal): Promise<boolean> {
+    const burst = Math.max(units, this.resourceUnitRate * 1000);
+    return this.resourceUnits.take(units, this.resourceUnitRate, burst, signal);
+  }
+
+  /** The real cost reported by `x-ms-resource-unit` differs from the estimate. */
+  correctResourceUnits(extraUnits: number): void {
+    if (extraUnits !== 0) this.resourceUnits.adjust(extraUnits, this.resourceUnitRate);
+  }
+
+  /** A 429: nobody sends that kind of request before Retry-After; writes also slow down for a while. */
+  onThrottled(kind: 'write' | 'read', retryAfterMs: number, startedAt: number): void {
+    const until = this.clock.now() + retryAfterMs;
+    if (kind === 'write') {
+      this.writes.pauseUntil(until);
+      if (startedAt >= this.lastWriteCutAt) {
+        this.lastWriteCutAt = this.clock.now();
+        this.writeRateFactor = Math.max(0.25, this.writeRateFactor * 0.75);
+        this.log?.(
+          `graph: write pace cut to ${Math.round(this.writeRateFactor * 100)} % of budget, paused ${retryAfterMs} ms`,
+        );
+      }
+    } else {
+      this.resourceUnits.pauseUntil(until);
+    }
+    this.concurrency.onThrottled(startedAt);
+  }
+
+  onResponse(startedAt: number, limitPercentage: number | undefined): void {
+    this.concurrency.onResponse(startedAt, limitPercentage);
+  }
+
+  /** Successful writes regrow the pace gradually: about 2 % per full batch. */
+  onWritesSucceeded(count: number): void {
+    if (this.writeRateFactor < 1) this.writeRateFactor = Math.min(1, this.writeRateFactor + 0.001 * count);
+  }
+}
+
+const registry = new WeakMap<object, Map<string, TenantPacer>>();
+
+/**
+ * The process-wide pacer for a tenant. Keyed by clock too, so a test's virtual clock never shares state with the
+ * real one.
+ */
+export function pacerFor(
+  key: string,
+  clock: Clock,
+  clockIdentity: object,
+  limits: PacerLimits,
+  log?: (msg: string) => void,
+): TenantPacer {
+  let byTenant = registry.get(clockIdentity);
+  if (!byTenant) {
+    byTenant = new Map();
+    registry.set(clockIdentity, byTenant);
+  }
+  let pacer = byTenant.get(key);
+  if (!pacer) {
+    pacer = new TenantPacer(clock, limits, log);
+    byTenant.set(key, pacer);
+  } else {
+    pacer.configure(limits);
+  }
+  return pacer;
+}

@@ -1,0 +1,90 @@
+import type { TokenCredential } from '@azure/identity';
+import type { AssignedLicense, TenantSku, UserLicenseSnapshot } from '../domain/types';
+import type { GraphErrorInfo } from './errors';
+
+/** A purchase (`/directory/subscriptions`), narrowed to what the purchase check reads. */
+export interface CompanySubscription {
+  id: string;
+  commerceSubscriptionId: string | null;
+  skuId: string;
+  skuPartNumber: string;
+  /** Enabled, Warning, Suspended, LockedOut or Deleted. */
+  status: string;
+  totalLicenses: number;
+  isTrial: boolean;
+  createdDateTime: string | null;
+  nextLifecycleDateTime: string | null;
+}
+
+/** One user's change: everything in one atomic `assignLicense` call. */
+export interface AssignLicenseItem {
+  userId: string;
+  addLicenses: AssignedLicense[];
+  /** SKU ids to remove. */
+  removeLicenses: string[];
+}
+
+export type AssignLicenseResult =
+  | {
+      userId: string;
+      ok: true;
+      /** The user's `assignedLicenses` after the change, as Graph reported it. */
+      after: AssignedLicense[];
+      requestId: string;
+      /** How many times the write was sent (1 unless throttled or failed transiently). */
+      attempts: number;
+      /** How many of those attempts Graph throttled (429). */
+      throttled: number;
+    }
+  | { userId: string; ok: false; error: GraphErrorInfo; attempts: number; throttled: number };
+
+export interface AssignLicensesOptions {
+  /**
+   * Fraction (0–1] of the tenant's write and resource-unit budget this call may use. The orchestrator gives each
+   * of N batch activities running at once `1/N`, so activities on different machines never exceed the budget together.
+   */
+  budgetShare?: number;
+  /** Stops sending new requests; items not yet written come back as retryable `Cancelled` failures. */
+  signal?: AbortSignal;
+}
+
+export interface LicensingGraph {
+  listSubscribedSkus(): Promise<TenantSku[]>;
+  listSubscriptions(): Promise<CompanySubscription[]>;
+  /** Lower-cased verified domain names of the tenant. */
+  listVerifiedDomains(): Promise<string[]>;
+  listUsersHoldingSku(skuId: string): Promise<UserLicenseSnapshot[]>;
+  getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
+  getUsersByUpns(upns: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
+  /** Transitive members of a group that are users. */
+  listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]>;
+  setUsageLocation(userId: string, countryCode: string): Promise<void>;
+  /** One result per input item, in input order. */
+  assignLicenses(items: AssignLicenseItem[], opts?: AssignLicensesOptions): Promise<AssignLicenseResult[]>;
+}
+
+/** Retry limits; defaults suit production, tests shorten them. */
+export interface RetryPolicy {
+  /** Most transient failures (5xx, reset, timeout) tolerated per request or per user before giving up. */
+  maxTransientFailures: number;
+  /** Most 429s tolerated per request or per user before giving up. */
+  maxThrottled: number;
+  /** First backoff after a transient failure, ms; doubled each time with full jitter. */
+  baseDelayMs: number;
+  /** Longest backoff, ms. */
+  maxDelayMs: number;
+  /** Backoff for a 429 without Retry-After, ms. */
+  defaultRetryAfterMs: number;
+}
+
+export interface LicensingGraphDeps {
+  credential?: TokenCredential;
+  fetch?: typeof fetch;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  log?: (msg: string) => void;
+  /** Per-request timeout (ms, real time); a request without an answer by then counts as a transient failure. */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
