@@ -24,6 +24,8 @@ const MAX_WAIT_MS = 30 * 24 * 60 * 60 * 1000;
 export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 export const PART_NUMBER_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** An instant, not a local time: the time zone (Z or ±hh:mm) is required so waves end when the admin meant. */
+const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export const DEFAULTS = {
   mode: 'swap',
@@ -157,6 +159,12 @@ const requestSchema = z.strictObject({
     .max(1, { error: 'must be between 0 and 1' })
     .default(DEFAULTS.maxFailureRate),
   maxUsers: z.number().int({ error: 'must be a whole number' }).positive({ error: 'must be at least 1' }).optional(),
+  notAfter: z
+    .string()
+    .refine((value) => INSTANT_PATTERN.test(value) && !Number.isNaN(Date.parse(value)), {
+      error: 'must be an ISO 8601 date and time with a time zone, such as 2026-11-28T06:00:00Z',
+    })
+    .optional(),
 });
 
 /** Validates a request body (already JSON-parsed) and applies defaults. Never throws. */
@@ -203,6 +211,7 @@ function toMigrationRequest(data: ParsedRequest): MigrationRequest {
   if (data.id !== undefined) request.id = data.id;
   if (data.usageLocation !== undefined) request.usageLocation = data.usageLocation;
   if (data.maxUsers !== undefined) request.maxUsers = data.maxUsers;
+  if (data.notAfter !== undefined) request.notAfter = data.notAfter;
   return request;
 }
 

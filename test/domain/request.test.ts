@@ -60,6 +60,7 @@ describe('parseMigrationRequest: defaults', () => {
       batchSize: 5,
       maxFailureRate: 0,
       maxUsers: 1000,
+      notAfter: '2026-11-28T06:00:00+01:00',
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -73,6 +74,7 @@ describe('parseMigrationRequest: defaults', () => {
     expect(result.value).toMatchObject({ mode: 'replace', strategy: 'overlap', dryRun: true, batchSize: 5 });
     expect(result.value.maxFailureRate).toBe(0);
     expect(result.value.maxUsers).toBe(1000);
+    expect(result.value.notAfter).toBe('2026-11-28T06:00:00+01:00');
   });
 });
 
@@ -198,6 +200,8 @@ describe('parseMigrationRequest: problems name the field', () => {
     expect(problemAt({ ...minimal(), maxUsers: 0 }, 'maxUsers')).toMatch(/at least 1/);
     expect(problemAt({ ...minimal(), usageLocation: 'USA' }, 'usageLocation')).toMatch(/two-letter/);
     expect(problemAt({ ...minimal(), id: '-bad' }, 'id')).toMatch(/start with a letter or digit/);
+    expect(problemAt({ ...minimal(), notAfter: '2026-11-28T06:00:00' }, 'notAfter')).toMatch(/with a time zone/);
+    expect(problemAt({ ...minimal(), notAfter: '2026-13-45T06:00:00Z' }, 'notAfter')).toMatch(/ISO 8601 date/);
     expect(problemAt({ ...minimal(), disabledPlans: ['x'] }, 'disabledPlans')).toMatch(/not a known field/);
     expect(
       problemAt(
