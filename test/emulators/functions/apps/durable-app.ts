@@ -25,11 +25,10 @@ df.app.activity('Flaky', {
     return `${input.key} ok after ${calls}`;
   },
 });
-/** Releases only when the test opens the gate, so a test can hold activities "in flight". */
+/** Never finishes while FUNCTIONS_TEST_HOLD_GATE=1, so a test can kill the host with activities in flight. */
 df.app.activity('Gate', {
   handler: async (value: number, context: InvocationContext) => {
-    const gates = (globalThis as { __functionsTestGate?: Promise<void> }).__functionsTestGate;
-    if (gates) await gates;
+    if (process.env.FUNCTIONS_TEST_HOLD_GATE === '1') await new Promise<never>(() => {});
     context.log(`gate passed for ${value}`);
     return value;
   },

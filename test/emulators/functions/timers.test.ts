@@ -1,0 +1,94 @@
+import type { FunctionsHost } from '../../../emulators/functions';
+import { startTestHost } from './helpers';
+
+let host: FunctionsHost;
+
+beforeEach(async () => {
+  ({ host } = await startTestHost());
+  host.clock.setAutoAdvance(false);
+});
+afterEach(() => host.stop());
+
+interface EchoInstance {
+  instanceId: string;
+  name: string;
+  input: { isPastDue: boolean; next: string; last: string };
+  runtimeStatus: string;
+}
+
+/** ScheduledStart (schedule "0 0 0 * * *") starts one Echo orchestration per firing, recording its timer object. */
+async function echoInstances(): Promise<EchoInstance[]> {
+  const response = await fetch(
+    `${host.baseUrl}/runtime/webhooks/durabletask/instances?runtimeStatus=Completed,Running,Pending`,
+  );
+  const all = (await response.json()) as EchoInstance[];
+  return all.filter((instance) => instance.name === 'Echo');
+}
+
+const DAY = 24 * 3600_000;
+
+describe('timer triggers', () => {
+  it('fire on their NCRONTAB schedule as the virtual clock passes each occurrence', async () => {
+    const start = host.clock.now();
+    const firstMidnight = Math.ceil((start + 1) / DAY) * DAY;
+    await host.clock.advanceTo(firstMidnight - 1000);
+    expect(await echoInstances()).toHaveLength(0);
+    await host.clock.advanceBy(1000 + 2 * DAY);
+    const fired = (await echoInstances()).sort((a, b) => a.input.next.localeCompare(b.input.next));
+    expect(fired).toHaveLength(3);
+    expect(fired.map((instance) => instance.input)).toEqual([
+      { isPastDue: false, last: '0001-01-01T00:00:00.000Z', next: new Date(firstMidnight + DAY).toISOString() },
+      {
+        isPastDue: false,
+        last: new Date(firstMidnight).toISOString(),
+        next: new Date(firstMidnight + 2 * DAY).toISOString(),
+      },
+      {
+        isPastDue: false,
+        last: new Date(firstMidnight + DAY).toISOString(),
+        next: new Date(firstMidnight + 3 * DAY).toISOString(),
+      },
+    ]);
+  });
+
+  it('fire on demand through POST /admin/functions/<name> and fireTimer', async () => {
+    const response = await fetch(`${host.baseUrl}/admin/functions/ScheduledStart`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"input": null}',
+    });
+    expect(response.status).toBe(202);
+    await host.fireTimer('ScheduledStart');
+    await host.waitForIdle();
+    expect(await echoInstances()).toHaveLength(2);
+    expect((await fetch(`${host.baseUrl}/admin/functions/NoSuchFunction`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${host.baseUrl}/admin/functions/Hello`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('do not drag an idle host forward on their own (only durable timers auto-advance)', async () => {
+    host.clock.setAutoAdvance(true);
+    const before = host.clock.now();
+    await host.waitForIdle();
+    await host.waitForIdle();
+    expect(host.clock.now()).toBe(before);
+    expect(await echoInstances()).toHaveLength(0);
+  });
+});
+
+describe('loading apps afresh', () => {
+  it('gives each host its own copy of the app module state', async () => {
+    // Flaky keeps a per-key call count in module state: a fresh load must start counting again.
+    const input = { key: 'fresh', failures: 1, attempts: 1 };
+    const first = await host.startOrchestration('RetryFlaky', input);
+    host.clock.setAutoAdvance(true);
+    expect(
+      (await host.waitFor(first, (s) => s.runtimeStatus !== 'Running' && s.runtimeStatus !== 'Pending')).runtimeStatus,
+    ).toBe('Failed');
+    await host.stop();
+    ({ host } = await startTestHost());
+    const second = await host.startOrchestration('RetryFlaky', input);
+    expect(
+      (await host.waitFor(second, (s) => s.runtimeStatus !== 'Running' && s.runtimeStatus !== 'Pending')).runtimeStatus,
+    ).toBe('Failed');
+  });
+});
