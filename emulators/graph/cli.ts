@@ -1,0 +1,51 @@
+/**
+ * Standalone simulator: `npm run simulator -- --scenario demo --port 4000 [--time-scale 10] [--latency none]
+ * [--no-throttling] [--seed 7] [--lag-ms 2000]`. Stops on Ctrl+C.
+ */
+import { parseArgs } from 'node:util';
+import { startGraphSimulator } from './index';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'demo' },
+      port: { type: 'string', default: '4000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'time-scale': { type: 'string', default: '1' },
+      latency: { type: 'string', default: 'realistic' },
+      'no-throttling': { type: 'boolean', default: false },
+      seed: { type: 'string', default: '42' },
+      'lag-ms': { type: 'string', default: '0' },
+    },
+  });
+  const latency = values.latency === 'none' ? 'none' : 'realistic';
+  const simulator = await startGraphSimulator({
+    scenario: values.scenario,
+    port: Number(values.port),
+    host: values.host,
+    timeScale: Number(values['time-scale']),
+    latency,
+    throttling: !values['no-throttling'],
+    seed: Number(values.seed),
+    settings: { replicationLagMs: Number(values['lag-ms']) },
+  });
+  const t = simulator.tenant;
+  process.stdout.write(
+    `Graph simulator listening: ${simulator.baseUrl}\n` +
+      `Control API: ${simulator.controlUrl}\n` +
+      `Tenant ${t.organization.displayName} (${t.tenantId}): ${t.users.size} users, ${t.skus.size} SKUs, ${t.groups.size} groups\n`,
+  );
+  const shutdown = (): void => {
+    simulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,272 @@
+import { GraphError } from './errors';
+import { findUnlicensedGaps, findWriteBudgetViolations } from './events';
+import { NO_LATENCY, REALISTIC_LATENCY } from './latency';
+import type { GraphSimulatorServer } from './server';
+import {
+  CAPABILITY_STATUSES,
+  type CapabilityStatus,
+  type FaultRule,
+  type LatencyModel,
+  type Scenario,
+  type ScenarioUser,
+  type SimulatorSettings,
+  type ThrottleConfig,
+} from './types';
+
+export interface ControlResponse {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * The control API under `/_simulator`: everything a test or a demo does to the tenant from outside Graph.
+ * It is never throttled, delayed or faulted, and it is not recorded as Graph traffic.
+ */
+export function handleControl(
+  sim: GraphSimulatorServer,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: unknown,
+): ControlResponse {
+  try {
+    return route(sim, method, path.split('/').filter(Boolean).map(decodeURIComponent), query, body);
+  } catch (error) {
+    if (error instanceof GraphError) return { status: error.status, body: { error: error.message } };
+    return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+function route(
+  sim: GraphSimulatorServer,
+  method: string,
+  segments: string[],
+  query: URLSearchParams,
+  body: unknown,
+): ControlResponse {
+  const [resource, id] = segments;
+  const key = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}`;
+  switch (key) {
+    case 'GET ':
+    case 'GET state':
+      return { status: 200, body: state(sim, query.get('users') !== 'false') };
+    case 'POST scenario': {
+      const source =
+        isRecord(body) && 'skus' in body ? (body as unknown as Scenario) : isRecord(body) ? body.scenario : undefined;
+      if (source === undefined || (typeof source !== 'string' && !isRecord(source))) {
+        throw new Error(
+          'Send a scenario object, or { "scenario": "demo" | "generated:N" | "/path/to/file.json" | {...} }.',
+        );
+      }
+      sim.loadScenario(source as Scenario | string);
+      return { status: 200, body: summary(sim) };
+    }
+    case 'POST reset':
+      sim.reset();
+      return { status: 200, body: summary(sim) };
+    case 'GET skus':
+      return { status: 200, body: skus(sim) };
+    case 'PATCH skus/:id':
+    case 'POST skus/:id': {
+      const change = isRecord(body) ? body : {};
+      const seats =
+        typeof change.prepaidUnits === 'number'
+          ? change.prepaidUnits
+          : isRecord(change.prepaidUnits)
+            ? change.prepaidUnits.enabled
+            : change.enabled;
+      if (change.capabilityStatus !== undefined) {
+        if (!CAPABILITY_STATUSES.includes(change.capabilityStatus as CapabilityStatus)) {
+          throw new Error(`capabilityStatus must be one of ${CAPABILITY_STATUSES.join(', ')}`);
+        }
+        sim.setSkuStatus(id ?? '', change.capabilityStatus as CapabilityStatus);
+      }
+      if (seats !== undefined) {
+        if (typeof seats !== 'number' || !Number.isInteger(seats) || seats < 0)
+          throw new Error('Seats must be a whole number ≥ 0.');
+        sim.setSkuSeats(id ?? '', seats);
+      }
+      return { status: 200, body: skus(sim).find((s) => s.skuId === sim.tenant.findSku(id ?? '')?.skuId) };
+    }
+    case 'POST users': {
+      if (!isRecord(body) || typeof body.userPrincipalName !== 'string')
+        throw new Error('A user needs a userPrincipalName.');
+      const user = sim.tenant.addUser(body as unknown as ScenarioUser & { groups?: string[] });
+      return {
+        status: 201,
+        body: { id: user.id, userPrincipalName: user.userPrincipalName, assignedLicenses: user.assignedLicenses },
+      };
+    }
+    case 'DELETE users/:id':
+      sim.tenant.removeUser(id ?? '');
+      return { status: 204 };
+    case 'GET faults':
+      return { status: 200, body: sim.activeFaults };
+    case 'PUT faults':
+    case 'POST faults': {
+      const faults = Array.isArray(body)
+        ? body
+        : isRecord(body) && Array.isArray(body.faults)
+          ? body.faults
+          : undefined;
+      if (!faults) throw new Error('Send an array of fault rules (or { "faults": [...] }).');
+      for (const f of faults as FaultRule[]) {
+        if (!['error', 'drop', 'timeout', 'slow'].includes(f.kind))
+          throw new Error(`Unknown fault kind ${String(f.kind)}`);
+      }
+      sim.setFaults(faults as FaultRule[]);
+      return { status: 200, body: sim.activeFaults };
+    }
+    case 'DELETE faults':
+      sim.setFaults([]);
+      return { status: 204 };
+    case 'GET latency':
+      return { status: 200, body: sim.latencyModel };
+    case 'PUT latency': {
+      const model =
+        body === 'none'
+          ? NO_LATENCY
+          : body === 'realistic'
+            ? REALISTIC_LATENCY
+            : isLatencyModel(body)
+              ? body
+              : undefined;
+      if (!model) throw new Error('Send "realistic", "none" or { read, list, write } with { medianMs, p95Ms } each.');
+      sim.latencyModel = model;
+      return { status: 200, body: model };
+    }
+    case 'GET settings':
+      return { status: 200, body: sim.settings };
+    case 'PATCH settings':
+    case 'PUT settings': {
+      if (!isRecord(body)) throw new Error('Send an object of settings.');
+      for (const name of Object.keys(body)) if (!(name in sim.settings)) throw new Error(`Unknown setting ${name}`);
+      Object.assign(sim.settings, body as Partial<SimulatorSettings>);
+      return { status: 200, body: sim.settings };
+    }
+    case 'GET throttling':
+      return { status: 200, body: sim.throttler.settings };
+    case 'PATCH throttling':
+    case 'PUT throttling': {
+      if (!isRecord(body)) throw new Error('Send an object of throttling settings.');
+      sim.throttler.configure({ ...sim.throttler.settings, ...(body as Partial<ThrottleConfig>) });
+      return { status: 200, body: sim.throttler.settings };
+    }
+    case 'GET events': {
+      const since = Number(query.get('since') ?? '0');
+      const kind = query.get('kind');
+      let events = sim.log.list(since);
+      if (kind) events = events.filter((e) => e.kind === kind);
+      const limit = query.get('limit');
+      if (limit !== null) events = events.slice(0, Number(limit));
+      return { status: 200, body: events };
+    }
+    case 'GET counters':
+      return { status: 200, body: { ...sim.log.counters, events: sim.log.size } };
+    case 'POST groups/:id':
+      // POST /_simulator/groups/process: apply queued group license changes now.
+      if (id !== 'process') break;
+      return { status: 200, body: { processed: sim.processPendingGroups() } };
+    case 'GET violations': {
+      const events = sim.log.list();
+      const number = (name: string): number | undefined =>
+        query.get(name) !== null ? Number(query.get(name)) : undefined;
+      const perApp = number('perApp') ?? 3000 * sim.timeScale;
+      const perTenant = number('perTenant') ?? 18000 * sim.timeScale;
+      return {
+        status: 200,
+        body: {
+          unlicensedGaps: findUnlicensedGaps(events),
+          writeBudget: findWriteBudgetViolations(events, {
+            perApp,
+            perTenant,
+            ...(number('windowMs') !== undefined ? { windowMs: number('windowMs') } : {}),
+          }),
+        },
+      };
+    }
+    default:
+      break;
+  }
+  return { status: 404, body: { error: `No control operation ${method} /_simulator/${segments.join('/')}` } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isLatencyModel(value: unknown): value is LatencyModel {
+  if (!isRecord(value)) return false;
+  return ['read', 'list', 'write'].every((k) => {
+    const d = value[k];
+    return isRecord(d) && typeof d.medianMs === 'number' && typeof d.p95Ms === 'number';
+  });
+}
+
+function skus(sim: GraphSimulatorServer): {
+  skuId: string;
+  skuPartNumber: string;
+  capabilityStatus: string;
+  prepaidUnits: unknown;
+  consumedUnits: number;
+  freeSeats: number;
+}[] {
+  return [...sim.tenant.skus.values()].map((s) => ({
+    skuId: s.skuId,
+    skuPartNumber: s.skuPartNumber,
+    displayName: s.displayName,
+    appliesTo: s.appliesTo,
+    capabilityStatus: s.capabilityStatus,
+    prepaidUnits: s.prepaidUnits,
+    consumedUnits: sim.tenant.consumedUnits(s),
+    freeSeats: sim.tenant.freeSeats(s),
+  }));
+}
+
+function summary(sim: GraphSimulatorServer): Record<string, unknown> {
+  return {
+    tenantId: sim.tenant.tenantId,
+    organization: sim.tenant.organization.displayName,
+    users: sim.tenant.users.size,
+    groups: sim.tenant.groups.size,
+    skus: skus(sim),
+  };
+}
+
+function state(sim: GraphSimulatorServer, includeUsers: boolean): Record<string, unknown> {
+  const t = sim.tenant;
+  return {
+    ...summary(sim),
+    tenantSize: t.size,
+    settings: sim.settings,
+    throttling: sim.throttler.settings,
+    timeScale: sim.timeScale,
+    latency: sim.latencyModel,
+    faults: sim.activeFaults,
+    counters: sim.log.counters,
+    domains: t.domains,
+    subscriptions: t.subscriptions,
+    groups: [...t.groups.values()].map((g) => ({
+      id: g.id,
+      displayName: g.displayName,
+      members: g.members.map((m) => m.id),
+      assignedLicenses: g.assignedLicenses,
+      licenseProcessingState: g.licenseProcessingState,
+    })),
+    ...(includeUsers
+      ? {
+          users: [...t.users.values()].map((u) => ({
+            id: u.id,
+            userPrincipalName: u.userPrincipalName,
+            displayName: u.displayName,
+            accountEnabled: u.accountEnabled,
+            usageLocation: u.usageLocation,
+            userType: u.userType,
+            department: u.department,
+            assignedLicenses: u.assignedLicenses,
+            licenseAssignmentStates: u.licenseStates,
+          })),
+        }
+      : {}),
+  };
+}

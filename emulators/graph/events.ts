@@ -1,0 +1,169 @@
+import type { AssignedLicense, LicenseChangeEvent, RequestEvent, SimulatorEvent, Violation } from './types';
+
+/**
+ * Append-only event log. Entries are small plain objects that reference (never copy) the immutable license
+ * arrays of the tenant, so hundreds of thousands of entries stay cheap. Counters are kept separately so
+ * they stay O(1) to read.
+ */
+export class EventLog {
+  private entries: SimulatorEvent[] = [];
+  private seq = 0;
+  readonly counters = {
+    requests: 0,
+    writes: 0,
+    throttled: 0,
+    faults: 0,
+    licenseChanges: 0,
+    byStatus: {} as Record<string, number>,
+  };
+
+  appendRequest(event: Omit<RequestEvent, 'kind' | 'seq'>, record: boolean): void {
+    this.counters.requests++;
+    this.counters.writes += event.writeCost;
+    if (event.status === 429) this.counters.throttled++;
+    if (event.fault) this.counters.faults++;
+    const key = String(event.status);
+    this.counters.byStatus[key] = (this.counters.byStatus[key] ?? 0) + 1;
+    if (record) this.entries.push({ kind: 'request', seq: ++this.seq, ...event });
+  }
+
+  appendLicenseChange(event: Omit<LicenseChangeEvent, 'kind' | 'seq'>): void {
+    this.counters.licenseChanges++;
+    this.entries.push({ kind: 'license', seq: ++this.seq, ...event });
+  }
+
+  /** A copy of the log (or the part after `sinceSeq`). */
+  list(sinceSeq = 0): SimulatorEvent[] {
+    if (sinceSeq <= 0) return this.entries.slice();
+    // Sequence numbers grow with the index, so a binary search finds the start.
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.entries[mid]?.seq ?? 0) <= sinceSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.entries.slice(lo);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.seq = 0;
+    this.counters.requests = 0;
+    this.counters.writes = 0;
+    this.counters.throttled = 0;
+    this.counters.faults = 0;
+    this.counters.licenseChanges = 0;
+    this.counters.byStatus = {};
+  }
+}
+
+/**
+ * Finds users who lost a license while a swap was in progress: an event removed SKUs without adding any
+ * (the user was left with less than before) and a later event for the same user added a SKU. That is the
+ * signature of remove-then-add done as two calls; a single atomic assignLicense or add-then-remove never
+ * produces it.
+ */
+export function findUnlicensedGaps(events: readonly SimulatorEvent[], opts: { withinMs?: number } = {}): Violation[] {
+  const withinMs = opts.withinMs ?? Number.POSITIVE_INFINITY;
+  const open = new Map<string, { at: number; lost: string[] }>();
+  const violations: Violation[] = [];
+  for (const event of events) {
+    if (event.kind !== 'license') continue;
+    const added = skuDifference(event.after, event.before);
+    const removed = skuDifference(event.before, event.after);
+    const pending = open.get(event.userId);
+    if (added.length > 0) {
+      if (pending && event.at - pending.at <= withinMs) {
+        violations.push({
+          kind: 'unlicensedGap',
+          userId: event.userId,
+          at: pending.at,
+          until: event.at,
+          lostSkuIds: pending.lost,
+          message: `User ${event.userPrincipalName} (${event.userId}) was without ${pending.lost.join(', ')} for ${event.at - pending.at} ms before ${added.join(', ')} was added.`,
+        });
+      }
+      open.delete(event.userId);
+    } else if (removed.length > 0) {
+      if (pending) pending.lost.push(...removed);
+      else open.set(event.userId, { at: event.at, lost: removed });
+    }
+  }
+  return violations;
+}
+
+function skuDifference(a: readonly AssignedLicense[], b: readonly AssignedLicense[]): string[] {
+  const other = new Set(b.map((l) => l.skuId));
+  return a.filter((l) => !other.has(l.skuId)).map((l) => l.skuId);
+}
+
+/**
+ * Checks the write rate against the documented budgets with a sliding window over request events:
+ * per app+tenant (default 3,000 per 150 s) and, when `perTenant` is given or left default, per tenant
+ * (18,000 per 5 min). Throttled requests count too: Graph keeps logging usage while it throttles.
+ * With a time scale k, pass `perApp: 3000 * k` (limits scale, windows do not).
+ */
+export function findWriteBudgetViolations(
+  events: readonly SimulatorEvent[],
+  opts: { perApp?: number; windowMs?: number; perTenant?: number; tenantWindowMs?: number } = {},
+): Violation[] {
+  const perApp = opts.perApp ?? 3000;
+  const windowMs = opts.windowMs ?? 150_000;
+  const perTenant = opts.perTenant ?? 18_000;
+  const tenantWindowMs = opts.tenantWindowMs ?? 300_000;
+  const writes = events.filter((e): e is RequestEvent => e.kind === 'request' && e.writeCost > 0);
+  const violations: Violation[] = [];
+  const byApp = new Map<string, RequestEvent[]>();
+  for (const w of writes) {
+    const list = byApp.get(w.appId) ?? [];
+    list.push(w);
+    byApp.set(w.appId, list);
+  }
+  for (const [appId, list] of byApp) {
+    const v = firstOverflow(list, perApp, windowMs);
+    if (v) {
+      violations.push({
+        kind: 'writeBudget',
+        appId,
+        ...v,
+        limit: perApp,
+        message: `App ${appId} sent ${v.count} writes within ${windowMs} ms (budget ${perApp}).`,
+      });
+    }
+  }
+  const tenant = firstOverflow(writes, perTenant, tenantWindowMs);
+  if (tenant) {
+    violations.push({
+      kind: 'writeBudget',
+      ...tenant,
+      limit: perTenant,
+      message: `The tenant received ${tenant.count} writes within ${tenantWindowMs} ms (budget ${perTenant}).`,
+    });
+  }
+  return violations;
+}
+
+/** The first window of `windowMs` holding more than `limit` writes (two-pointer sweep over sorted times). */
+function firstOverflow(
+  list: readonly RequestEvent[],
+  limit: number,
+  windowMs: number,
+): { at: number; until: number; count: number } | null {
+  let start = 0;
+  let sum = 0;
+  for (let end = 0; end < list.length; end++) {
+    const current = list[end] as RequestEvent;
+    sum += current.writeCost;
+    while ((list[start] as RequestEvent).at <= current.at - windowMs) {
+      sum -= (list[start] as RequestEvent).writeCost;
+      start++;
+    }
+    if (sum > limit) return { at: (list[start] as RequestEvent).at, until: current.at, count: sum };
+  }
+  return null;
+}
