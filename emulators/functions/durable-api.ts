@@ -1,6 +1,6 @@
 import { eventTypeName, type HistoryEvent } from './history';
 import { isActive, UnknownFunctionError, type DurableEngine } from './engine';
-import type { InstanceRecord, RuntimeStatus } from './store';
+import type { InstanceRecord } from './store';
 
 /** Path of the Durable Functions HTTP management API, relative to the host origin. */
 export const DURABLE_API_PREFIX = '/runtime/webhooks/durabletask';
@@ -231,7 +231,7 @@ function matchesFilter(record: InstanceRecord, query: URLSearchParams): boolean 
   if (to && record.createdTime > Date.parse(to)) return false;
   if (statuses) {
     const wanted = new Set(statuses.split(',').map((status) => status.trim().toLowerCase()));
-    if (!wanted.has(record.runtimeStatus.toLowerCase() as Lowercase<RuntimeStatus>)) return false;
+    if (!wanted.has(record.runtimeStatus.toLowerCase())) return false;
   }
   if (prefix && !record.instanceId.startsWith(prefix)) return false;
   return true;

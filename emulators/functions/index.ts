@@ -124,16 +124,15 @@ class LocalFunctionsHost implements FunctionsHost {
     const mode = options.clock ?? 'real';
     // Virtual time starts at the current second so logs stay readable.
     this.#virtualNow = Math.floor(Date.now() / 1000) * 1000;
-    const self = this;
     this.clock = {
       mode,
-      now: () => (mode === 'virtual' ? self.#virtualNow : Date.now()),
-      advanceBy: (ms) => self.#advanceTo(self.clock.now() + ms),
-      advanceTo: (epochMs) => self.#advanceTo(epochMs),
+      now: () => (mode === 'virtual' ? this.#virtualNow : Date.now()),
+      advanceBy: (ms) => this.#advanceTo(this.clock.now() + ms),
+      advanceTo: (epochMs) => this.#advanceTo(epochMs),
       setAutoAdvance: (on) => {
-        self.#requireVirtual('setAutoAdvance');
-        self.#autoAdvance = on;
-        if (on) self.#scheduleIdleCheck();
+        this.#requireVirtual('setAutoAdvance');
+        this.#autoAdvance = on;
+        if (on) this.#scheduleIdleCheck();
       },
     };
     this.#dueQueue = new DueQueue(this.clock, () => this.#scheduleIdleCheck());
@@ -190,7 +189,7 @@ class LocalFunctionsHost implements FunctionsHost {
         fn,
         route: compileRoute(typeof fn.trigger.route === 'string' ? fn.trigger.route : fn.name),
         methods: new Set(methods.map((method) => method.toUpperCase())),
-        authLevel: String(fn.trigger.authLevel ?? 'anonymous').toLowerCase(),
+        authLevel: (typeof fn.trigger.authLevel === 'string' ? fn.trigger.authLevel : 'anonymous').toLowerCase(),
       });
     }
     this.#httpRoutes.sort((a, b) => b.route.specificity - a.route.specificity);

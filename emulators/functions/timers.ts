@@ -37,7 +37,7 @@ export class TimerTriggers {
     const timezone = process.env.WEBSITE_TIME_ZONE ?? 'Etc/UTC';
     for (const fn of functions) {
       if (fn.kind !== 'timer') continue;
-      const schedule = String(fn.trigger.schedule ?? '');
+      const schedule = typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '';
       const cron = new Cron(resolveSetting(schedule), { paused: true, timezone });
       this.#timers.set(fn.name.toLowerCase(), { fn, cron });
     }

@@ -110,7 +110,7 @@ describe('durable client through the HTTP API', () => {
     const payload = (await (await fetch(api('manage/abc/payload'))).json()) as Record<string, string>;
     expect(payload.id).toBe('abc');
     expect(
-      payload.terminatePostUri.startsWith(`${host.baseUrl}/runtime/webhooks/durabletask/instances/abc/terminate`),
+      payload.terminatePostUri!.startsWith(`${host.baseUrl}/runtime/webhooks/durabletask/instances/abc/terminate`),
     ).toBe(true);
   });
 });

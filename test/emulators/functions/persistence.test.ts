@@ -30,7 +30,7 @@ function startCli(dataDir: string, holdGate: boolean): Promise<RunningHost> {
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
@@ -40,7 +40,7 @@ function startCli(dataDir: string, holdGate: boolean): Promise<RunningHost> {
         if (ready) resolve({ child, baseUrl: ready[1]!, output });
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     child.once('exit', (code) => reject(new Error(`host exited early (${String(code)}): ${output.join('\n')}`)));
   });
 }

@@ -54,9 +54,9 @@ df.app.orchestration('RetryFlaky', function* (context) {
   const input = context.df.getInput<{ key: string; failures: number; attempts: number; catch?: boolean }>();
   const retry = new df.RetryOptions(1000, input.attempts);
   retry.backoffCoefficient = 2;
-  if (!input.catch) return yield context.df.callActivityWithRetry('Flaky', retry, input);
+  if (!input.catch) return (yield context.df.callActivityWithRetry('Flaky', retry, input)) as string;
   try {
-    return yield context.df.callActivityWithRetry('Flaky', retry, input);
+    return (yield context.df.callActivityWithRetry('Flaky', retry, input)) as string;
   } catch (error) {
     return { caught: (error as Error).message };
   }
