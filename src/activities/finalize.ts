@@ -1,0 +1,47 @@
+import type { FinalizeInput } from '../domain/workflow';
+import type { MigrationStatus } from '../domain/types';
+import { assembleReport, summarise } from '../migrations/report';
+import { TelemetryEvents } from '../telemetry';
+import { documentsFor, type ActivityDeps } from './deps';
+
+/** Stage 6–7: seats freed per source SKU, what can be cancelled, and the stored report summary. */
+export async function finalizeMigration(deps: ActivityDeps, input: FinalizeInput): Promise<void> {
+  const docs = documentsFor(deps, input.migrationId);
+  const stored = await docs.request();
+  const report = await assembleReport(docs, stored?.request.dryRun ?? false);
+  const skusNow = report ? await deps.graph.listSubscribedSkus() : [];
+  const summary = report
+    ? summarise(report, skusNow)
+    : { total: 0, byOutcome: { moved: 0, skipped: 0, blocked: 0, failed: 0 }, byMove: [], sourceSkus: [] };
+  await docs.saveReport({
+    status: input.status,
+    message: input.message,
+    counts: input.counts,
+    summary,
+    finishedAt: deps.now().toISOString(),
+  });
+  deps.telemetry.event(TelemetryEvents.MigrationFinished, {
+    migrationId: input.migrationId,
+    outcome: input.status,
+    total: input.counts.total,
+    moved: input.counts.moved,
+    failed: input.counts.failed,
+    skipped: input.counts.skipped,
+    blocked: input.counts.blocked,
+    message: input.message,
+  });
+  deps.log.info('Migration finished', { migrationId: input.migrationId, status: input.status, ...input.counts });
+}
+
+/** Records a stage change for monitoring (telemetry is sent from activities only, never from replayed code). */
+export function recordStage(
+  deps: ActivityDeps,
+  input: { migrationId: string; status: MigrationStatus; stage: string },
+): void {
+  deps.telemetry.event(TelemetryEvents.StageChanged, {
+    migrationId: input.migrationId,
+    stage: input.stage,
+    status: input.status,
+  });
+  deps.log.info(`Stage ${input.stage}`, { migrationId: input.migrationId, status: input.status });
+}

@@ -1,0 +1,132 @@
+import { plannedUserNotFound, planUser, batchUsers, summarisePlan } from '../domain/plan';
+import { describeTenantSkus, resolveMoves } from '../domain/skus';
+import type { PlannedUser, ResolvedMove, UserLicenseSnapshot, MoveRequest, MigrationRequest } from '../domain/types';
+import { splitIntoWaves, type PlanOutcome } from '../domain/workflow';
+import type { LicensingGraph } from '../graph';
+import { TelemetryEvents } from '../telemetry';
+import { documentsFor, type ActivityDeps } from './deps';
+
+/**
+ * Stage 1: resolve SKUs and users, decide per user, store the plan (waves of batches, plus users needing no change)
+ * and return only its summary to the orchestrator.
+ */
+export async function planMigration(deps: ActivityDeps, migrationId: string): Promise<PlanOutcome> {
+  const docs = documentsFor(deps, migrationId);
+  const stored = await docs.request();
+  if (!stored) return { ok: false, reason: `Migration ${migrationId} has no stored request.` };
+  const { request } = stored;
+
+  const skus = await deps.graph.listSubscribedSkus();
+  const resolved = resolveMoves(request, skus);
+  if (!resolved.ok) {
+    const problems = resolved.problems.map((p) => `${p.field} ${p.message}`).join('; ');
+    return {
+      ok: false,
+      reason: `The request names SKUs or plans this tenant does not have: ${problems}. This tenant has: ${describeTenantSkus(skus)}.`,
+    };
+  }
+  const verifiedDomains = await deps.graph.listVerifiedDomains();
+
+  const planned: PlannedUser[] = [];
+  const seen = new Map<string, number>();
+  for (const move of resolved.moves) {
+    const moveRequest = request.moves[move.move];
+    if (!moveRequest) continue;
+    const { found, missing } = await selectUsers(deps.graph, moveRequest, move);
+    for (const reference of missing) planned.push(plannedUserNotFound(reference, move.move));
+    for (const user of found) {
+      const earlier = seen.get(user.id.toLowerCase());
+      if (earlier !== undefined) {
+        // A user reached through two selectors (a group and an "all", say) is moved once, by the first move.
+        planned.push({
+          userId: user.id,
+          userPrincipalName: user.userPrincipalName,
+          move: move.move,
+          decision: { kind: 'skip', reason: `also selected by move ${earlier + 1}, which handles this user` },
+          before: user.assignedLicenses,
+        });
+        continue;
+      }
+      seen.set(user.id.toLowerCase(), move.move);
+      planned.push(planUser({ user, move, moveRequest, request, skus, verifiedDomains }));
+    }
+  }
+
+  const remaining = applyUserCap(planned, request);
+  const summaryCore = summarisePlan(planned, resolved.moves, skus, request);
+  const changeBatches = batchUsers(planned, request.batchSize);
+  const byId = new Map(planned.filter((u) => u.decision.kind === 'change').map((u) => [u.userId, u]));
+  const waves = splitIntoWaves(changeBatches.map((batch) => batch.length));
+  const waveDocs = waves.map((wave) =>
+    changeBatches
+      .slice(wave.firstBatch, wave.firstBatch + wave.batchCount)
+      .map((ids) => ids.map((id) => byId.get(id)).filter((u): u is PlannedUser => u !== undefined)),
+  );
+  const unchanged = planned.filter((u) => u.decision.kind !== 'change');
+  const planRef = `migrations/${migrationId}/plan.json`;
+  const summary = { ...summaryCore, planRef, batchCount: changeBatches.length };
+  await docs.savePlan(
+    {
+      summary,
+      waves,
+      skus,
+      remaining,
+      plannedAt: deps.now().toISOString(),
+      unchangedParts: Math.ceil(unchanged.length / 2_000),
+    },
+    waveDocs,
+    unchanged,
+  );
+
+  deps.telemetry.event(TelemetryEvents.MigrationStarted, {
+    migrationId,
+    origin: stored.origin,
+    scheduleName: stored.scheduleName,
+    moves: resolved.moves.length,
+    total: summary.total,
+    toChange: summary.toChange,
+    skipped: summary.skipped,
+    blocked: summary.blocked,
+    dryRun: request.dryRun,
+    mode: request.mode,
+    strategy: request.strategy,
+  });
+  deps.log.info('Planned migration', { migrationId, total: summary.total, toChange: summary.toChange, remaining });
+  return { ok: true, summary, waves, remaining };
+}
+
+async function selectUsers(
+  graph: LicensingGraph,
+  moveRequest: MoveRequest,
+  move: ResolvedMove,
+): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+  const users = moveRequest.users;
+  if ('all' in users) {
+    // The request schema requires `from` with "all"; a resolved move therefore has its source SKU id.
+    if (!move.fromSkuId) return { found: [], missing: [] };
+    return { found: await graph.listUsersHoldingSku(move.fromSkuId), missing: [] };
+  }
+  if ('upns' in users) return graph.getUsersByUpns(users.upns);
+  if ('ids' in users) return graph.getUsersByIds(users.ids);
+  return { found: await graph.listGroupUserMembers(users.groupId), missing: [] };
+}
+
+/**
+ * A scheduled wave moves at most `maxUsers` users; the rest stay as they are for the next wave and are reported as
+ * left for later. Returns how many were left.
+ */
+function applyUserCap(planned: PlannedUser[], request: MigrationRequest): number {
+  if (request.maxUsers === undefined) return 0;
+  let kept = 0;
+  let left = 0;
+  for (const user of planned) {
+    if (user.decision.kind !== 'change') continue;
+    if (kept < request.maxUsers) {
+      kept += 1;
+      continue;
+    }
+    left += 1;
+    user.decision = { kind: 'skip', reason: `left for a later run: this run moves at most ${request.maxUsers} users` };
+  }
+  return left;
+}

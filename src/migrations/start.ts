@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { DurableClient } from 'durable-functions';
+import type { MigrationRequest } from '../domain/types';
+import { Orchestrators, type MigrationInput, type RunOptions } from '../domain/workflow';
+import type { DocumentStore } from '../storage/document-store';
+import { MigrationDocuments } from '../storage/migration-documents';
+
+export interface StartDeps {
+  client: DurableClient;
+  store: DocumentStore;
+  now?: () => Date;
+}
+
+export interface StartOptions {
+  id?: string;
+  origin: 'http' | 'schedule';
+  scheduleName?: string;
+}
+
+export function runOptions(request: MigrationRequest): RunOptions {
+  const options: RunOptions = {
+    dryRun: request.dryRun,
+    requireApproval: request.requireApproval,
+    approvalTimeout: request.approvalTimeout,
+    waitForLicenses: request.waitForLicenses,
+    batchSize: request.batchSize,
+    maxFailureRate: request.maxFailureRate,
+    strategy: request.strategy,
+    mode: request.mode,
+  };
+  if (request.notAfter !== undefined) options.notAfter = request.notAfter;
+  return options;
+}
+
+async function instanceExists(client: DurableClient, id: string): Promise<boolean> {
+  try {
+    const status = await client.getStatus(id, { showInput: false });
+    return Boolean(status?.runtimeStatus);
+  } catch (error) {
+    // The durable client throws on 404: the instance does not exist.
+    if (error instanceof Error && /404|not found/i.test(error.message)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Starts a migration, exactly once per id: the request document is written only if absent, and a second start with
+ * the same id returns the existing run. The request (possibly 100,000 UPNs) stays in storage; the orchestration gets
+ * only its id and run options.
+ */
+export async function startMigration(
+  deps: StartDeps,
+  request: MigrationRequest,
+  options: StartOptions,
+): Promise<{ id: string; created: boolean }> {
+  const id = options.id ?? request.id ?? randomUUID();
+  const docs = new MigrationDocuments(deps.store, id);
+  const stored = {
+    migrationId: id,
+    request,
+    createdAt: (deps.now?.() ?? new Date()).toISOString(),
+    origin: options.origin,
+  };
+  const fresh = await docs.saveRequest(
+    options.scheduleName ? { ...stored, scheduleName: options.scheduleName } : stored,
+  );
+  const existing = fresh ? undefined : await docs.request();
+  if (!fresh && (await instanceExists(deps.client, id))) return { id, created: false };
+  // Fresh, or stored by a start that crashed before the orchestration began: start it (from the stored request).
+  const input: MigrationInput = { migrationId: id, options: runOptions(existing?.request ?? request) };
+  await deps.client.startNew(Orchestrators.migration, { instanceId: id, input });
+  return { id, created: fresh };
+}

@@ -1,0 +1,182 @@
+import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrationStatus } from 'durable-functions';
+import type { MigrationCounts, MigrationStatus } from '../domain/types';
+import {
+  Orchestrators,
+  waveInstanceId,
+  type MigrationCustomStatus,
+  type MigrationOutput,
+  type WaitingFor,
+} from '../domain/workflow';
+
+export interface MigrationLinks {
+  self: string;
+  report: string;
+  reportCsv: string;
+  approve: string;
+  reject: string;
+  recheck: string;
+  cancel: string;
+}
+
+/** What `GET /api/migrations/{id}` returns. */
+export interface MigrationView {
+  id: string;
+  status: MigrationStatus;
+  stage: string;
+  counts: MigrationCounts & { toChange: number };
+  /** Percentage of planned changes handled, 0–100. */
+  progress: number;
+  /** Seconds until the reassignment is expected to finish, while it runs. */
+  etaSeconds?: number;
+  waitingFor?: WaitingFor;
+  message?: string;
+  /** Users still to move after this run (its user cap, a cancel, a closed window). */
+  remaining?: number;
+  createdAt: string;
+  updatedAt: string;
+  links: MigrationLinks;
+}
+
+const emptyCounts = (): MigrationCounts & { toChange: number } => ({
+  total: 0,
+  toChange: 0,
+  done: 0,
+  moved: 0,
+  skipped: 0,
+  failed: 0,
+  blocked: 0,
+});
+
+export function migrationLinks(baseUrl: string, id: string): MigrationLinks {
+  const self = `${baseUrl.replace(/\/+$/, '')}/api/migrations/${encodeURIComponent(id)}`;
+  return {
+    self,
+    report: `${self}/report`,
+    reportCsv: `${self}/report?format=csv`,
+    approve: `${self}/approve`,
+    reject: `${self}/reject`,
+    recheck: `${self}/recheck`,
+    cancel: `${self}/cancel`,
+  };
+}
+
+const iso = (value: Date | string | undefined): string =>
+  value === undefined ? new Date(0).toISOString() : new Date(value).toISOString();
+
+interface WaveProgress {
+  moved?: number;
+  failed?: number;
+  skipped?: number;
+  notAttempted?: number;
+}
+
+/** Maps a durable status (and, while reassigning, the running wave's status) to the API's view. */
+export function toMigrationView(
+  status: DurableOrchestrationStatus,
+  baseUrl: string,
+  now: Date,
+  wave?: WaveProgress,
+): MigrationView {
+  const custom = (status.customStatus ?? undefined) as MigrationCustomStatus | undefined;
+  const output = (status.output ?? undefined) as MigrationOutput | undefined;
+  const counts = { ...emptyCounts(), ...(output?.counts ?? custom?.counts) };
+  let migrationStatus: MigrationStatus;
+  let message = output?.message ?? custom?.message;
+  switch (status.runtimeStatus) {
+    case OrchestrationRuntimeStatus.Completed:
+      migrationStatus = output?.status ?? 'completed';
+      break;
+    case OrchestrationRuntimeStatus.Failed:
+      migrationStatus = 'failed';
+      message = typeof status.output === 'string' ? status.output : (message ?? 'The migration failed unexpectedly.');
+      break;
+    case OrchestrationRuntimeStatus.Terminated:
+    case OrchestrationRuntimeStatus.Canceled:
+      migrationStatus = 'cancelled';
+      message = message ?? 'The migration was terminated.';
+      break;
+    case OrchestrationRuntimeStatus.Pending:
+      migrationStatus = 'pending';
+      break;
+    default:
+      migrationStatus = custom?.status ?? 'pending';
+  }
+  if (migrationStatus === 'reassigning' && wave) {
+    counts.moved += wave.moved ?? 0;
+    counts.failed += wave.failed ?? 0;
+    counts.skipped += wave.skipped ?? 0;
+    counts.done += (wave.moved ?? 0) + (wave.failed ?? 0) + (wave.skipped ?? 0);
+  }
+  const handled = counts.done - (counts.total - counts.toChange);
+  const progress =
+    counts.toChange === 0
+      ? isFinished(migrationStatus)
+        ? 100
+        : 0
+      : Math.min(100, Math.round((100 * Math.max(0, handled)) / counts.toChange));
+  const view: MigrationView = {
+    id: status.instanceId,
+    status: migrationStatus,
+    stage: custom?.stage ?? (migrationStatus === 'pending' ? 'pending' : 'report'),
+    counts,
+    progress,
+    createdAt: iso(status.createdTime),
+    updatedAt: iso(status.lastUpdatedTime),
+    links: migrationLinks(baseUrl, status.instanceId),
+  };
+  if (migrationStatus === 'reassigning' && custom?.stageStartedAt && handled > 0) {
+    const elapsed = (now.getTime() - Date.parse(custom.stageStartedAt)) / 1000;
+    const rate = handled / Math.max(elapsed, 0.001);
+    view.etaSeconds = Math.round(Math.max(0, counts.toChange - handled) / rate);
+  }
+  if (custom?.waitingFor && migrationStatus === 'waitingForLicenses') view.waitingFor = custom.waitingFor;
+  if (message !== undefined) view.message = message;
+  if (output) view.remaining = output.remaining;
+  return view;
+}
+
+export function isFinished(status: MigrationStatus): boolean {
+  return ['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed'].includes(status);
+}
+
+async function statusOf(client: DurableClient, id: string): Promise<DurableOrchestrationStatus | undefined> {
+  try {
+    const status = await client.getStatus(id, { showInput: false });
+    return status?.runtimeStatus ? status : undefined;
+  } catch (error) {
+    if (error instanceof Error && /404|not found/i.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+export async function getMigrationView(
+  client: DurableClient,
+  id: string,
+  baseUrl: string,
+  now = new Date(),
+): Promise<MigrationView | undefined> {
+  const status = await statusOf(client, id);
+  if (!status || status.name !== Orchestrators.migration) return undefined;
+  const custom = status.customStatus as MigrationCustomStatus | undefined;
+  let wave: WaveProgress | undefined;
+  if (
+    status.runtimeStatus === OrchestrationRuntimeStatus.Running &&
+    custom?.status === 'reassigning' &&
+    custom.currentWave !== undefined
+  ) {
+    const waveStatus = await statusOf(client, waveInstanceId(id, 'reassign', custom.currentWave));
+    if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Running) wave = waveStatus.customStatus ?? undefined;
+  }
+  return toMigrationView(status, baseUrl, now, wave);
+}
+
+/** Recent migrations, newest first (waves are sub-orchestrations and are left out). */
+export async function listMigrations(client: DurableClient, baseUrl: string, limit = 50): Promise<MigrationView[]> {
+  const all = await client.getStatusAll();
+  const now = new Date();
+  return all
+    .filter((status) => status.name === Orchestrators.migration)
+    .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime())
+    .slice(0, limit)
+    .map((status) => toMigrationView(status, baseUrl, now));
+}

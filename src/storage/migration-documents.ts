@@ -1,0 +1,197 @@
+import type { UserResult } from '../domain/report';
+import type {
+  AssignedLicense,
+  MigrationCounts,
+  MigrationRequest,
+  MigrationStatus,
+  PlannedUser,
+  PlanSummary,
+  TenantSku,
+} from '../domain/types';
+import type { WaveRef } from '../domain/workflow';
+import type { ReportSummary } from '../domain/report';
+import type { DocumentStore } from './document-store';
+
+/** The request as accepted over HTTP or by a schedule. Written once: a second start with the same id finds it. */
+export interface StoredRequest {
+  migrationId: string;
+  request: MigrationRequest;
+  createdAt: string;
+  origin: 'http' | 'schedule';
+  scheduleName?: string;
+}
+
+export interface StoredPlan {
+  summary: PlanSummary;
+  waves: WaveRef[];
+  /** The tenant's SKUs when planned, to name licenses in reports. */
+  skus: TenantSku[];
+  /** Users who need a change but were left for a later run (the request's maxUsers cap). */
+  remaining: number;
+  plannedAt: string;
+  /** How many documents hold the users who need no change (skipped or blocked at planning). */
+  unchangedParts: number;
+}
+
+/** What one batch did to one user: the state read just before the change, and the outcome. */
+export interface UserRecord {
+  userId: string;
+  before: AssignedLicense[];
+  result: UserResult;
+  verified?: boolean;
+  cleanedUp?: boolean;
+}
+
+export interface BatchRecord {
+  batch: number;
+  users: UserRecord[];
+}
+
+export interface ControlDocument {
+  cancelRequested?: { at: string; by?: string };
+}
+
+export interface StoredReport {
+  status: MigrationStatus;
+  message?: string;
+  counts: MigrationCounts & { toChange: number };
+  summary: ReportSummary;
+  finishedAt: string;
+}
+
+export interface ApprovalRecord {
+  approved: boolean;
+  by?: string;
+  reason?: string;
+  at: string;
+}
+
+const pad = (n: number): string => String(n).padStart(6, '0');
+
+/** Users who need no change are stored in parts of this size. */
+export const UNCHANGED_PART_SIZE = 2_000;
+
+/**
+ * Typed access to one migration's documents under `migrations/{id}/`. Wave documents never change once written, so
+ * they are cached in memory: batch activities of one wave all read the same document.
+ */
+export class MigrationDocuments {
+  private static readonly waveCache = new Map<string, PlannedUser[][]>();
+  private static readonly waveCacheLimit = 64;
+
+  constructor(
+    private readonly store: DocumentStore,
+    readonly migrationId: string,
+  ) {}
+
+  private path(name: string): string {
+    return `migrations/${this.migrationId}/${name}`;
+  }
+
+  saveRequest(value: StoredRequest): Promise<boolean> {
+    return this.store.write(this.path('request.json'), value, { onlyIfAbsent: true });
+  }
+  request(): Promise<StoredRequest | undefined> {
+    return this.store.read<StoredRequest>(this.path('request.json'));
+  }
+
+  async savePlan(plan: StoredPlan, waves: PlannedUser[][][], unchanged: PlannedUser[]): Promise<void> {
+    const writes: (() => Promise<unknown>)[] = [];
+    waves.forEach((batches, wave) =>
+      writes.push(() => this.store.write(this.path(`plan/wave-${pad(wave)}.json`), batches)),
+    );
+    for (let part = 0; part * UNCHANGED_PART_SIZE < unchanged.length; part += 1) {
+      const slice = unchanged.slice(part * UNCHANGED_PART_SIZE, (part + 1) * UNCHANGED_PART_SIZE);
+      writes.push(() => this.store.write(this.path(`plan/unchanged-${pad(part)}.json`), slice));
+    }
+    await inParallel(writes, 16);
+    // The plan document goes last: its presence means every part it names is there.
+    await this.store.write(this.path('plan.json'), plan);
+  }
+  plan(): Promise<StoredPlan | undefined> {
+    return this.store.read<StoredPlan>(this.path('plan.json'));
+  }
+
+  async wave(wave: number): Promise<PlannedUser[][]> {
+    const key = `${this.migrationId}/${wave}`;
+    const cached = MigrationDocuments.waveCache.get(key);
+    if (cached) return cached;
+    const batches = await this.store.read<PlannedUser[][]>(this.path(`plan/wave-${pad(wave)}.json`));
+    if (!batches) throw new Error(`Plan of migration ${this.migrationId} has no wave ${wave}`);
+    if (MigrationDocuments.waveCache.size >= MigrationDocuments.waveCacheLimit) {
+      const oldest = MigrationDocuments.waveCache.keys().next().value;
+      if (oldest !== undefined) MigrationDocuments.waveCache.delete(oldest);
+    }
+    MigrationDocuments.waveCache.set(key, batches);
+    return batches;
+  }
+
+  async batchUsers(wave: WaveRef | number, batch: number, firstBatch: number): Promise<PlannedUser[]> {
+    const batches = await this.wave(typeof wave === 'number' ? wave : wave.wave);
+    const users = batches[batch - firstBatch];
+    if (!users) throw new Error(`Plan of migration ${this.migrationId} has no batch ${batch}`);
+    return users;
+  }
+
+  async unchanged(parts: number): Promise<PlannedUser[]> {
+    const loaded = await inParallel(
+      Array.from(
+        { length: parts },
+        (_, part) => () => this.store.read<PlannedUser[]>(this.path(`plan/unchanged-${pad(part)}.json`)),
+      ),
+      16,
+    );
+    return loaded.flatMap((users) => users ?? []);
+  }
+
+  saveBatch(record: BatchRecord): Promise<boolean> {
+    return this.store.write(this.path(`results/batch-${pad(record.batch)}.json`), record);
+  }
+  batch(batch: number): Promise<BatchRecord | undefined> {
+    return this.store.read<BatchRecord>(this.path(`results/batch-${pad(batch)}.json`));
+  }
+  async batches(): Promise<BatchRecord[]> {
+    const names = await this.store.list(this.path('results/'));
+    const records = await inParallel(
+      names.map((name) => () => this.store.read<BatchRecord>(name)),
+      16,
+    );
+    return records.filter((record): record is BatchRecord => record !== undefined);
+  }
+
+  control(): Promise<ControlDocument | undefined> {
+    return this.store.read<ControlDocument>(this.path('control.json'));
+  }
+  saveControl(control: ControlDocument): Promise<boolean> {
+    return this.store.write(this.path('control.json'), control);
+  }
+
+  saveApproval(approval: ApprovalRecord): Promise<boolean> {
+    return this.store.write(this.path('approval.json'), approval, { onlyIfAbsent: true });
+  }
+  approval(): Promise<ApprovalRecord | undefined> {
+    return this.store.read<ApprovalRecord>(this.path('approval.json'));
+  }
+
+  saveReport(report: StoredReport): Promise<boolean> {
+    return this.store.write(this.path('report.json'), report);
+  }
+  report(): Promise<StoredReport | undefined> {
+    return this.store.read<StoredReport>(this.path('report.json'));
+  }
+}
+
+/** Runs async jobs with at most `limit` in flight, keeping results in order. */
+export async function inParallel<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const index = next++;
+      const job = jobs[index];
+      if (job) results[index] = await job();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}

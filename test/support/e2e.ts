@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { startFunctionsHost, type FunctionsHost } from '../../emulators/functions';
+import { startGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../emulators/graph';
+import type { MigrationView } from '../../src/migrations/view';
+import { testStorageConnectionString } from './storage';
+
+// Response bodies are whatever JSON the API returns; tests assert on their fields directly.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  json: T;
+  text: string;
+}
+
+export interface Stack {
+  host: FunctionsHost;
+  sim: GraphSimulator;
+  baseUrl: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ApiResponse
+  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  /** Polls GET /api/migrations/{id} until the predicate holds (the host's clock moves as configured). */
+  waitForMigration(id: string, predicate: (view: MigrationView) => boolean, timeoutMs?: number): Promise<MigrationView>;
+  waitForFinish(id: string, timeoutMs?: number): Promise<MigrationView>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  simulator?: GraphSimulatorOptions;
+  /** An already running simulator (the test keeps its state across stacks). */
+  sim?: GraphSimulator;
+  clock?: 'real' | 'virtual';
+  env?: Record<string, string>;
+  functionKey?: string;
+  persistenceDir?: string;
+  container?: string;
+}
+
+const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
+
+/**
+ * The product as it runs locally: the compiled app's registrations on the local runtime, the Graph simulator as the
+ * tenant, and Azurite for storage. Throttling limits and the app's write budget are scaled by the same factor so
+ * tests keep the shape of production pacing at a fraction of the time.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const timeScale = options.simulator?.timeScale ?? 10;
+  const sim =
+    options.sim ??
+    (await startGraphSimulator({ scenario: 'demo', latency: 'none', seed: 7, ...options.simulator, timeScale }));
+  const host = await startFunctionsHost({
+    appEntry: join(__dirname, '../../src/index.ts'),
+    port: 0,
+    clock: options.clock ?? 'virtual',
+    persistenceDir: options.persistenceDir,
+    functionKey: options.functionKey,
+    log: () => undefined,
+    env: {
+      GRAPH_BASE_URL: sim.baseUrl,
+      GRAPH_AUTH: 'none',
+      AzureWebJobsStorage: testStorageConnectionString(),
+      LICENSE_SHIFT_CONTAINER: options.container ?? `e2e${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+      GRAPH_WRITE_BUDGET: String(2850 * timeScale),
+      GRAPH_RESOURCE_UNIT_BUDGET: String(3300 * timeScale),
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+      ...options.env,
+    },
+  });
+  const keyHeader: Record<string, string> = options.functionKey ? { 'x-functions-key': options.functionKey } : {};
+  const api = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> => {
+    const response = await fetch(`${host.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...keyHeader,
+        ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, json: json as T, text };
+  };
+  const waitForMigration = async (
+    id: string,
+    predicate: (view: MigrationView) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<MigrationView> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: MigrationView | undefined;
+    while (Date.now() < deadline) {
+      const response = await api<MigrationView>('GET', `/api/migrations/${encodeURIComponent(id)}`);
+      if (response.status === 200) {
+        last = response.json;
+        if (predicate(last)) return last;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`Migration ${id} did not reach the expected state; last seen: ${JSON.stringify(last)}`);
+  };
+  return {
+    host,
+    sim,
+    baseUrl: host.baseUrl,
+    api,
+    waitForMigration,
+    waitForFinish: (id, timeoutMs) => waitForMigration(id, (view) => FINISHED.has(view.status), timeoutMs),
+    stop: async () => {
+      await host.stop();
+      if (!options.sim) await sim.stop();
+    },
+  };
+}
