@@ -50,6 +50,8 @@ export interface MigrationStartedProperties extends Record<string, Scalar> {
 export interface StageChangedProperties extends Record<string, Scalar> {
   migrationId: string;
   stage: string;
+  /** The status shown by GET /api/migrations/{id} (pending, planning, waitingForLicenses, reassigning, ...). */
+  status: string;
   previousStage?: string;
 }
 
@@ -59,7 +61,8 @@ export interface WaitingForLicensesProperties extends Record<string, Scalar> {
   reason: string;
   skuPartNumber?: string;
   needed?: number;
-  available?: number;
+  /** Free seats of the target SKU when checked. */
+  free?: number;
   /** ISO instant of the next automatic re-check. */
   nextCheckAt?: string;
 }
@@ -79,9 +82,10 @@ export interface UserFailedProperties extends Record<string, Scalar> {
   userId: string;
   /** Only when TELEMETRY_INCLUDE_UPN=true (use `userIdentity`). */
   userPrincipalName?: string;
-  /** `retryable`, `userFixable` or `permanent`. */
-  reasonClass: string;
-  graphErrorCode?: string;
+  /** `retryable`, `userFixable` or `permanent` (the report's errorClass). */
+  errorClass: string;
+  /** Graph error code, e.g. Request_BadRequest (the report's graphErrorCode). */
+  graphCode?: string;
   requestId?: string;
 }
 

@@ -129,8 +129,8 @@ describe('OpenTelemetry-backed telemetry', () => {
     telemetry().event(TelemetryEvents.UserFailed, {
       migrationId: 'mig-2',
       ...userIdentity({}, { id: 'u-1', userPrincipalName: 'adele@contoso.com' }),
-      reasonClass: 'userFixable',
-      graphErrorCode: 'Request_BadRequest',
+      errorClass: 'userFixable',
+      graphCode: 'Request_BadRequest',
       requestId: 'req-9',
       durationMs: undefined,
     } satisfies UserFailedProperties);
@@ -141,8 +141,8 @@ describe('OpenTelemetry-backed telemetry', () => {
         properties: {
           migrationId: 'mig-2',
           userId: 'u-1',
-          reasonClass: 'userFixable',
-          graphErrorCode: 'Request_BadRequest',
+          errorClass: 'userFixable',
+          graphCode: 'Request_BadRequest',
           requestId: 'req-9',
         },
       },
