@@ -62,6 +62,10 @@ export class DurableEngine {
   readonly #statusListeners = new Set<(record: InstanceRecord) => void>();
   #flushScheduled = false;
   #stopped = false;
+  readonly #libraryCache = new WeakMap<
+    InstanceRecord,
+    { executionId: string; events: HistoryEvent[]; pending?: HistoryEvent[] }
+  >();
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -305,8 +309,10 @@ export class DurableEngine {
       return;
     }
     const now = this.deps.now();
+    const executionId = record.executionId;
     const started = newEvent(EventType.OrchestratorStarted, now);
     const replayHistory = [...record.history, started, ...batch];
+    const libraryHistory = this.#libraryHistory(record, [started, ...batch]);
     const fn = this.#orchestrator(record.name);
     let state: OrchestratorStateJson | undefined;
     let fatal: string | undefined;
@@ -314,15 +320,24 @@ export class DurableEngine {
       fatal = `The function '${record.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
     } else {
       try {
-        state = await this.#invokeOrchestrator(fn, record, replayHistory);
+        state = await this.#invokeOrchestrator(fn, record, libraryHistory);
       } catch (error) {
         fatal = `Orchestrator function '${record.name}' failed: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    if (this.#stopped) return;
+    // Terminated, purged, restarted or continued while the orchestrator ran: this episode's result is stale.
+    if (
+      this.#stopped ||
+      this.deps.store.get(instanceId) !== record ||
+      !isActive(record) ||
+      record.executionId !== executionId
+    ) {
+      return;
+    }
     const appended: HistoryEvent[] = [started, ...batch];
     const baseMeta: InstanceMeta = {
-      runtimeStatus: 'Running',
+      // Suspended while the orchestrator ran: keep it suspended.
+      runtimeStatus: this.deps.store.get(instanceId)?.runtimeStatus === 'Suspended' ? 'Suspended' : 'Running',
       output: null,
       customStatus: state?.customStatus !== undefined ? state.customStatus : record.customStatus,
       lastUpdatedTime: now,
@@ -416,12 +431,11 @@ export class DurableEngine {
   async #invokeOrchestrator(
     fn: RegisteredFunction,
     record: InstanceRecord,
-    replayHistory: HistoryEvent[],
+    libraryHistory: HistoryEvent[],
   ): Promise<OrchestratorStateJson> {
-    const executionStarted = replayHistory.find((event) => event.EventType === EventType.ExecutionStarted);
+    const executionStarted = libraryHistory.find((event) => event.EventType === EventType.ExecutionStarted);
     const trigger = {
-      // The library converts Timestamp strings to Dates in place, so it gets its own copies.
-      history: replayHistory.map((event) => ({ ...event })),
+      history: libraryHistory,
       input: record.input,
       instanceId: record.instanceId,
       isReplaying: executionStarted?.IsPlayed ?? false,
@@ -440,7 +454,7 @@ export class DurableEngine {
           return state?.isDone ? 'Succeeded' : 'Awaited';
         },
       });
-      return JSON.parse(JSON.stringify(result)) as OrchestratorStateJson;
+      return readState(result);
     } catch (error) {
       // The library throws OrchestrationFailureError carrying the real state after "$OutOfProcData$:".
       const message = error instanceof Error ? error.message : '';
@@ -450,8 +464,36 @@ export class DurableEngine {
     }
   }
 
+  /**
+   * The history as handed to the library. It converts Timestamp strings to Dates in place, so it must not see our
+   * records; instead of copying the whole history every episode, each instance keeps the library's converted copies
+   * of earlier events (flagged IsPlayed once their episode is over) and only new events are copied.
+   */
+  #libraryHistory(record: InstanceRecord, newEvents: HistoryEvent[]): HistoryEvent[] {
+    let cache = this.#libraryCache.get(record);
+    if (!cache || cache.executionId !== record.executionId || cache.events.length !== record.history.length) {
+      cache = { executionId: record.executionId, events: record.history.map((event) => ({ ...event })) };
+      this.#libraryCache.set(record, cache);
+    }
+    const fresh = newEvents.map((event) => ({ ...event }));
+    cache.pending = fresh;
+    return [...cache.events, ...fresh];
+  }
+
+  /** After a commit: the library's copies of this episode's events join the cache, then copies of our decisions. */
+  #extendLibraryCache(record: InstanceRecord, appended: HistoryEvent[]): void {
+    const cache = this.#libraryCache.get(record);
+    if (!cache?.pending || cache.executionId !== record.executionId) return;
+    const handedOver = cache.pending;
+    cache.pending = undefined;
+    for (const event of handedOver) event.IsPlayed = true;
+    cache.events.push(...handedOver, ...appended.slice(handedOver.length).map((event) => ({ ...event })));
+    if (cache.events.length !== record.history.length) this.#libraryCache.delete(record);
+  }
+
   #commit(record: InstanceRecord, appended: HistoryEvent[], consumed: number, meta: InstanceMeta): void {
     this.deps.store.commitEpisode(record.instanceId, appended, consumed, meta);
+    this.#extendLibraryCache(record, appended);
     // Durable before any side effect of this episode starts.
     this.deps.store.flush();
     this.#emit(record);
@@ -627,6 +669,24 @@ export class DurableEngine {
 
 export class UnknownFunctionError extends Error {}
 
+/** Reads the library's OrchestratorState without a full JSON round trip (the action list can be thousands long). */
+function readState(result: unknown): OrchestratorStateJson {
+  const state = result as OrchestratorStateJson;
+  return {
+    isDone: state.isDone,
+    actions: state.actions,
+    ...(state.output !== undefined ? { output: jsonCopy(state.output) } : {}),
+    ...(state.error !== undefined ? { error: state.error } : {}),
+    ...(state.customStatus !== undefined ? { customStatus: jsonCopy(state.customStatus) } : {}),
+  };
+}
+
+/** What a value looks like after the worker's JSON serialization (Dates become strings, undefined disappears). */
+function jsonCopy(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
 function played(event: HistoryEvent): HistoryEvent {
   return { ...event, IsPlayed: true };
 }
@@ -643,7 +703,7 @@ function metaOf(record: InstanceRecord): InstanceMeta {
 
 /** ContinueAsNew inputs come through Utils.processInput: strings arrive JSON-encoded, other values raw. */
 function decodeActionInput(input: unknown): unknown {
-  return typeof input === 'string' ? JSON.parse(input) : input;
+  return typeof input === 'string' ? JSON.parse(input) : jsonCopy(input);
 }
 
 function errorTypeOf(message: string): string {

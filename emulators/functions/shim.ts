@@ -24,7 +24,8 @@ export interface ActionJson {
   input?: unknown;
   instanceId?: string;
   retryOptions?: RetryOptionsJson;
-  fireAt?: string;
+  /** A Date when read straight from the library's action objects, an ISO string after JSON. */
+  fireAt?: string | Date;
   isCanceled?: boolean;
   externalEventName?: string;
   compoundActions?: ActionJson[];
@@ -362,7 +363,7 @@ class ShimRun {
 
   /** DurableOrchestrationContext.CreateTimer: timers beyond the provider maximum become 3-day intervals. */
   #createTimer(action: ActionJson): HostTask {
-    const fireAt = Date.parse(action.fireAt ?? '');
+    const fireAt = action.fireAt === undefined ? Number.NaN : new Date(action.fireAt).getTime();
     const canceled = action.isCanceled === true;
     if (fireAt - this.#now <= MAXIMUM_SHORT_TIMER_MS) return this.#createSingleTimer(fireAt, canceled);
     const whole = new HostTask();
