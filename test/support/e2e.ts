@@ -55,7 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     clock: options.clock ?? 'virtual',
     persistenceDir: options.persistenceDir,
     functionKey: options.functionKey,
-    log: () => undefined,
+    log: process.env.E2E_LOG ? (line) => process.stdout.write(line + '\n') : () => undefined,
     env: {
       GRAPH_BASE_URL: sim.baseUrl,
       GRAPH_AUTH: 'none',
