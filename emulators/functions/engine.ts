@@ -61,6 +61,7 @@ export class DurableEngine {
   #activitiesRunning = 0;
   readonly #statusListeners = new Set<(record: InstanceRecord) => void>();
   #flushScheduled = false;
+  #pumpScheduled = false;
   #stopped = false;
   readonly #libraryCache = new WeakMap<
     InstanceRecord,
@@ -267,7 +268,13 @@ export class DurableEngine {
 
   #scheduleEpisode(instanceId: string): void {
     this.#episodeQueue.add(instanceId);
-    this.#pumpEpisodes();
+    // Start on the next turn so messages arriving together (results, events) form one batch, as a queue dequeue would.
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pumpEpisodes();
+    });
   }
 
   #pumpEpisodes(): void {

@@ -183,6 +183,17 @@ describe('continue-as-new', () => {
     expect(history.find((e) => e.EventType === EventType.ExecutionStarted)?.Input).toBe('2');
     expect(history.filter((e) => e.EventType === EventType.TaskScheduled)).toHaveLength(1);
   });
+
+  it('carries events that were not yet delivered over to the next generation; delivered but unused ones are dropped', async () => {
+    const id = await host.startOrchestration('TickCounter', 0);
+    await host.waitFor(id, (s) => s.runtimeStatus === 'Running', completed);
+    // 40 events at once: the first episode takes 32 (one is used, 31 dropped by continue-as-new, as without
+    // preserveUnprocessedEvents); the 8 still queued move to generation 1, which uses one and drops the rest.
+    await Promise.all(Array.from({ length: 40 }, (_, tick) => host.raiseEvent(id, 'Tick', tick)));
+    await host.waitForIdle();
+    const status = await host.getInstance(id);
+    expect(status).toMatchObject({ runtimeStatus: 'Running', input: 2, customStatus: { generation: 2 } });
+  });
 });
 
 describe('external events (approval pattern)', () => {

@@ -91,6 +91,15 @@ df.app.orchestration('Counter', function* (context) {
   return { generation, doubled };
 });
 
+/** Each generation consumes one Tick event, then continues as new with generation + 1. */
+df.app.orchestration('TickCounter', function* (context) {
+  const generation = context.df.getInput<number>();
+  context.df.setCustomStatus({ generation });
+  yield context.df.waitForExternalEvent('Tick');
+  context.df.continueAsNew(generation + 1);
+  return undefined;
+});
+
 df.app.orchestration('Crashes', function* (context) {
   yield context.df.callActivity('Hello', 'before crash');
   throw new Error('orchestrator broke on purpose');
