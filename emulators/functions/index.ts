@@ -290,24 +290,31 @@ class LocalFunctionsHost implements FunctionsHost {
   }
 
   startOrchestration(name: string, input?: unknown, instanceId?: string): Promise<string> {
-    return Promise.resolve(this.#engineOrThrow().startNew(name, input, instanceId).instanceId);
+    return settle(() => this.#engineOrThrow().startNew(name, input, instanceId).instanceId);
   }
 
   getInstance(id: string): Promise<InstanceStatus | undefined> {
-    const record = this.#engineOrThrow().get(id);
-    return Promise.resolve(record ? toStatus(record) : undefined);
+    return settle(() => {
+      const record = this.#engineOrThrow().get(id);
+      return record ? toStatus(record) : undefined;
+    });
   }
 
   getHistory(id: string): Promise<HistoryEvent[]> {
-    const record = this.#engineOrThrow().get(id);
-    return Promise.resolve(record ? record.history.map((event) => ({ ...event })) : []);
+    return settle(
+      () =>
+        this.#engineOrThrow()
+          .get(id)
+          ?.history.map((event) => ({ ...event })) ?? [],
+    );
   }
 
   raiseEvent(id: string, name: string, data?: unknown): Promise<void> {
-    const result = this.#engineOrThrow().raiseEvent(id, name, data);
-    if (result === 'notFound') return Promise.reject(new Error(`No instance with ID '${id}' found.`));
-    if (result === 'gone') return Promise.reject(new Error(`The instance '${id}' is no longer running.`));
-    return Promise.resolve();
+    return settle(() => {
+      const result = this.#engineOrThrow().raiseEvent(id, name, data);
+      if (result === 'notFound') throw new Error(`No instance with ID '${id}' found.`);
+      if (result === 'gone') throw new Error(`The instance '${id}' is no longer running.`);
+    });
   }
 
   waitFor(
@@ -526,6 +533,15 @@ class LocalFunctionsHost implements FunctionsHost {
         cookies.map((cookie) => `${cookie.name}=${cookie.value}`),
       );
     response.end(Buffer.from(await httpResponse.arrayBuffer()));
+  }
+}
+
+/** Runs synchronous work behind a Promise so its errors arrive as rejections. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 

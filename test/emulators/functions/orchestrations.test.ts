@@ -125,6 +125,16 @@ describe('failures', () => {
     expect((await host.getHistory(id)).some((e) => e.EventType === EventType.TaskScheduled)).toBe(false);
   });
 
+  it('refuses to start an orchestrator that is not registered', async () => {
+    await expect(host.startOrchestration('NoSuchOrchestrator')).rejects.toThrow(
+      "The function 'NoSuchOrchestrator' doesn't exist",
+    );
+    const response = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/NoSuchOrchestrator`, {
+      method: 'POST',
+    });
+    expect(response.status).toBe(400);
+  });
+
   it('catches a non-deterministic replay and fails with a clear message', async () => {
     const id = await host.startOrchestration('NonDeterministic');
     const status = await host.waitFor(id, isDone, completed);
@@ -155,6 +165,45 @@ describe('sub-orchestrations', () => {
     ]);
     // A child without an explicit id gets "<parent execution id>:<sequence number>".
     expect(created[1]!.InstanceId).toMatch(/^[0-9a-f]{32}:1$/);
+  });
+});
+
+describe('host-side WhenAll semantics', () => {
+  it('schedules work after a caught Task.all failure only once every sibling has settled', async () => {
+    const startedAt = host.clock.now();
+    const id = await host.startOrchestration('CatchAllThenContinue');
+    const status = await host.waitFor(id, isDone, completed);
+    expect(status.output).toBe('Hello, after-failure!');
+    const history = await host.getHistory(id);
+    const followUp = history.find((e) => e.EventType === EventType.TaskScheduled && e.Name === 'Hello')!;
+    expect(followUp.EventId).toBe(2);
+    expect(Date.parse(followUp.Timestamp) - startedAt).toBe(30_000);
+  });
+});
+
+describe('sub-orchestrations with retry', () => {
+  it('retries a failing child with new generated instance ids and returns the successful attempt', async () => {
+    const id = await host.startOrchestration('ParentWithChildRetry', { key: 'child-generated', failures: 2 });
+    const status = await host.waitFor(id, isDone, completed);
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 'child-generated ok after 3' });
+    const created = (await host.getHistory(id)).filter(
+      (e) => e.EventType === EventType.SubOrchestrationInstanceCreated,
+    );
+    expect(created.map((e) => e.EventId)).toEqual([0, 2, 4]);
+    expect(new Set(created.map((e) => e.InstanceId)).size).toBe(3);
+  });
+
+  it('reuses an explicit child instance id for each attempt', async () => {
+    const id = await host.startOrchestration('ParentWithChildRetry', {
+      key: 'child-explicit',
+      failures: 1,
+      childId: 'the-child',
+    });
+    expect(await host.waitFor(id, isDone, completed)).toMatchObject({ output: 'child-explicit ok after 2' });
+    expect(await host.getInstance('the-child')).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: 'child-explicit ok after 2',
+    });
   });
 });
 

@@ -100,6 +100,30 @@ df.app.orchestration('TickCounter', function* (context) {
   return undefined;
 });
 
+/** Java-style "catch Task.all failure, then continue": the host delays the follow-up until every sibling settles. */
+df.app.orchestration('CatchAllThenContinue', function* (context) {
+  const slowSibling = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 30_000));
+  try {
+    yield context.df.Task.all([context.df.callActivity('AlwaysFails', 'fast'), slowSibling]);
+  } catch {
+    // fall through to the follow-up
+  }
+  const followUp: string = yield context.df.callActivity('Hello', 'after-failure');
+  return followUp;
+});
+
+/** A child that fails until Flaky has been called `failures` times. */
+df.app.orchestration('FlakyChild', function* (context) {
+  const input = context.df.getInput<{ key: string; failures: number }>();
+  return (yield context.df.callActivity('Flaky', input)) as string;
+});
+
+df.app.orchestration('ParentWithChildRetry', function* (context) {
+  const input = context.df.getInput<{ key: string; failures: number; childId?: string }>();
+  const retry = new df.RetryOptions(5000, 3);
+  return (yield context.df.callSubOrchestratorWithRetry('FlakyChild', retry, input, input.childId)) as string;
+});
+
 df.app.orchestration('Crashes', function* (context) {
   yield context.df.callActivity('Hello', 'before crash');
   throw new Error('orchestrator broke on purpose');
