@@ -89,9 +89,16 @@ const SKU_PROPERTIES: ReadonlySet<string> = new Set([
   'subscriptionIds',
 ]);
 
+type Listed = SimUser | SimGroup;
+
+/**
+ * A paging cursor. The scan is live (like Graph's, it is not a snapshot): users deleted or no longer matching
+ * are skipped when reached, so the first page costs only what it returns, even at 100,000 users.
+ */
 interface Cursor {
-  candidates: (SimUser | SimGroup)[];
-  position: number;
+  source: Iterator<Listed>;
+  /** The first match of the next page, found while closing the previous one. */
+  pending?: Listed;
   predicate: Predicate | null;
   select: string[] | null;
   top: number;
@@ -310,12 +317,13 @@ export class GraphApi {
     for (const l of user.assignedLicenses) {
       const sku = this.tenant.skus.get(l.skuId);
       if (!sku) continue;
+      const since = user.licenseStates.find((s) => s.skuId === l.skuId)?.lastUpdatedDateTime ?? user.createdDateTime;
       const off = new Set(l.disabledPlans);
       for (const p of sku.servicePlans) {
         if (off.has(p.servicePlanId) || enabled.has(p.servicePlanId)) continue;
         enabled.add(p.servicePlanId);
         plans.push({
-          assignedDateTime: user.planAssignedAt.get(p.servicePlanId) ?? user.createdDateTime,
+          assignedDateTime: since,
           capabilityStatus:
             sku.capabilityStatus === 'Warning'
               ? 'Warning'
@@ -328,25 +336,19 @@ export class GraphApi {
       }
     }
     // Plans of licenses the user no longer has are reported as Deleted, as Graph does.
-    for (const [planId, at] of user.planAssignedAt) {
-      if (enabled.has(planId)) continue;
-      const name = this.planName(planId);
-      plans.push({
-        assignedDateTime: at,
-        capabilityStatus: 'Deleted',
-        service: serviceOf(name),
-        servicePlanId: planId,
-      });
+    for (const [skuId, since] of user.removedSkus ?? []) {
+      for (const p of this.tenant.skus.get(skuId)?.servicePlans ?? []) {
+        if (enabled.has(p.servicePlanId)) continue;
+        enabled.add(p.servicePlanId);
+        plans.push({
+          assignedDateTime: since,
+          capabilityStatus: 'Deleted',
+          service: serviceOf(p.servicePlanName),
+          servicePlanId: p.servicePlanId,
+        });
+      }
     }
     return plans;
-  }
-
-  private planName(planId: string): string {
-    for (const sku of this.tenant.skus.values()) {
-      const p = sku.servicePlans.find((x) => x.servicePlanId === planId);
-      if (p) return p.servicePlanName;
-    }
-    return planId;
   }
 
   userJson(
@@ -478,26 +480,26 @@ export class GraphApi {
         'Request_UnsupportedQuery',
       );
     }
-    let candidates: SimUser[];
-    if (filter?.keyValues) {
-      const seen = new Set<SimUser>();
-      for (const v of filter.keyValues) {
-        const u = filter.keyProperty === 'id' ? this.tenant.users.get(v) : this.tenant.usersByUpn.get(v.toLowerCase());
-        if (u) seen.add(u);
+    const tenant = this.tenant;
+    const source = (): Iterable<SimUser> => {
+      if (filter?.keyValues) {
+        const seen = new Set<SimUser>();
+        for (const v of filter.keyValues) {
+          const u = filter.keyProperty === 'id' ? tenant.users.get(v) : tenant.usersByUpn.get(v.toLowerCase());
+          if (u) seen.add(u);
+        }
+        return [...seen].sort((a, b) => a.ordinal - b.ordinal);
       }
-      candidates = [...seen].sort((a, b) => a.ordinal - b.ordinal);
-    } else if (filter?.requiredSkuId) {
-      const sku = this.tenant.skus.get(filter.requiredSkuId);
-      const set = new Set<SimUser>(sku ? sku.holders : []);
-      // With replication lag, users who just lost the SKU still show up until the lag has passed.
-      for (const u of this.tenant.recentlyChangedUsers()) set.add(u);
-      candidates = [...set];
-    } else {
-      candidates = [...this.tenant.users.values()];
-    }
+      if (filter?.requiredSkuId) {
+        const sku = tenant.skus.get(filter.requiredSkuId);
+        // With replication lag, users who just lost the SKU still show up until the lag has passed.
+        const recent = tenant.recentlyChangedUsers().filter((u) => !sku?.holders.has(u));
+        return recent.length === 0 ? (sku?.holders ?? []) : chain(sku?.holders ?? [], recent);
+      }
+      return tenant.users.values();
+    };
     const cursor: Cursor = {
-      candidates,
-      position: 0,
+      source: source()[Symbol.iterator](),
       predicate: filter?.predicate ?? null,
       select,
       top,
@@ -508,38 +510,49 @@ export class GraphApi {
     let count: number | undefined;
     if (wantCount) {
       count = 0;
-      for (const u of candidates) if (this.matches(cursor, u)) count++;
+      for (const u of source()) if (this.matches(cursor, u)) count++;
     }
     return this.page(cursor, count);
   }
 
-  private matches(cursor: Cursor, item: SimUser | SimGroup): boolean {
+  private matches(cursor: Cursor, item: Listed): boolean {
     if (!cursor.predicate) return true;
     if (!('userPrincipalName' in item)) return false;
     return cursor.predicate(subject(item), this.tenant.laggedLicenses(item));
   }
 
-  /** Serves the next page of a cursor; the rest of the snapshot is kept under an opaque skip token. */
+  private exists(item: Listed): boolean {
+    return 'userPrincipalName' in item
+      ? this.tenant.users.get(item.id) === item
+      : this.tenant.groups.get(item.id) === item;
+  }
+
+  private nextMatch(cursor: Cursor): Listed | undefined {
+    for (;;) {
+      const step = cursor.source.next();
+      if (step.done) return undefined;
+      if (this.exists(step.value) && this.matches(cursor, step.value)) return step.value;
+    }
+  }
+
+  /** Serves the next page of a cursor; the rest of the scan is kept under an opaque skip token. */
   private page(cursor: Cursor, count?: number): ApiResponse {
     const value: unknown[] = [];
-    let i = cursor.position;
-    for (; i < cursor.candidates.length && value.length < cursor.top; i++) {
-      const item = cursor.candidates[i] as SimUser | SimGroup;
-      // Users deleted since the snapshot are skipped.
-      if ('userPrincipalName' in item ? !this.tenant.users.has(item.id) : !this.tenant.groups.has(item.id)) continue;
-      if (!this.matches(cursor, item)) continue;
+    const pending = cursor.pending;
+    let item = pending && this.exists(pending) && this.matches(cursor, pending) ? pending : this.nextMatch(cursor);
+    while (item !== undefined && value.length < cursor.top) {
       value.push(this.serialize(item, cursor));
+      item = this.nextMatch(cursor);
     }
-    while (i < cursor.candidates.length && !this.matches(cursor, cursor.candidates[i] as SimUser | SimGroup)) i++;
     const body: Record<string, unknown> = { '@odata.context': cursor.context };
     if (count !== undefined) body['@odata.count'] = count;
-    if (i < cursor.candidates.length) {
+    if (item !== undefined) {
       const token = randomUUID().replace(/-/g, '');
       if (this.cursors.size >= MAX_CURSORS) {
         const oldest = this.cursors.keys().next().value;
         if (oldest !== undefined) this.cursors.delete(oldest);
       }
-      this.cursors.set(token, { ...cursor, position: i });
+      this.cursors.set(token, { ...cursor, pending: item });
       // Graph writes `$` and `,` unencoded in next links; its skip tokens are long opaque strings, this one only
       // names a server-side cursor.
       const params = [`$top=${cursor.top}`];
@@ -558,7 +571,7 @@ export class GraphApi {
     return this.page(cursor);
   }
 
-  private serialize(item: SimUser | SimGroup, cursor: Cursor): Record<string, unknown> {
+  private serialize(item: Listed, cursor: Cursor): Record<string, unknown> {
     if ('userPrincipalName' in item) {
       const json = this.userJson(item, cursor.select, this.tenant.laggedLicenses(item));
       return cursor.typed ? { '@odata.type': '#microsoft.graph.user', ...json } : json;
@@ -611,8 +624,7 @@ export class GraphApi {
         const members = rest[1] === 'members' ? group.members : transitiveMembers(group);
         const select = parseSelect(req.query.get('$select'), USER_PROPERTIES, 'microsoft.graph.directoryObject');
         return this.page({
-          candidates: members,
-          position: 0,
+          source: members[Symbol.iterator](),
           predicate: null,
           select,
           top: parseTop(req.query.get('$top')),
@@ -650,6 +662,10 @@ function transitiveMembers(group: SimGroup): (SimUser | SimGroup)[] {
   };
   visit(group);
   return out;
+}
+
+function* chain<T>(...parts: Iterable<T>[]): Generator<T> {
+  for (const part of parts) yield* part;
 }
 
 function subject(user: SimUser): Record<string, unknown> {

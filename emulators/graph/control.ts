@@ -227,8 +227,8 @@ function summary(sim: GraphSimulatorServer): Record<string, unknown> {
   return {
     tenantId: sim.tenant.tenantId,
     organization: sim.tenant.organization.displayName,
-    users: sim.tenant.users.size,
-    groups: sim.tenant.groups.size,
+    userCount: sim.tenant.users.size,
+    groupCount: sim.tenant.groups.size,
     skus: skus(sim),
   };
 }

@@ -34,12 +34,13 @@ export class SeededRandom {
 
   /** A version-4-shaped GUID drawn from this generator. */
   uuid(): string {
-    const hex: string[] = [];
-    for (let i = 0; i < 32; i++) hex.push(this.int(16).toString(16));
-    hex[12] = '4';
-    hex[16] = (this.int(4) + 8).toString(16);
-    const s = hex.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    const word = (): string =>
+      Math.floor(this.next() * 4294967296)
+        .toString(16)
+        .padStart(8, '0');
+    const s = word() + word() + word() + word();
+    const variant = ((parseInt(s[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20, 32)}`;
   }
 }
 

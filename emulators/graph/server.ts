@@ -430,7 +430,7 @@ export class GraphSimulatorServer implements GraphSimulator {
         code,
         message,
         errorFault.retryAfterSeconds !== undefined
-          ? { 'retry-after': formatRetryAfter(errorFault.retryAfterSeconds, this.timeScale) }
+          ? { 'retry-after': formatRetryAfter(errorFault.retryAfterSeconds / this.timeScale, this.timeScale) }
           : {},
       );
       this.recordRequest(method, path, status, 0, 0, context, { fault: 'error' });

@@ -88,8 +88,8 @@ export interface SimUser {
   assignedLicenses: readonly AssignedLicense[];
   /** Groups the user is a direct member of. */
   memberOf: Set<SimGroup>;
-  /** When each service plan was first assigned (for `assignedPlans`); plans of removed licenses are kept as Deleted. */
-  planAssignedAt: Map<string, string>;
+  /** SKUs the user lost, with when they were removed: `assignedPlans` keeps their plans as Deleted. Created on first removal only, to keep 100,000 users light. */
+  removedSkus?: Map<string, string>;
 }
 
 export interface SimGroup {
@@ -312,7 +312,6 @@ export class TenantState {
       }),
       assignedLicenses: [],
       memberOf: new Set(),
-      planAssignedAt: new Map(),
     };
     if (this.users.has(user.id)) throw new Error(`Duplicate user id ${user.id}`);
     this.users.set(user.id, user);
@@ -735,11 +734,11 @@ export class TenantState {
     const nextIds = new Set(next.map((l) => l.skuId));
     for (const id of prevIds) if (!nextIds.has(id)) this.skus.get(id)?.holders.delete(user);
     for (const id of nextIds) if (!prevIds.has(id)) this.skus.get(id)?.holders.add(user);
-    for (const l of next) {
-      const sku = this.skus.get(l.skuId);
-      for (const p of sku?.servicePlans ?? [])
-        if (!user.planAssignedAt.has(p.servicePlanId)) user.planAssignedAt.set(p.servicePlanId, stamp);
+    for (const id of prevIds) {
+      if (nextIds.has(id)) continue;
+      (user.removedSkus ??= new Map()).set(id, stamp);
     }
+    for (const id of nextIds) user.removedSkus?.delete(id);
     user.assignedLicenses = next;
   }
 
