@@ -75,6 +75,15 @@ describe('timer triggers', () => {
   });
 });
 
+describe('activity concurrency', () => {
+  it('never runs more activities at once than maxConcurrentActivities', async () => {
+    await host.stop();
+    ({ host } = await startTestHost({ maxConcurrentActivities: 3 }));
+    const id = await host.startOrchestration('TrackFanOut', 20);
+    expect(await host.waitFor(id, (s) => s.runtimeStatus === 'Completed')).toMatchObject({ output: 3 });
+  });
+});
+
 describe('loading apps afresh', () => {
   it('gives each host its own copy of the app module state', async () => {
     // Flaky keeps a per-key call count in module state: a fresh load must start counting again.

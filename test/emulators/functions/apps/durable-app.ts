@@ -34,6 +34,20 @@ df.app.activity('Gate', {
   },
 });
 
+/** Reports the highest number of Track activities seen running at once. */
+let tracked = 0;
+let trackedPeak = 0;
+df.app.activity('Track', {
+  handler: async () => {
+    tracked++;
+    trackedPeak = Math.max(trackedPeak, tracked);
+    // Yield to the event loop so other started activities overlap with this one.
+    await new Promise((resolve) => setImmediate(resolve));
+    tracked--;
+    return trackedPeak;
+  },
+});
+
 // ---- orchestrations ----
 const helloSequence: OrchestrationHandler = function* (context: OrchestrationContext) {
   const name = context.df.getInput<string>();
@@ -122,6 +136,13 @@ df.app.orchestration('ParentWithChildRetry', function* (context) {
   const input = context.df.getInput<{ key: string; failures: number; childId?: string }>();
   const retry = new df.RetryOptions(5000, 3);
   return (yield context.df.callSubOrchestratorWithRetry('FlakyChild', retry, input, input.childId)) as string;
+});
+
+df.app.orchestration('TrackFanOut', function* (context) {
+  const peaks: number[] = yield context.df.Task.all(
+    Array.from({ length: context.df.getInput<number>() }, () => context.df.callActivity('Track')),
+  );
+  return Math.max(...peaks);
 });
 
 df.app.orchestration('Crashes', function* (context) {
