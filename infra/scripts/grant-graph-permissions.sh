@@ -37,13 +37,15 @@ if [[ -z "$principal_id" ]]; then
   exit 2
 fi
 
-# Reads one field of the permissions file; node is used because jq is not on every admin's machine.
-read_permissions() {
-  node -e 'const p = require(process.argv[1]); const v = p[process.argv[2]]; console.log(Array.isArray(v) ? v.join("\n") : v);' \
-    "$PERMISSIONS_FILE" "$1"
-}
-resource_app_id="$(read_permissions resourceAppId)"
-mapfile -t wanted_roles < <(read_permissions appRoles)
+# The permissions file is read with node because jq is not on every admin's machine. First line: the resource
+# application id; then one role per line.
+mapfile -t permissions < <(node -e 'const p = require(process.argv[1]); console.log([p.resourceAppId, ...p.appRoles].join("\n"));' "$PERMISSIONS_FILE")
+if [[ ${#permissions[@]} -lt 2 ]]; then
+  echo "grant-graph-permissions: could not read $PERMISSIONS_FILE" >&2
+  exit 1
+fi
+resource_app_id="${permissions[0]}"
+wanted_roles=("${permissions[@]:1}")
 
 if [[ "$method" == bicep ]]; then
   : "${AZURE_RESOURCE_GROUP:?set AZURE_RESOURCE_GROUP (azd env get-values) to deploy the Bicep module}"
@@ -63,20 +65,27 @@ graph_url="${graph_url%/}/v1.0"
 graph_sp_json="$(az ad sp show --id "$resource_app_id" --output json)"
 assignments_json="$(az rest --method GET --uri "$graph_url/servicePrincipals/$principal_id/appRoleAssignments" --output json)"
 
-# Prints "<role>\t<appRoleId>\t<granted|missing>" per wanted role; fails when Graph has no such application role.
-plan="$(
+# Prints the Graph service principal's id, then "<role>\t<appRoleId>\t<granted|missing>" per wanted role; fails
+# when Graph has no such application role.
+mapfile -t plan < <(
   node -e '
     const [graphSp, assignments, ...wanted] = process.argv.slice(1);
     const sp = JSON.parse(graphSp);
     const granted = new Set(JSON.parse(assignments).value.filter((a) => a.resourceId === sp.id).map((a) => a.appRoleId));
+    const lines = [sp.id];
     for (const value of wanted) {
       const role = sp.appRoles.find((r) => r.value === value && r.allowedMemberTypes.includes("Application"));
       if (!role) { console.error(`Graph has no application permission named ${value}`); process.exit(1); }
-      console.log([value, role.id, granted.has(role.id) ? "granted" : "missing"].join("\t"));
+      lines.push([value, role.id, granted.has(role.id) ? "granted" : "missing"].join("\t"));
     }
-  ' "$graph_sp_json" "$assignments_json" "${wanted_roles[@]}"
-)"
-graph_sp_id="$(node -e 'console.log(JSON.parse(process.argv[1]).id)' "$graph_sp_json")"
+    console.log(lines.join("\n"));
+  ' "$graph_sp_json" "$assignments_json" "${wanted_roles[@]}" || echo 'FAILED'
+)
+if [[ "${plan[-1]:-FAILED}" == FAILED ]]; then
+  echo "grant-graph-permissions: nothing granted." >&2
+  exit 1
+fi
+graph_sp_id="${plan[0]}"
 
 while IFS=$'\t' read -r role role_id state; do
   if [[ "$state" == granted ]]; then
@@ -87,5 +96,5 @@ while IFS=$'\t' read -r role role_id state; do
     --headers 'Content-Type=application/json' \
     --body "{\"principalId\":\"$principal_id\",\"resourceId\":\"$graph_sp_id\",\"appRoleId\":\"$role_id\"}" --output none
   echo "grant-graph-permissions: $role granted"
-done <<<"$plan"
+done < <(printf '%s\n' "${plan[@]:1}")
 echo "grant-graph-permissions: done. New roles can take a while to reach the app's tokens (cached up to ~24 h)."

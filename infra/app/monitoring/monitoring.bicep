@@ -28,11 +28,18 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-module workbook 'workbook.bicep' = {
-  params: {
-    location: location
-    tags: tags
-    applicationInsightsId: applicationInsights.id
+// Attached to Application Insights, so it opens from the resource's Workbooks blade.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  // A stable name per resource group, so redeploying updates the workbook instead of adding a copy.
+  name: guid(resourceGroup().id, 'license-shift-workbook')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'license-shift: migrations'
+    category: 'workbook'
+    sourceId: applicationInsights.id
+    serializedData: loadTextContent('license-shift.workbook.json')
   }
 }
 
@@ -46,4 +53,4 @@ output logAnalyticsName string = logAnalytics.name
 output applicationInsightsName string = applicationInsights.name
 // Not a secret: with local auth disabled, ingestion also requires an Entra token with the publisher role.
 output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString
-output workbookId string = workbook.outputs.id
+output workbookId string = workbook.id

@@ -1,0 +1,241 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP_SETTINGS } from '../../src/config/settings';
+
+/**
+ * Checks the ARM JSON that the real Bicep compiler makes from infra/main.bicep: what `azd provision` would deploy.
+ * The compiler is the one infra/scripts/bicep-check.sh caches (CI runs that script before the tests).
+ */
+const root = join(__dirname, '../..');
+const bicep = join(root, '.bicep/bin/bicep');
+const infra = join(root, 'infra');
+
+interface ArmResource {
+  type: string;
+  name: string;
+  kind?: string;
+  sku?: Record<string, unknown>;
+  properties?: Record<string, unknown>;
+}
+interface ArmTemplate {
+  resources: ArmResource[] | Record<string, ArmResource>;
+  variables?: Record<string, unknown>;
+}
+interface NestedDeployment {
+  /** The module's template, with the resources it declares (its own nested modules excluded). */
+  template: ArmTemplate;
+  resources: ArmResource[];
+}
+
+function resourcesOf(template: ArmTemplate): ArmResource[] {
+  return Array.isArray(template.resources) ? template.resources : Object.values(template.resources);
+}
+
+/** Every template in the deployment tree: main.bicep and each module it calls, however deep. */
+function allTemplates(template: ArmTemplate): NestedDeployment[] {
+  const own = resourcesOf(template);
+  const nested = own
+    .filter((resource) => resource.type === 'Microsoft.Resources/deployments')
+    .flatMap((deployment) => allTemplates((deployment.properties as { template: ArmTemplate }).template));
+  return [{ template, resources: own }, ...nested];
+}
+
+let compiled: ArmTemplate;
+let compiledText: string;
+let templates: NestedDeployment[];
+let resources: ArmResource[];
+
+/** The module that declares a resource of this type (modules are small: one concern each). */
+function moduleDeclaring(type: string): NestedDeployment {
+  const found = templates.filter((nested) => nested.resources.some((resource) => resource.type === type));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+/** Bicep puts `loadTextContent` results in template variables; this follows such a reference to the text. */
+function resolveVariable(template: ArmTemplate, value: unknown): unknown {
+  const reference = typeof value === 'string' ? /^\[variables\('([^']+)'\)\]$/.exec(value) : null;
+  return reference ? template.variables?.[reference[1]!] : value;
+}
+
+function resourcesOfType(type: string): ArmResource[] {
+  return resources.filter((resource) => resource.type === type);
+}
+function onlyResource(type: string): ArmResource {
+  const found = resourcesOfType(type);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+function appSettings(): Record<string, unknown> {
+  const config = resourcesOfType('Microsoft.Web/sites/config').filter((resource) =>
+    resource.name.includes('appsettings'),
+  );
+  expect(config).toHaveLength(1);
+  return config[0]!.properties!;
+}
+
+beforeAll(() => {
+  if (!existsSync(bicep)) {
+    throw new Error(
+      `The Bicep compiler is missing at ${bicep}. Run infra/scripts/bicep-check.sh once (it restores it from NuGet).`,
+    );
+  }
+  compiledText = execFileSync(bicep, ['build', join(infra, 'main.bicep'), '--stdout'], { encoding: 'utf8' });
+  compiled = JSON.parse(compiledText) as ArmTemplate;
+  templates = allTemplates(compiled);
+  resources = templates.flatMap((nested) => nested.resources);
+});
+
+describe('app settings of the function app', () => {
+  it('sets every setting the code expects in Azure (scope "azure" in APP_SETTINGS)', () => {
+    const settings = appSettings();
+    const azureSettings = APP_SETTINGS.filter((setting) => setting.scope === 'azure').map((setting) => setting.name);
+    expect(azureSettings.length).toBeGreaterThan(0);
+    expect(azureSettings.filter((name) => !(name in settings))).toEqual([]);
+  });
+
+  it('never sets a local-only setting or a key-based storage connection string', () => {
+    const settings = appSettings();
+    const localOnly = APP_SETTINGS.filter((setting) => setting.scope === 'local' || setting.secret);
+    expect(localOnly.map((setting) => setting.name).filter((name) => name in settings)).toEqual([]);
+    expect(settings).not.toHaveProperty('AzureWebJobsStorage');
+    expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+    expect(settings.GRAPH_AUTH).toBe('managedIdentity');
+  });
+
+  it('holds no keys, secrets or key-bearing connection strings', () => {
+    for (const [name, value] of Object.entries(appSettings())) {
+      expect(name).not.toMatch(/KEY|SECRET|PASSWORD|TOKEN/i);
+      expect(typeof value).toBe('string');
+      expect(value).not.toMatch(
+        /listKeys|listSecrets|listConnectionStrings|AccountKey|SharedAccessSignature|sig=|secret|password/i,
+      );
+    }
+    // The durable backend is reached with the managed identity, not a key.
+    expect(appSettings().DURABLE_TASK_SCHEDULER_CONNECTION_STRING).toContain('Authentication=ManagedIdentity');
+    // Nothing anywhere in the deployment reads a key or secret.
+    expect(compiledText).not.toMatch(/listKeys|listSecrets|listConnectionStrings|securestring/i);
+  });
+
+  it('authenticates host telemetry with Entra ID through the managed identity', () => {
+    expect(appSettings().APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toMatch(/Authorization=AAD/);
+  });
+});
+
+describe('security settings', () => {
+  it('storage accepts Entra ID only: shared keys and anonymous blob access are off, TLS 1.2, HTTPS only', () => {
+    const storage = onlyResource('Microsoft.Storage/storageAccounts').properties!;
+    expect(storage).toMatchObject({
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+      minimumTlsVersion: 'TLS1_2',
+      supportsHttpsTrafficOnly: true,
+    });
+  });
+
+  it('Application Insights and Log Analytics have local (key) authentication disabled', () => {
+    expect(onlyResource('Microsoft.Insights/components').properties).toMatchObject({ DisableLocalAuth: true });
+    expect(onlyResource('Microsoft.OperationalInsights/workspaces').properties).toMatchObject({
+      features: { disableLocalAuth: true },
+    });
+  });
+
+  it('the function app is HTTPS only with TLS 1.2, FTPS disabled and no basic-auth publishing', () => {
+    const site = onlyResource('Microsoft.Web/sites');
+    expect(site.properties).toMatchObject({
+      httpsOnly: true,
+      siteConfig: { minTlsVersion: '1.2', scmMinTlsVersion: '1.2', ftpsState: 'Disabled' },
+    });
+    const publishing = resourcesOfType('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+    expect(publishing.map((policy) => policy.properties)).toEqual([{ allow: false }, { allow: false }]);
+    expect(publishing.map((policy) => policy.name).join()).toMatch(/'ftp'.*'scm'/);
+  });
+
+  it('runs on Flex Consumption with Node 22 and deploys from blob storage with the managed identity', () => {
+    const site = onlyResource('Microsoft.Web/sites');
+    expect(site.kind).toBe('functionapp,linux');
+    expect(site.properties).toMatchObject({
+      functionAppConfig: {
+        runtime: { name: 'node', version: '22' },
+        deployment: { storage: { type: 'blobContainer', authentication: { type: 'UserAssignedIdentity' } } },
+      },
+    });
+    expect(onlyResource('Microsoft.Web/serverfarms').sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+  });
+
+  it('gives the identity its data roles: blob, queue, table, telemetry publishing and the task scheduler', () => {
+    const roleIds = {
+      storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+      storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+      monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+      durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402',
+    };
+    const withRoleAssignments = templates.filter((nested) =>
+      nested.resources.some((resource) => resource.type === 'Microsoft.Authorization/roleAssignments'),
+    );
+    const declared = JSON.stringify(withRoleAssignments.map((nested) => nested.template.variables));
+    for (const id of Object.values(roleIds)) expect(declared).toContain(id);
+  });
+});
+
+describe('Microsoft Graph permissions', () => {
+  const permissionsFile = join(infra, 'graph-permissions.json');
+
+  it('are exactly the least-privilege application roles the product uses', () => {
+    const permissions = JSON.parse(readFileSync(permissionsFile, 'utf8')) as {
+      resourceAppId: string;
+      appRoles: string[];
+    };
+    expect(permissions.resourceAppId).toBe('00000003-0000-0000-c000-000000000000');
+    expect([...permissions.appRoles].sort()).toEqual(
+      ['Group.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'User.Read.All'].sort(),
+    );
+  });
+
+  it('come from that one file in both the Bicep module and the admin script', () => {
+    const module = readFileSync(join(infra, 'app/graph-permissions.bicep'), 'utf8');
+    const script = readFileSync(join(infra, 'scripts/grant-graph-permissions.sh'), 'utf8');
+    expect(module).toContain("loadJsonContent('../graph-permissions.json')");
+    expect(script).toContain('graph-permissions.json');
+    for (const text of [module, script]) expect(text).not.toMatch(/\b[A-Z][A-Za-z]+\.(Read|ReadWrite)\.All\b/);
+  });
+
+  it('are not granted by main.bicep, which a non-admin must be able to deploy', () => {
+    expect(compiledText).not.toContain('Microsoft.Graph/');
+  });
+});
+
+describe('portal monitoring', () => {
+  it('deploys every saved query in infra/app/monitoring/queries', () => {
+    const queryFiles = readdirSync(join(infra, 'app/monitoring/queries')).filter((file) => file.endsWith('.kql'));
+    expect(queryFiles.length).toBeGreaterThanOrEqual(4);
+    const { template } = moduleDeclaring('Microsoft.OperationalInsights/workspaces/savedSearches');
+    const deployed = (template.variables?.queries as { query: string }[]).map((q) =>
+      resolveVariable(template, q.query),
+    );
+    for (const file of queryFiles) {
+      expect(deployed).toContain(readFileSync(join(infra, 'app/monitoring/queries', file), 'utf8'));
+    }
+  });
+
+  it('deploys the workbook from its JSON file, attached to Application Insights', () => {
+    const workbookFile = readFileSync(join(infra, 'app/monitoring/license-shift.workbook.json'), 'utf8');
+    const workbook = onlyResource('Microsoft.Insights/workbooks');
+    expect(workbook.kind).toBe('shared');
+    const { template } = moduleDeclaring('Microsoft.Insights/workbooks');
+    expect(resolveVariable(template, workbook.properties?.serializedData)).toBe(workbookFile);
+    expect(workbook.properties?.sourceId).toMatch(/Microsoft\.Insights\/components/);
+    const items = (JSON.parse(workbookFile) as { items: { content: { query?: string } }[] }).items;
+    const queries = items.map((item) => item.content.query ?? '').join('\n');
+    for (const name of [
+      'Migration.Finished',
+      'Migration.StageChanged',
+      'Migration.UserFailed',
+      'licenseShift.throttled',
+    ]) {
+      expect(queries).toContain(name);
+    }
+  });
+});
