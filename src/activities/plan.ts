@@ -1,4 +1,5 @@
 import { plannedUserNotFound, planUser, batchUsers, summarisePlan } from '../domain/plan';
+import { GUID_PATTERN } from '../domain/request';
 import { describeTenantSkus, resolveMoves } from '../domain/skus';
 import type { PlannedUser, ResolvedMove, UserLicenseSnapshot, MoveRequest, MigrationRequest } from '../domain/types';
 import { splitIntoWaves, type PlanOutcome } from '../domain/workflow';
@@ -17,6 +18,15 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
   const { request } = stored;
 
   const skus = await deps.graph.listSubscribedSkus();
+  const missingTargets = targetsNotBoughtYet(request, skus);
+  if (missingTargets.length > 0) {
+    const list = missingTargets.join(', ');
+    return {
+      ok: false,
+      missingTargets,
+      reason: `the target subscription ${list} is not in this tenant: buy it for this organisation (the same tenant as the users) in the Microsoft 365 admin center (${ADMIN_CENTER})`,
+    };
+  }
   const resolved = resolveMoves(request, skus);
   if (!resolved.ok) {
     const problems = resolved.problems.map((p) => `${p.field} ${p.message}`).join('; ');
@@ -93,6 +103,21 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
   });
   deps.log.info('Planned migration', { migrationId, total: summary.total, toChange: summary.toChange, remaining });
   return { ok: true, summary, waves, remaining };
+}
+
+const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
+
+/**
+ * Targets given as SKU ids that the tenant does not list: probably bought but not yet provisioned (Microsoft's
+ * guide: "if the new subscription isn't there, try again later"), so the run waits. A part number the tenant does not
+ * have is more likely a typo and fails at once with the list of SKUs the tenant has.
+ */
+function targetsNotBoughtYet(request: MigrationRequest, skus: { skuId: string }[]): string[] {
+  const listed = new Set(skus.map((sku) => sku.skuId.toLowerCase()));
+  const missing = request.moves
+    .map((move) => move.to)
+    .filter((to) => GUID_PATTERN.test(to) && !listed.has(to.toLowerCase()));
+  return [...new Set(missing.map((to) => to.toLowerCase()))];
 }
 
 async function selectUsers(

@@ -63,7 +63,13 @@ export interface WaveRef {
 }
 
 export type PlanOutcome =
-  { ok: true; summary: PlanSummary; waves: WaveRef[]; remaining: number } | { ok: false; reason: string };
+  | { ok: true; summary: PlanSummary; waves: WaveRef[]; remaining: number }
+  | {
+      ok: false;
+      reason: string;
+      /** Targets named by id that the tenant does not list yet: the run waits for the purchase instead of failing. */
+      missingTargets?: string[];
+    };
 
 export interface LicenseCheckInput {
   migrationId: string;

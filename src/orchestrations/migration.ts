@@ -69,9 +69,49 @@ export const migrationOrchestrator: OrchestrationHandler = function* (context: O
     return output;
   }
 
-  // 1. Plan.
+  // Stages that find the tenant not ready (target not bought yet, too few seats, suspended) wait on durable timers
+  // with back-off, wake early on `recheck`, stop on `cancel`, and give up at one deadline for the whole run.
+  const pollInterval = parseIsoDuration(options.waitForLicenses.pollInterval);
+  const waitTimeout = parseIsoDuration(options.waitForLicenses.timeout);
+  let waitStart: number | undefined;
+  let waitAttempt = 0;
+  function* waitBeforeRetry(reasons: string[]): Generator<Task, 'retry' | 'cancelled' | 'timedOut', unknown> {
+    const nowMs = context.df.currentUtcDateTime.getTime();
+    waitStart ??= nowMs;
+    const deadline = waitStart + waitTimeout;
+    if (nowMs >= deadline) return 'timedOut';
+    const nextCheck = Math.min(nowMs + nextPollDelayMs(pollInterval, waitAttempt), deadline);
+    waitAttempt += 1;
+    const waitingFor: WaitingFor = {
+      reason: reasons.join('; '),
+      reasons,
+      since: new Date(waitStart).toISOString(),
+      nextCheckAt: new Date(nextCheck).toISOString(),
+      deadline: new Date(deadline).toISOString(),
+    };
+    publish({ status: 'waitingForLicenses', waitingFor });
+    const timer = context.df.createTimer(new Date(nextCheck));
+    const recheck = context.df.waitForExternalEvent(MigrationEvents.recheck);
+    const cancel = context.df.waitForExternalEvent(MigrationEvents.cancel);
+    const woke = (yield context.df.Task.any([timer, recheck, cancel])) as Task;
+    if (woke !== timer) timer.cancel();
+    return woke === cancel ? 'cancelled' : 'retry';
+  }
+  const gaveUp = (reason: string): string =>
+    `Gave up waiting for licenses after ${formatDuration(context.df.currentUtcDateTime.getTime() - (waitStart ?? 0))}: ${reason}. Nobody was changed. ${HELP}`;
+
+  // 1. Plan (waiting first if a target named by id has not been bought for this tenant yet).
   yield* enterStage('planning', 'plan');
-  const plan = (yield context.df.callActivityWithRetry(Activities.plan, readRetry, migrationId)) as PlanOutcome;
+  let plan: PlanOutcome;
+  for (;;) {
+    plan = (yield context.df.callActivityWithRetry(Activities.plan, readRetry, migrationId)) as PlanOutcome;
+    if (plan.ok || !plan.missingTargets) break;
+    const waited = yield* waitBeforeRetry([plan.reason]);
+    if (waited === 'cancelled')
+      return yield* finish('cancelled', 'Cancelled while waiting for licenses: nobody was changed.', 0);
+    if (waited === 'timedOut') return yield* finish('needsAttention', gaveUp(plan.reason), 0);
+    publish({ status: 'planning', waitingFor: undefined });
+  }
   if (!plan.ok) return yield* finish('failed', plan.reason, 0);
   const summary = plan.summary;
   counts.total = summary.total;
@@ -134,12 +174,9 @@ export const migrationOrchestrator: OrchestrationHandler = function* (context: O
 
   // 3. Purchase check, then wait and retry until the licenses are there.
   yield* enterStage('waitingForLicenses', 'purchaseCheck');
-  const waitStart = context.df.currentUtcDateTime.getTime();
-  const waitDeadline = waitStart + parseIsoDuration(options.waitForLicenses.timeout);
-  const pollInterval = parseIsoDuration(options.waitForLicenses.pollInterval);
   const sourceSkuIds = summary.moves.flatMap((move) => (move.fromSkuId ? [move.fromSkuId] : []));
   let previousReason: string | undefined;
-  for (let attempt = 0; ; attempt += 1) {
+  for (;;) {
     const checkInput: LicenseCheckInput = {
       migrationId,
       seatsNeeded: summary.seatsNeeded,
@@ -152,34 +189,15 @@ export const migrationOrchestrator: OrchestrationHandler = function* (context: O
       checkInput,
     )) as LicenseCheckResult;
     if (check.ready) {
-      if (check.notes.length > 0) publish({ message: check.notes.join(' ') });
+      if (check.notes.length > 0) publish({ message: check.notes.join('; ') });
       break;
     }
     previousReason = check.reasons.join('; ');
-    const nowMs = context.df.currentUtcDateTime.getTime();
-    if (nowMs >= waitDeadline) {
-      return yield* finish(
-        'needsAttention',
-        `Gave up waiting for licenses after ${formatDuration(nowMs - waitStart)}: ${previousReason} Nobody was changed. ${HELP}`,
-        summary.toChange,
-      );
-    }
-    const nextCheck = Math.min(nowMs + nextPollDelayMs(pollInterval, attempt), waitDeadline);
-    const waitingFor: WaitingFor = {
-      reason: previousReason,
-      reasons: check.reasons,
-      since: new Date(waitStart).toISOString(),
-      nextCheckAt: new Date(nextCheck).toISOString(),
-      deadline: new Date(waitDeadline).toISOString(),
-    };
-    publish({ status: 'waitingForLicenses', waitingFor });
-    const timer = context.df.createTimer(new Date(nextCheck));
-    const recheck = context.df.waitForExternalEvent(MigrationEvents.recheck);
-    const cancel = context.df.waitForExternalEvent(MigrationEvents.cancel);
-    const woke = (yield context.df.Task.any([timer, recheck, cancel])) as Task;
-    if (woke !== timer) timer.cancel();
-    if (woke === cancel)
+    const waited = yield* waitBeforeRetry(check.reasons);
+    if (waited === 'cancelled') {
       return yield* finish('cancelled', 'Cancelled while waiting for licenses: nobody was changed.', summary.toChange);
+    }
+    if (waited === 'timedOut') return yield* finish('needsAttention', gaveUp(previousReason), summary.toChange);
   }
 
   // 4. Reassign in waves.
