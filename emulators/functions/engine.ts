@@ -661,7 +661,12 @@ export class DurableEngine {
       event = newEvent(EventType.TaskFailed, this.deps.now(), {
         TaskScheduledId: work.taskId,
         Reason: `Activity function '${work.name}' failed: ${message}`,
-        Details: error instanceof Error ? (error.stack ?? '') : '',
+        // The host puts the serialized exception here; JS shows it after the reason ("<Reason> \n <Details>").
+        Details: JSON.stringify({
+          ClassName: error instanceof Error ? error.name : typeof error,
+          Message: message,
+          StackTrace: error instanceof Error ? (error.stack ?? null) : null,
+        }),
       });
     }
     if (this.#stopped) return;

@@ -85,8 +85,10 @@ describe('retries', () => {
     const status = await host.waitFor(id, isDone, completed);
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toEqual({
-      caught: expect.stringContaining("Activity function 'Flaky' failed: transient failure 2 for exhausted"),
+      caught: expect.stringContaining("Activity function 'Flaky' failed: transient failure 2 for exhausted \n {"),
     });
+    // JS appends the host's Details (the serialized exception) after the reason.
+    expect((status.output as { caught: string }).caught).toContain('"Message":"transient failure 2 for exhausted"');
     const history = await host.getHistory(id);
     const lastTimer = history.filter((e) => e.EventType === EventType.TimerCreated).at(-1)!;
     expect(lastTimer.EventId).toBe(3);
