@@ -1,0 +1,135 @@
+/**
+ * The product as `npm start` and `npm run demo` run it: Azurite (child process) for storage, the Graph simulator
+ * in-process with the demo tenant (or the Graph named by GRAPH_BASE_URL), and the compiled app on the local
+ * Functions + Durable runtime.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startFunctionsHost, type FunctionsHost } from '../functions';
+import { startGraphSimulator, type GraphSimulator } from '../graph';
+import { startLocalAzurite, type LocalAzurite } from './azurite';
+import { chooseGraph, chooseStorage, type Settings } from './settings';
+
+export interface LocalStackOptions {
+  /** The repository root (host.json lives there). */
+  rootDir: string;
+  /** Absolute path of the app's entry module (dist/src/index.js, or src/index.ts from the sources). */
+  appEntry: string;
+  /** Settings after local.settings.json and the environment were merged. */
+  settings: Settings;
+  /** 0 = a free port. */
+  port: number;
+  /** Folder for `azurite/` and `runtime/`; undefined keeps everything in memory (the demo). */
+  dataDir?: string;
+  /** Simulator latency for the embedded tenant (default realistic). */
+  graphLatency?: 'realistic' | 'none';
+  /** Runtime invocation log; default none. */
+  log?: (line: string) => void;
+  /** Activities running at once; default host.json's maxConcurrentActivityFunctions. */
+  maxConcurrentActivities?: number;
+}
+
+export type GraphInUse =
+  | { kind: 'embedded'; baseUrl: string; controlUrl: string; simulator: GraphSimulator; notes: string[] }
+  | { kind: 'external'; baseUrl: string };
+
+export type StorageInUse =
+  | { kind: 'azurite'; blobEndpoint: string; location: string | undefined; azurite: LocalAzurite }
+  | { kind: 'external'; description: string };
+
+export interface LocalStack {
+  readonly baseUrl: string;
+  readonly host: FunctionsHost;
+  readonly graph: GraphInUse;
+  readonly storage: StorageInUse;
+  readonly runtimeDir: string | undefined;
+  /** Settings handed to the app (with the storage and Graph the stack chose). */
+  readonly appSettings: Settings;
+  /** Stops the runtime, then the simulator and Azurite. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** host.json's maxConcurrentActivityFunctions, so local runs pace activities like Azure does. */
+export function hostJsonActivityLimit(rootDir: string): number | undefined {
+  const file = path.join(rootDir, 'host.json');
+  if (!fs.existsSync(file)) return undefined;
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    extensions?: { durableTask?: { maxConcurrentActivityFunctions?: unknown } };
+  };
+  const limit = parsed.extensions?.durableTask?.maxConcurrentActivityFunctions;
+  return typeof limit === 'number' && limit > 0 ? limit : undefined;
+}
+
+/** A loopback Graph that nobody answers on is almost always a simulator the user forgot to start. */
+async function assertReachable(baseUrl: string): Promise<void> {
+  try {
+    await fetch(`${baseUrl.replace(/\/+$/, '')}/organization`, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
+    throw new Error(
+      `GRAPH_BASE_URL is ${baseUrl}, but nothing answers there (${cause}). Start the simulator with ` +
+        '`npm run simulator -- --port <port>`, or remove GRAPH_BASE_URL (local.settings.json and the environment) ' +
+        'to use the embedded demo tenant.',
+    );
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    // Last started, first stopped: the runtime goes before the storage and Graph it uses.
+    for (const stop of stoppers.splice(0).reverse()) await stop();
+  };
+  try {
+    const appSettings: Settings = { ...options.settings };
+
+    let storage: StorageInUse;
+    const storageChoice = chooseStorage(options.settings);
+    if (storageChoice.kind === 'azurite') {
+      const location = options.dataDir ? path.join(options.dataDir, 'azurite') : undefined;
+      const azurite = await startLocalAzurite(location ? { location } : {});
+      stoppers.push(() => azurite.stop());
+      storage = { kind: 'azurite', blobEndpoint: azurite.blobEndpoint, location, azurite };
+      appSettings.AzureWebJobsStorage = azurite.connectionString;
+    } else {
+      storage = storageChoice;
+    }
+
+    let graph: GraphInUse;
+    const graphChoice = chooseGraph(options.settings);
+    if (graphChoice.kind === 'embedded') {
+      const simulator = await startGraphSimulator({ scenario: 'demo', latency: options.graphLatency ?? 'realistic' });
+      stoppers.push(() => simulator.stop());
+      graph = {
+        kind: 'embedded',
+        baseUrl: simulator.baseUrl,
+        controlUrl: simulator.controlUrl,
+        simulator,
+        notes: graphChoice.notes,
+      };
+      appSettings.GRAPH_BASE_URL = simulator.baseUrl;
+      appSettings.GRAPH_AUTH = 'none';
+    } else {
+      if (graphChoice.loopback) await assertReachable(graphChoice.baseUrl);
+      graph = { kind: 'external', baseUrl: graphChoice.baseUrl };
+    }
+
+    const runtimeDir = options.dataDir ? path.join(options.dataDir, 'runtime') : undefined;
+    const maxConcurrentActivities = options.maxConcurrentActivities ?? hostJsonActivityLimit(options.rootDir);
+    const host = await startFunctionsHost({
+      appEntry: options.appEntry,
+      port: options.port,
+      clock: 'real',
+      env: appSettings,
+      log: options.log ?? (() => undefined),
+      ...(runtimeDir ? { persistenceDir: runtimeDir } : {}),
+      ...(maxConcurrentActivities ? { maxConcurrentActivities } : {}),
+    });
+    stoppers.push(() => host.stop());
+
+    return { baseUrl: host.baseUrl, host, graph, storage, runtimeDir, appSettings, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

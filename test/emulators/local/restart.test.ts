@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  findUnlicensedGaps,
+  generateScenario,
+  startGraphSimulator,
+  type GraphSimulator,
+  type LicenseChangeEvent,
+} from '../../../emulators/graph';
+import type { MigrationView } from '../../../src/migrations/view';
+
+/**
+ * The acceptance point "SIGKILL everything `npm start` started mid-reassignment, run it again, and the migration
+ * resumes by itself and ends correct with a complete report". The launcher runs from its TypeScript sources in its
+ * own process group; the test owns the Graph simulator, so the tenant outlives the kill.
+ */
+const ROOT = path.resolve(__dirname, '../../..');
+const START = path.join(ROOT, 'emulators/local/start.ts');
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+const STANDARD = 'f245ecc8-75af-4f8e-b61f-27d8114de5f3';
+const PREMIUM = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
+const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
+const MIGRATION_ID = 'restart-after-sigkill';
+
+interface Launcher {
+  child: ChildProcess;
+  baseUrl: string;
+  blobEndpoint: string;
+  output: string[];
+}
+
+function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
+    GRAPH_BASE_URL: sim.baseUrl,
+    GRAPH_AUTH: 'none',
+    // 16 writes a second: the reassignment of ~160 users takes about ten seconds, long enough to be cut in half.
+    GRAPH_WRITE_BUDGET: '2400',
+    APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+  };
+  delete env.AzureWebJobsStorage;
+  // Its own process group, so one kill reaches the launcher and its Azurite like a terminal's Ctrl+\ would.
+  const child = spawn(process.execPath, ['--import', TSX, START, '--port', '0', '--quiet'], {
+    cwd: workDir,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let baseUrl = '';
+    let blobEndpoint = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        baseUrl = /license-shift is running at (\S+)/.exec(line)?.[1] ?? baseUrl;
+        blobEndpoint = /^Storage: Azurite .* at (\S+),/.exec(line)?.[1] ?? blobEndpoint;
+        if (line.startsWith('Press Ctrl+C')) resolve({ child, baseUrl, blobEndpoint, output });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => reject(new Error(`launcher exited early (${String(code)}):\n${output.join('\n')}`)));
+  });
+}
+
+async function killGroup(launcher: Launcher): Promise<void> {
+  const exited = new Promise((resolve) => launcher.child.once('exit', resolve));
+  process.kill(-launcher.child.pid!, 'SIGKILL');
+  await exited;
+}
+
+async function api<T>(
+  baseUrl: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function waitForView(
+  baseUrl: string,
+  until: (view: MigrationView) => boolean,
+  timeoutMs: number,
+): Promise<MigrationView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: MigrationView | undefined;
+  while (Date.now() < deadline) {
+    const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
+    if (response.status === 200) {
+      last = response.json;
+      if (until(last)) return last;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`migration did not reach the expected state; last seen ${JSON.stringify(last)}`);
+}
+
+describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start again', () => {
+  let workDir: string;
+  let sim: GraphSimulator;
+  const launchers: Launcher[] = [];
+
+  beforeAll(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-restart-'));
+    sim = await startGraphSimulator({
+      scenario: generateScenario({ users: 200, seed: 5 }),
+      latency: 'realistic',
+      seed: 9,
+    });
+  });
+  afterAll(async () => {
+    for (const launcher of launchers) {
+      if (launcher.child.exitCode === null && launcher.child.signalCode === null) await killGroup(launcher);
+    }
+    await sim.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('resumes the running migration by itself and ends with every user moved once and reported', async () => {
+    const holders = [...sim.tenant.users.values()].filter((user) =>
+      user.licenseStates.some((state) => state.skuId === STANDARD),
+    );
+    const first = await launch(workDir, sim);
+    launchers.push(first);
+    const start = await api<{ id: string }>(first.baseUrl, 'POST', '/api/migrations', {
+      id: MIGRATION_ID,
+      moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
+      usageLocation: 'US',
+    });
+    expect(start.status).toBe(202);
+
+    const atKill = await waitForView(
+      first.baseUrl,
+      (view) => FINISHED.has(view.status) || (view.status === 'reassigning' && view.counts.moved >= 20),
+      30_000,
+    );
+    await killGroup(first);
+    expect(atKill.status).toBe('reassigning');
+    expect(atKill.counts.moved).toBeLessThan(atKill.counts.toChange);
+    // Azurite went down with the launcher: nothing answers on its port any more.
+    await expect(fetch(first.blobEndpoint, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    const changesBeforeRestart = sim.events().filter((event) => event.kind === 'license').length;
+
+    const second = await launch(workDir, sim);
+    launchers.push(second);
+    expect(second.output.join('\n')).toContain(`Resuming 1 migration from the data folder: ${MIGRATION_ID}`);
+    const done = await waitForView(second.baseUrl, (view) => FINISHED.has(view.status), 40_000);
+
+    expect(done.status).toBe('completed');
+    expect(done.counts.failed).toBe(0);
+    // The second run did real work: the kill happened mid-way, not after the last write.
+    const changes = sim.events().filter((event): event is LicenseChangeEvent => event.kind === 'license');
+    expect(changes.length).toBeGreaterThan(changesBeforeRestart);
+
+    const report = await api<{ rows: { userId: string; outcome: string }[] }>(
+      second.baseUrl,
+      'GET',
+      `/api/migrations/${MIGRATION_ID}/report`,
+    );
+    expect(report.status).toBe(200);
+    expect(report.json.rows.map((row) => row.userId).sort()).toEqual(holders.map((user) => user.id).sort());
+    const moved = report.json.rows.filter((row) => row.outcome === 'moved');
+    expect(moved.length).toBe(done.counts.moved);
+    expect(moved.length).toBeGreaterThan(atKill.counts.moved);
+
+    const changesPerUser = new Map<string, number>();
+    for (const change of changes) changesPerUser.set(change.userId, (changesPerUser.get(change.userId) ?? 0) + 1);
+    for (const row of moved) {
+      const held = sim.tenant.users.get(row.userId)!.assignedLicenses.map((license) => license.skuId);
+      expect(held).toContain(PREMIUM);
+      expect(held).not.toContain(STANDARD);
+      // One successful license change per user: the batch cut by the kill was not written twice.
+      expect(changesPerUser.get(row.userId)).toBe(1);
+    }
+    expect(changes.length).toBe(moved.length);
+    expect(findUnlicensedGaps(changes)).toEqual([]);
+  });
+});
