@@ -1,4 +1,4 @@
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { metrics, type Histogram, type Meter } from '@opentelemetry/api';
 import { logs, SeverityNumber, type Logger } from '@opentelemetry/api-logs';
 import { readSetting } from '../config/settings';
@@ -80,6 +80,9 @@ export function setTelemetryForTests(replacement: Telemetry | undefined): void {
  * - otherwise none: the connection string's instrumentation key alone (a resource with local auth enabled).
  */
 export function ingestionCredential(env: NodeJS.ProcessEnv): TokenCredential | undefined {
+  // Loaded on demand so that importing telemetry (first thing in src/index.ts) loads no HTTP stack before the distro.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load on purpose, see above
+  const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
   const authentication = parseKeyValues(readSetting(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') ?? '');
   const clientId = readSetting(env, 'AZURE_CLIENT_ID');
   if (authentication.get('authorization')?.toUpperCase() === 'AAD') {
