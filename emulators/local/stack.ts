@@ -82,6 +82,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const appSettings: Settings = { ...options.settings };
+    // Checked first: a forgotten simulator should fail the start at once, before anything was started.
+    const graphChoice = chooseGraph(options.settings);
+    if (graphChoice.kind === 'external' && graphChoice.loopback) await assertReachable(graphChoice.baseUrl);
 
     let storage: StorageInUse;
     const storageChoice = chooseStorage(options.settings);
@@ -96,7 +99,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     let graph: GraphInUse;
-    const graphChoice = chooseGraph(options.settings);
     if (graphChoice.kind === 'embedded') {
       const simulator = await startGraphSimulator({ scenario: 'demo', latency: options.graphLatency ?? 'realistic' });
       stoppers.push(() => simulator.stop());
@@ -110,7 +112,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       appSettings.GRAPH_BASE_URL = simulator.baseUrl;
       appSettings.GRAPH_AUTH = 'none';
     } else {
-      if (graphChoice.loopback) await assertReachable(graphChoice.baseUrl);
       graph = { kind: 'external', baseUrl: graphChoice.baseUrl };
     }
 
