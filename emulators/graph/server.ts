@@ -522,8 +522,10 @@ export class GraphSimulatorServer implements GraphSimulator {
 
   private handleBatch(raw: string, headers: Record<string, string>, context: CallContext): ItemResult {
     let requests: BatchItem[];
+    let order: BatchItem[];
     try {
       requests = parseBatch(raw);
+      order = orderByDependencies(requests);
     } catch (error) {
       const graphError = error instanceof GraphError ? error : badRequest(String(error), 'BadRequest');
       this.recordRequest('POST', '/$batch', graphError.status, 0, 0, context);
@@ -532,7 +534,8 @@ export class GraphSimulatorServer implements GraphSimulator {
     this.recordRequest('POST', '/$batch', 200, 0, 0, context);
     const results = new Map<string, { status: number; finishMs: number; response: Record<string, unknown> }>();
     let anyThrottled = false;
-    for (const item of orderByDependencies(requests)) {
+    let totalRu = 0;
+    for (const item of order) {
       const dependency = item.dependsOn.map((d) => results.get(d.toLowerCase()));
       const startMs = Math.max(0, ...dependency.map((d) => d?.finishMs ?? 0));
       if (dependency.some((d) => !d || d.status < 200 || d.status >= 300)) {
@@ -563,6 +566,7 @@ export class GraphSimulatorServer implements GraphSimulator {
       };
       const result = this.executeItem(item.method, item.url, { ...headers, ...itemHeaders }, item.body, itemContext);
       if (result.status === 429) anyThrottled = true;
+      totalRu += Number(result.headers['x-ms-resource-unit'] ?? 0);
       const responseHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(result.headers)) responseHeaders[batchHeaderName(k)] = v;
       responseHeaders['Cache-Control'] = 'no-cache';
@@ -589,7 +593,8 @@ export class GraphSimulatorServer implements GraphSimulator {
     const delayMs = Math.max(0, ...[...results.values()].map((r) => r.finishMs));
     return {
       status: anyThrottled ? this.settings.batchThrottledEnvelopeStatus : 200,
-      headers: {},
+      // The envelope reports what its items were charged in total (each item also carries its own header).
+      headers: { 'x-ms-resource-unit': String(Math.max(1, totalRu)) },
       body: { responses },
       delayMs,
     };

@@ -321,6 +321,22 @@ describe('assignLicense', () => {
     });
   });
 
+  it('processes group changes by itself after the (scaled) processing delay', async () => {
+    const quick = await startTestSimulator({ throttling: false, settings: { groupProcessingDelayMs: 0 } });
+    try {
+      await call(quick, 'POST', `/groups/${DEMO_GROUPS.businessStandard}/assignLicense`, assignBody([{ skuId: E3 }]));
+      // Wait for the simulator's own timer: poll the group's processing state, as a client would.
+      let state = '';
+      for (let i = 0; i < 100 && state !== 'ProcessingComplete'; i++) {
+        state = (await call(quick, 'GET', `/groups/${DEMO_GROUPS.businessStandard}`)).body.licenseProcessingState.state;
+      }
+      expect(state).toBe('ProcessingComplete');
+      expect(quick.tenant.findSku(E3)!.holders.size).toBe(3 + 4);
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('removes a group license from members when the group drops it', async () => {
     const res = await call(sim, 'POST', `/groups/${DEMO_GROUPS.businessStandard}/assignLicense`, assignBody([], [BS]));
     expect(res.status).toBe(202);

@@ -44,6 +44,8 @@ describe('$batch', () => {
       },
     ]);
     expect(res.status).toBe(200);
+    // The envelope reports the items' resource units in total: 5 + 1 + 1 + 1 + 1 (subscribedSkus 3 − $select).
+    expect(res.headers.get('x-ms-resource-unit')).toBe('9');
     const byId = new Map<string, GraphItem>(res.body.responses.map((r: GraphItem) => [r.id as string, r]));
     expect(byId.size).toBe(8);
     for (let i = 0; i < 5; i++) {
@@ -129,6 +131,15 @@ describe('$batch', () => {
     ['a missing id', { requests: [{ method: 'GET', url: '/organization' }] }],
     ['an unknown dependency', { requests: [{ id: 'a', method: 'GET', url: '/organization', dependsOn: ['b'] }] }],
     ['no requests array', { value: [] }],
+    [
+      'circular dependencies',
+      {
+        requests: [
+          { id: 'a', method: 'GET', url: '/organization', dependsOn: ['b'] },
+          { id: 'b', method: 'GET', url: '/domains', dependsOn: ['a'] },
+        ],
+      },
+    ],
   ])('rejects a malformed batch (%s) with 400', async (_name, payload) => {
     const res = await call(sim, 'POST', '/$batch', payload);
     expect(res.status).toBe(400);

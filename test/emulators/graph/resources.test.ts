@@ -70,6 +70,37 @@ describe('Graph resources', () => {
       isDefault: true,
     });
     expect((await call(sim, 'GET', '/domains/contoso.onmicrosoft.com')).body.isInitial).toBe(true);
+    const byId = await call(sim, 'GET', `/organization/${org.body.value[0].id}`);
+    expect(byId.body['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#organization/$entity');
+    expect(byId.body.displayName).toBe('Contoso Ltd');
+  });
+
+  it('takes the app from the JWT appid or azp claim, else the header, and can require a token', async () => {
+    const jwt = (claims: object) => `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.y`;
+    await call(sim, 'GET', '/organization', undefined, { authorization: `Bearer ${jwt({ appid: 'v1-app' })}` });
+    await call(sim, 'GET', '/organization', undefined, { authorization: `Bearer ${jwt({ azp: 'v2-app' })}` });
+    await call(sim, 'GET', '/organization', undefined, {
+      authorization: 'Bearer opaque',
+      'x-simulator-app-id': 'header-app',
+    });
+    const apps = sim
+      .events()
+      .filter((e) => e.kind === 'request')
+      .slice(-3)
+      .map((e) => e.appId);
+    expect(apps).toEqual(['v1-app', 'v2-app', 'header-app']);
+    sim.settings.requireAuth = true;
+    try {
+      const denied = await call(sim, 'GET', '/organization');
+      expect(denied.status).toBe(401);
+      expect(denied.body.error).toMatchObject({
+        code: 'InvalidAuthenticationToken',
+        message: 'Access token is empty.',
+      });
+      expect((await call(sim, 'GET', '/organization', undefined, { authorization: 'Bearer t' })).status).toBe(200);
+    } finally {
+      sim.settings.requireAuth = false;
+    }
   });
 
   it('filters users by SKU and pages to the end through opaque next links', async () => {
