@@ -97,9 +97,15 @@ export class LicenseAssigner {
       woken = new Promise<void>((resolve) => (wake = resolve));
     };
     const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-    const launch = (task: Promise<void>): void => {
+    const launch = (task: Promise<void>, group: Work[]): void => {
       const tracked: Promise<void> = task
-        .catch((error: unknown) => this.log(`graph: batch task failed unexpectedly: ${String(error)}`))
+        .catch((error: unknown) => {
+          this.log(`graph: batch task failed unexpectedly: ${String(error)}`);
+          // Never resend blindly: the users of that batch are read back first.
+          for (const w of group.filter((g) => !g.result)) {
+            this.unknownOutcome(w, { status: 0, code: 'UnexpectedError', message: String(error) }, 'assignLicense');
+          }
+        })
         .finally(() => {
           tasks.delete(tracked);
           notify();
@@ -141,6 +147,7 @@ export class LicenseAssigner {
           release();
           for (const w of group) w.busy = false;
         }),
+        group,
       );
     }
   }
@@ -214,7 +221,11 @@ export class LicenseAssigner {
         if (error instanceof CredentialFailure) this.fail(w, credentialError(error, operation).info);
         else if (error instanceof TransportFailure) {
           this.unknownOutcome(w, { status: 0, code: error.kind, message: error.message }, operation);
-        } else throw error;
+        } else {
+          // Whatever happened, the batch may have reached Graph: read before resending.
+          const message = error instanceof Error ? error.message : String(error);
+          this.unknownOutcome(w, { status: 0, code: 'UnexpectedError', message }, operation);
+        }
       }
       return undefined;
     }

@@ -146,7 +146,7 @@ export class AdaptiveConcurrency {
   }
 
   private cut(factor: number, startedAt: number, why: string): void {
-    if (startedAt < this.lastCutAt) return;
+    if (startedAt <= this.lastCutAt) return;
     this.lastCutAt = this.clock.now();
     const before = this.limit;
     this.limitValue = Math.max(1, this.limitValue * factor);
@@ -243,7 +243,7 @@ export class TenantPacer {
     const until = this.clock.now() + retryAfterMs;
     if (kind === 'write') {
       this.writes.pauseUntil(until);
-      if (startedAt >= this.lastWriteCutAt) {
+      if (startedAt > this.lastWriteCutAt) {
         this.lastWriteCutAt = this.clock.now();
         this.writeRateFactor = Math.max(0.25, this.writeRateFactor * 0.75);
         this.log?.(

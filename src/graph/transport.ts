@@ -32,6 +32,8 @@ export class TransportFailure extends GraphClientError {
     message: string,
   ) {
     super(message);
+    // GraphClientError pins its own prototype; restore ours so instanceof works.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'TransportFailure';
   }
 }
@@ -40,6 +42,7 @@ export class TransportFailure extends GraphClientError {
 export class CredentialFailure extends GraphClientError {
   constructor(message: string) {
     super(message);
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'CredentialFailure';
   }
 }

@@ -37,10 +37,18 @@ export interface FakeGraph {
   close(): Promise<void>;
 }
 
-export async function startFakeGraph(
-  handler: FakeHandler,
-  options: { shuffleBatch?: boolean } = {},
-): Promise<FakeGraph> {
+export interface FakeGraphOptions {
+  /** Reverse `$batch` responses (Graph does not keep order); default true. */
+  shuffleBatch?: boolean;
+  /**
+   * Called for the n-th `$batch` (1-based) after its items were handled: `drop` destroys the connection,
+   * `hang` never answers, so the client sees a reset or a timeout although the writes happened.
+   */
+  batchFate?: (n: number) => 'drop' | 'hang' | undefined;
+}
+
+export async function startFakeGraph(handler: FakeHandler, options: FakeGraphOptions = {}): Promise<FakeGraph> {
+  let batchCount = 0;
   const requests: FakeRequest[] = [];
   const httpRequests: FakeRequest[] = [];
   const server = createServer((req, res) => {
@@ -84,7 +92,10 @@ export async function startFakeGraph(
             }),
           );
           if (options.shuffleBatch !== false) answers.reverse();
-          response = { status: 200, body: { responses: answers } };
+          batchCount += 1;
+          const fate = options.batchFate?.(batchCount);
+          if (fate === 'hang') return;
+          response = { status: 200, body: { responses: answers }, drop: fate === 'drop' };
         } else {
           requests.push(request);
           response = await handler(request);

@@ -1,0 +1,155 @@
+import { AdaptiveConcurrency, RateGate, TenantPacer } from '../../src/graph/pacing';
+import { VirtualClock } from './virtual-clock';
+
+const limits = { writeBudgetPer150s: 3000, resourceUnitBudgetPer10s: 3500, maxConcurrency: 8 };
+
+/** Takes `batches` batches of `size` writes one after another and returns when each was let through. */
+async function sendTimes(pacer: TenantPacer, clock: VirtualClock, batches: number, size = 20): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < batches; i += 1) {
+    await pacer.takeWrites(size);
+    times.push(clock.now());
+  }
+  return times;
+}
+
+/** Most writes let through in any window of `windowMs` ending at a send time. */
+function maxInWindow(times: number[], size: number, windowMs: number): number {
+  let max = 0;
+  for (const end of times) max = Math.max(max, times.filter((t) => t > end - windowMs && t <= end).length * size);
+  return max;
+}
+
+describe('write pacing', () => {
+  it('paces batches smoothly at the budget instead of bursting it', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, { ...limits, writeBudgetPer150s: 2850 });
+    const start = clock.now();
+    const times = await sendTimes(pacer, clock, 300);
+    // 2850 per 150 s is 19 writes/s: one batch of 20 every 1.053 s after the first.
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(times[0]).toBe(start);
+    for (const gap of gaps) expect(gap).toBeCloseTo(20_000 / 19, 0);
+    expect(maxInWindow(times, 20, 150_000)).toBeLessThanOrEqual(2850 + 20);
+    expect(maxInWindow(times, 20, 10_000)).toBeLessThanOrEqual(220);
+  });
+
+  it('serves concurrent callers first come first served at the shared rate', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    const order: string[] = [];
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map(async (name) => {
+        await pacer.takeWrites(20);
+        order.push(`${name}@${clock.now() - 1_000_000}`);
+      }),
+    );
+    expect(order).toEqual(['a@0', 'b@1000', 'c@2000', 'd@3000']);
+  });
+
+  it('adds up the budget shares of callers active at once, capped at the whole budget', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    const half = pacer.lease(0.5);
+    expect(pacer.writeRate * 150_000).toBeCloseTo(1500);
+    const times = await sendTimes(pacer, clock, 5);
+    expect(times[4]! - times[0]!).toBeCloseTo(8_000, -1);
+    const otherHalf = pacer.lease(0.5);
+    const third = pacer.lease(0.5);
+    expect(pacer.writeRate * 150_000).toBeCloseTo(3000);
+    [half, otherHalf, third].forEach((lease) => lease.release());
+    expect(pacer.shareInUse).toBe(1);
+  });
+
+  it('after a 429 nobody writes before Retry-After, the pace drops, then regrows with successful writes', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    await pacer.takeWrites(20);
+    const sentAt = clock.now();
+    pacer.onThrottled('write', 7_500, sentAt);
+    const waiting = pacer.takeWrites(20).then(() => clock.now());
+    expect(await waiting).toBeGreaterThanOrEqual(sentAt + 7_500);
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.75);
+    // A second 429 for a request sent before the cut does not cut again.
+    pacer.onThrottled('write', 100, sentAt);
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.75);
+    for (let i = 0; i < 20; i += 1) pacer.onWritesSucceeded(20);
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(1);
+  });
+
+  it('a reservation made before a 429 still waits for Retry-After', async () => {
+    const clock = new VirtualClock();
+    const gate = new RateGate(clock);
+    await gate.take(20, 0.02, 20);
+    const later = gate.take(20, 0.02, 20).then(() => clock.now());
+    gate.pauseUntil(clock.now() + 30_000);
+    expect(await later).toBeGreaterThanOrEqual(1_000_000 + 30_000);
+  });
+
+  it('gives the reservation back when the caller aborts while waiting', async () => {
+    const clock = new VirtualClock();
+    const gate = new RateGate(clock);
+    await gate.take(20, 0.02, 20);
+    const controller = new AbortController();
+    const waiting = gate.take(20, 0.02, 20, controller.signal);
+    controller.abort();
+    expect(await waiting).toBe(false);
+    await gate.take(20, 0.02, 20);
+    expect(clock.now()).toBe(1_000_000 + 1_000);
+  });
+
+  it('charges the resource-unit gate with the real cost reported by Graph', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, { ...limits, resourceUnitBudgetPer10s: 100 });
+    await pacer.takeResourceUnits(10); // a second's worth may go at once
+    pacer.correctResourceUnits(40); // Graph said 50, not 10
+    await pacer.takeResourceUnits(10);
+    expect(clock.now() - 1_000_000).toBeCloseTo(5_000, -1);
+  });
+});
+
+describe('adaptive concurrency', () => {
+  it('halves on a 429 once per round, trims at 100 % of a limit, holds above 90 %, and regrows gradually', async () => {
+    const clock = new VirtualClock();
+    const concurrency = new AdaptiveConcurrency(8, clock);
+    expect(concurrency.limit).toBe(8);
+    const before = clock.now();
+    await clock.sleep(10);
+    concurrency.onThrottled(clock.now());
+    expect(concurrency.limit).toBe(4);
+    concurrency.onThrottled(before); // sent before the cut: describes the old level
+    expect(concurrency.limit).toBe(4);
+    await clock.sleep(10);
+    concurrency.onResponse(clock.now(), 1.2);
+    expect(concurrency.limit).toBe(3);
+    concurrency.onResponse(clock.now(), 0.95);
+    expect(concurrency.limit).toBe(3);
+    let responses = 0;
+    while (concurrency.limit < 8) {
+      concurrency.onResponse(clock.now(), undefined);
+      responses += 1;
+    }
+    // About one more slot per round of `limit` successful responses: 3+4+5+6+7 = 25.
+    expect(responses).toBeGreaterThanOrEqual(20);
+    expect(responses).toBeLessThanOrEqual(30);
+  });
+
+  it('never lets more requests in flight than the current limit', async () => {
+    const clock = new VirtualClock();
+    const concurrency = new AdaptiveConcurrency(3, clock);
+    let inFlight = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const release = await concurrency.acquire();
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await clock.sleep(100 + i);
+        inFlight -= 1;
+        release();
+      }),
+    );
+    expect(peak).toBe(3);
+    expect(concurrency.active).toBe(0);
+  });
+});
