@@ -6,7 +6,7 @@ import {
   type CoreFunctionCallback,
   type CoreHookCallback,
   type RegistrationSink,
-} from './fake-core';
+} from './registration-sink';
 
 /** The parts of the app's own copy of `@azure/functions` the host uses to build invocation objects. */
 export interface AzureFunctionsModule {
