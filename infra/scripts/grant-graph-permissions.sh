@@ -22,7 +22,7 @@ while [[ $# -gt 0 ]]; do
     --principal-id) principal_id="${2:?--principal-id needs a value}"; shift 2 ;;
     --method) method="${2:?--method needs cli or bicep}"; shift 2 ;;
     --if-enabled) if_enabled=true; shift ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "grant-graph-permissions: unknown argument $1" >&2; exit 2 ;;
   esac
 done
