@@ -179,7 +179,11 @@ function summaryLines(report: Report, view: MigrationView): string[] {
   return lines;
 }
 
-async function run(stack: LocalStack, progress: ProgressDisplay, print: (line: string) => void): Promise<boolean> {
+async function run(
+  stack: LocalStack,
+  progress: ProgressDisplay,
+  print: (...lines: string[]) => void,
+): Promise<boolean> {
   const started = Date.now();
   const start = await api<{ id: string }>(stack.baseUrl, 'POST', '/api/migrations', REQUEST);
   const id = start.json.id;
