@@ -10,7 +10,7 @@ import type { InstanceMeta, InstanceRecord, InstanceStore, ParentLink } from './
 const MAX_MESSAGES_PER_EPISODE = 32;
 
 /** What the JS library returns (OrchestratorState, JSON form). */
-interface OrchestratorStateJson {
+export interface OrchestratorStateJson {
   isDone: boolean;
   actions: ActionJson[][];
   output?: unknown;
@@ -435,40 +435,17 @@ export class DurableEngine {
     for (const { decision } of decisions) this.#dispatch(record, decision);
   }
 
-  async #invokeOrchestrator(
+  #invokeOrchestrator(
     fn: RegisteredFunction,
     record: InstanceRecord,
     libraryHistory: HistoryEvent[],
   ): Promise<OrchestratorStateJson> {
-    const executionStarted = libraryHistory.find((event) => event.EventType === EventType.ExecutionStarted);
-    const trigger = {
-      history: libraryHistory,
-      input: record.input,
+    return invokeOrchestrator(this.deps.invoker, fn, {
       instanceId: record.instanceId,
-      isReplaying: executionStarted?.IsPlayed ?? false,
+      input: record.input,
       parentInstanceId: record.parent?.instanceId ?? null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      longRunningTimerIntervalDuration: '3.00:00:00',
-      maximumShortTimerDuration: '6.00:00:00',
-      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-    };
-    try {
-      const result = await this.deps.invoker.invoke(fn, trigger, {
-        outcomeOf: (value) => {
-          const state = value as OrchestratorStateJson | undefined;
-          if (state?.error !== undefined) return `Failed: ${state.error}`;
-          return state?.isDone ? 'Succeeded' : 'Awaited';
-        },
-      });
-      return readState(result);
-    } catch (error) {
-      // The library throws OrchestrationFailureError carrying the real state after "$OutOfProcData$:".
-      const message = error instanceof Error ? error.message : '';
-      const marker = message.indexOf('$OutOfProcData$:');
-      if (marker < 0) throw error;
-      return JSON.parse(message.slice(marker + '$OutOfProcData$:'.length)) as OrchestratorStateJson;
-    }
+      history: libraryHistory,
+    });
   }
 
   /**
@@ -680,6 +657,47 @@ export class DurableEngine {
 }
 
 export class UnknownFunctionError extends Error {}
+
+/**
+ * Calls an orchestrator function once with the trigger payload the host sends (schema V3; Azure Storage timer
+ * limits) and returns its OrchestratorState, also when the library reports an orchestrator error by throwing.
+ * `history` is handed over as is: the library converts its Timestamp strings to Dates in place.
+ */
+export async function invokeOrchestrator(
+  invoker: Invoker,
+  fn: RegisteredFunction,
+  execution: { instanceId: string; input: unknown; parentInstanceId: string | null; history: HistoryEvent[] },
+): Promise<OrchestratorStateJson> {
+  const executionStarted = execution.history.find((event) => event.EventType === EventType.ExecutionStarted);
+  const trigger = {
+    history: execution.history,
+    input: execution.input,
+    instanceId: execution.instanceId,
+    isReplaying: executionStarted?.IsPlayed ?? false,
+    parentInstanceId: execution.parentInstanceId,
+    upperSchemaVersion: 1,
+    upperSchemaVersionNew: 2,
+    longRunningTimerIntervalDuration: '3.00:00:00',
+    maximumShortTimerDuration: '6.00:00:00',
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  };
+  try {
+    const result = await invoker.invoke(fn, trigger, {
+      outcomeOf: (value) => {
+        const state = value as OrchestratorStateJson | undefined;
+        if (state?.error !== undefined) return `Failed: ${state.error}`;
+        return state?.isDone ? 'Succeeded' : 'Awaited';
+      },
+    });
+    return readState(result);
+  } catch (error) {
+    // The library throws OrchestrationFailureError carrying the real state after "$OutOfProcData$:".
+    const message = error instanceof Error ? error.message : '';
+    const marker = message.indexOf('$OutOfProcData$:');
+    if (marker < 0) throw error;
+    return JSON.parse(message.slice(marker + '$OutOfProcData$:'.length)) as OrchestratorStateJson;
+  }
+}
 
 /** Reads the library's OrchestratorState without a full JSON round trip (the action list can be thousands long). */
 function readState(result: unknown): OrchestratorStateJson {

@@ -11,6 +11,7 @@ import { InstanceStore, type InstanceRecord, type RuntimeStatus } from './store'
 import { TimerTriggers } from './timers';
 
 export type { HostClock } from './clock';
+export { checkReplay, type ReplayCheckOptions, type ReplayCheckResult } from './replay';
 export type { HistoryEvent } from './history';
 export type { RuntimeStatus } from './store';
 
