@@ -3,7 +3,7 @@ import { GUID_PATTERN } from '../domain/request';
 import { describeTenantSkus, resolveMoves } from '../domain/skus';
 import type { PlannedUser, ResolvedMove, UserLicenseSnapshot, MoveRequest, MigrationRequest } from '../domain/types';
 import { splitIntoWaves, type PlanOutcome } from '../domain/workflow';
-import type { LicensingGraph } from '../graph';
+import { GraphRequestError, type LicensingGraph } from '../graph';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
 
@@ -42,7 +42,9 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
   for (const move of resolved.moves) {
     const moveRequest = request.moves[move.move];
     if (!moveRequest) continue;
-    const { found, missing } = await selectUsers(deps.graph, moveRequest, move);
+    const selected = await selectUsers(deps.graph, moveRequest, move);
+    if ('problem' in selected) return { ok: false, reason: `moves[${move.move}].users: ${selected.problem}` };
+    const { found, missing } = selected;
     for (const reference of missing) planned.push(plannedUserNotFound(reference, move.move));
     for (const user of found) {
       const earlier = seen.get(user.id.toLowerCase());
@@ -124,7 +126,7 @@ async function selectUsers(
   graph: LicensingGraph,
   moveRequest: MoveRequest,
   move: ResolvedMove,
-): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+): Promise<{ found: UserLicenseSnapshot[]; missing: string[] } | { problem: string }> {
   const users = moveRequest.users;
   if ('all' in users) {
     // The request schema requires `from` with "all"; a resolved move therefore has its source SKU id.
@@ -133,7 +135,16 @@ async function selectUsers(
   }
   if ('upns' in users) return graph.getUsersByUpns(users.upns);
   if ('ids' in users) return graph.getUsersByIds(users.ids);
-  return { found: await graph.listGroupUserMembers(users.groupId), missing: [] };
+  try {
+    return { found: await graph.listGroupUserMembers(users.groupId), missing: [] };
+  } catch (error) {
+    if (error instanceof GraphRequestError && error.info.status === 404) {
+      return {
+        problem: `there is no group ${users.groupId} in this tenant (${error.info.code}, request-id ${error.info.requestId ?? 'unknown'})`,
+      };
+    }
+    throw error;
+  }
 }
 
 /**

@@ -72,7 +72,8 @@ describe('approval, cancel, idempotency and resilience', () => {
     expect(second.json).toEqual(expect.objectContaining({ id: 'wave-2026-11-e1', created: false }));
     await stack.waitForFinish('wave-2026-11-e1');
     const list = await stack.api('GET', '/api/migrations');
-    expect(list.json.migrations.filter((m: { id: string }) => m.id === 'wave-2026-11-e1')).toHaveLength(1);
+    const migrations = list.json.migrations as { id: string }[];
+    expect(migrations.filter((m) => m.id === 'wave-2026-11-e1')).toHaveLength(1);
     expect(licenseChangeCount(stack.sim)).toBe(2);
 
     const rerun = await stack.api('POST', '/api/migrations', { ...body, id: undefined });
@@ -81,9 +82,8 @@ describe('approval, cancel, idempotency and resilience', () => {
     expect(rerunDone.counts.moved).toBe(0);
     expect(licenseChangeCount(stack.sim)).toBe(2);
     const report = await stack.api('GET', `/api/migrations/${rerun.json.id}/report`);
-    expect(
-      report.json.rows.every((row: { outcome: string }) => row.outcome === 'skipped' || row.outcome === 'blocked'),
-    ).toBe(true);
+    const rows = report.json.rows as { outcome: string }[];
+    expect(rows.every((row) => row.outcome === 'skipped' || row.outcome === 'blocked')).toBe(true);
   });
 
   it('cancel stops before the next batch and leaves a consistent report', async () => {
