@@ -113,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       appSettings.GRAPH_AUTH = 'none';
     } else {
       graph = { kind: 'external', baseUrl: graphChoice.baseUrl };
+      // A local simulator takes no credentials; the app's default (managed identity) would refuse plain http.
+      if (graphChoice.loopback && !appSettings.GRAPH_AUTH?.trim()) appSettings.GRAPH_AUTH = 'none';
     }
 
     const runtimeDir = options.dataDir ? path.join(options.dataDir, 'runtime') : undefined;
