@@ -270,7 +270,8 @@ const MAX_DUE_OCCURRENCES = 100;
  */
 export function dueOccurrences(def: ScheduleDefinition, state: ScheduleState, from: Date, to: Date): Date[] {
   if (def.paused || state.finished || to.getTime() <= from.getTime()) return [];
-  const recorded = new Set(state.occurrences.map((record) => Date.parse(record.occurrence)));
+  // Compared at minute precision, like the occurrence ids the records are stored under.
+  const recorded = new Set(state.occurrences.map((record) => occurrenceKey(new Date(record.occurrence))));
   const due: Date[] = [];
   if (def.startAt !== undefined) {
     const at = Date.parse(def.startAt);
@@ -284,7 +285,7 @@ export function dueOccurrences(def: ScheduleDefinition, state: ScheduleState, fr
       next = cron.nextRun(next);
     }
   }
-  return due.filter((at) => !recorded.has(at.getTime()));
+  return due.filter((at) => !recorded.has(occurrenceKey(at)));
 }
 
 /** The next occurrence after `after` (undefined for a past one-off or a cron that never fires again). */
@@ -356,6 +357,14 @@ function windowCrons(window: ScheduleWindow, timeZone: string): { opening: Cron;
 export function occurrenceKey(occurrence: Date): string {
   const iso = occurrence.toISOString(); // 2026-12-05T01:00:00.000Z
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+}
+
+/** The instant an occurrence key stands for (the inverse of `occurrenceKey`). */
+export function occurrenceFromKey(key: string): Date | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})$/.exec(key);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute] = match.map(Number) as [number, number, number, number, number, number];
+  return new Date(Date.UTC(year, month - 1, day, hour, minute));
 }
 
 /** The deterministic migration id of an occurrence: a repeated or concurrent timer firing starts nothing twice. */
