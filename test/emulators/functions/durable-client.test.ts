@@ -47,6 +47,13 @@ describe('durable client through the HTTP API', () => {
     expect(done.body.createdTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  it('fires durable timers on the real clock', async () => {
+    const id = await host.startOrchestration('ShortTimer', 150);
+    const status = await host.waitFor(id, isDone);
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toBeGreaterThanOrEqual(150);
+  });
+
   it('getStatus with history through df.getClient in a plain app.http function', async () => {
     await fetch(api('orchestrators/HelloSequence/with-history'), { method: 'POST', body: '"H"' });
     await host.waitFor('with-history', isDone);

@@ -145,6 +145,12 @@ df.app.orchestration('TrackFanOut', function* (context) {
   return Math.max(...peaks);
 });
 
+df.app.orchestration('ShortTimer', function* (context) {
+  const start = context.df.currentUtcDateTime.getTime();
+  yield context.df.createTimer(new Date(start + context.df.getInput<number>()));
+  return context.df.currentUtcDateTime.getTime() - start;
+});
+
 df.app.orchestration('Crashes', function* (context) {
   yield context.df.callActivity('Hello', 'before crash');
   throw new Error('orchestrator broke on purpose');
