@@ -392,16 +392,8 @@ export class DurableEngine {
     for (const { event } of decisions) appended.push(event);
     const done = shim.loopFinished && state.isDone && shim.openTasks === 0;
     if (done && shim.continueAsNew) {
-      const newInput = decodeActionInput(shim.continueAsNew.input);
-      appended.push(
-        newEvent(EventType.ExecutionCompleted, now, {
-          EventId: shim.nextSequenceNumber,
-          OrchestrationStatus: OrchestrationStatusCode.ContinuedAsNew,
-          Result: JSON.stringify(newInput ?? null),
-        }),
-        newEvent(EventType.OrchestratorCompleted, now),
-      );
-      this.#continueAsNew(record, consumed, newInput, baseMeta);
+      // The old execution's history is discarded with it, so nothing is appended to it.
+      this.#continueAsNew(record, consumed, decodeActionInput(shim.continueAsNew.input), baseMeta);
       return;
     }
     if (done) {
