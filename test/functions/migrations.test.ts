@@ -1,5 +1,5 @@
 import { findUnlicensedGaps, findWriteBudgetViolations } from '../../emulators/graph';
-import { licenseWritesPerUser, SKU, snapshotUsers } from '../support/demo-tenant';
+import { licenseWritesPerUser, SKU, snapshotUsers, type SimpleUser } from '../support/demo-tenant';
 import { startStack, type Stack } from '../support/e2e';
 import type { MigrationView } from '../../src/migrations/view';
 
@@ -96,6 +96,48 @@ describe('migration workflow over HTTP (local runtime + Graph simulator + Azurit
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text.trim().split('\n')).toHaveLength(rows.length + 1);
+  });
+
+  it('reports every edge case per user while the others proceed', async () => {
+    stack = await startStack();
+    stack.sim.setSkuSeats('SPB', 60);
+    const before = snapshotUsers(stack.sim);
+    // One user is already on the target: give them Business Premium and take Business Standard away first.
+    const already = [...before.values()].find(
+      (u) => u.skus.length === 1 && u.skus[0] === SKU.businessStandard && u.usageLocation,
+    )!;
+    stack.sim.tenant.assignLicense(
+      already.id,
+      { addLicenses: [{ skuId: SKU.businessPremium, disabledPlans: [] }], removeLicenses: [SKU.businessStandard] },
+      { cause: 'control' },
+    );
+    const standardHolders = [...before.values()].filter((u) => u.skus.includes(SKU.businessStandard)).map((u) => u.upn);
+    const { rows, view } = await run({
+      moves: [
+        { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { upns: [...standardHolders, 'nobody@contoso.com'] } },
+      ],
+    });
+    expect(view.status).toBe('completed');
+    const byUpn = new Map(rows.map((row) => [row.userPrincipalName.toLowerCase(), row]));
+    expect(byUpn.get(already.upn)).toEqual(expect.objectContaining({ outcome: 'skipped' }));
+    expect(byUpn.get(already.upn)!.reason).toMatch(/already/);
+    expect(byUpn.get('nobody@contoso.com')).toEqual(expect.objectContaining({ outcome: 'blocked' }));
+    const reasonsOf = (predicate: (u: SimpleUser) => boolean) =>
+      [...before.values()].filter(predicate).map((u) => byUpn.get(u.upn)!);
+    for (const row of reasonsOf((u) => u.usageLocation === null && u.skus.includes(SKU.businessStandard))) {
+      expect(row.outcome).toBe('blocked');
+      expect(row.reason).toMatch(/usage location/);
+    }
+    for (const row of reasonsOf((u) => !u.accountEnabled && u.skus.includes(SKU.businessStandard))) {
+      expect(row.outcome).toBe('blocked');
+      expect(row.reason).toMatch(/disabled/);
+    }
+    expect(rows.find((row) => row.userPrincipalName.includes('#EXT#'))).toEqual(
+      expect.objectContaining({ outcome: 'blocked', reason: expect.stringMatching(/fabrikam\.com/) }),
+    );
+    expect(rows.filter((row) => row.outcome === 'blocked' && /group/.test(row.reason)).length).toBeGreaterThan(0);
+    // Everyone else moved: 22 + 3 with Business Basic, minus the one already done.
+    expect(rows.filter((row) => row.outcome === 'moved')).toHaveLength(24);
   });
 
   it('runs mixed targets in one migration and keeps every other license in swap mode', async () => {
