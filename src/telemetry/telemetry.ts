@@ -59,16 +59,22 @@ export function createOpenTelemetryTelemetry(logger: Logger, meter: Meter, flush
 
 let current: Telemetry = noopTelemetry;
 let configured = false;
-let overriddenForTests: Telemetry | undefined;
+
+/**
+ * The test override lives on the global object, not in this module: the local runtime loads the app in its own
+ * module registry (jest.isolateModules), and a test must still reach the copy of this module the app uses.
+ */
+const OVERRIDE = Symbol.for('license-shift.telemetry.testOverride');
+type WithOverride = typeof globalThis & { [OVERRIDE]?: Telemetry };
 
 /** The process-wide telemetry: a no-op until `setupTelemetry` ran with a connection string. */
 export function telemetry(): Telemetry {
-  return overriddenForTests ?? current;
+  return (globalThis as WithOverride)[OVERRIDE] ?? current;
 }
 
 /** Replaces the process-wide telemetry (e.g. with a recording fake); `undefined` restores the real one. */
 export function setTelemetryForTests(replacement: Telemetry | undefined): void {
-  overriddenForTests = replacement;
+  (globalThis as WithOverride)[OVERRIDE] = replacement;
 }
 
 /**
@@ -143,5 +149,5 @@ export function setupTelemetry(env: NodeJS.ProcessEnv, log: (line: string) => vo
 export function resetTelemetryForTests(): void {
   current = noopTelemetry;
   configured = false;
-  overriddenForTests = undefined;
+  setTelemetryForTests(undefined);
 }
