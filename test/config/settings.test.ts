@@ -18,6 +18,11 @@ describe('app settings', () => {
     }
   });
 
+  it('the README documents every setting', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    for (const setting of APP_SETTINGS) expect(readme).toContain(`| \`${setting.name}\` |`);
+  });
+
   it('falls back to the default when a setting is empty and refuses unknown names', () => {
     expect(readSetting({ GRAPH_BASE_URL: '' }, 'GRAPH_BASE_URL')).toBe('https://graph.microsoft.com/v1.0');
     expect(readSetting({ GRAPH_BASE_URL: 'http://127.0.0.1:1/v1.0' }, 'GRAPH_BASE_URL')).toBe(
