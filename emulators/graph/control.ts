@@ -161,8 +161,25 @@ function route(
       if (limit !== null) events = events.slice(0, Number(limit));
       return { status: 200, body: events };
     }
-    case 'GET counters':
-      return { status: 200, body: { ...sim.log.counters, events: sim.log.size } };
+    case 'GET counters': {
+      // Writes inside the current throttle windows (from the request log), next to the running totals.
+      const now = sim.now();
+      const config = sim.throttler.settings;
+      return {
+        status: 200,
+        body: {
+          ...sim.log.counters,
+          events: sim.log.size,
+          writesInWindow: {
+            perApp: { windowMs: config.writeWindowMs, ...sim.log.recentWrites(now - config.writeWindowMs) },
+            tenant: {
+              windowMs: config.tenantWriteWindowMs,
+              total: sim.log.recentWrites(now - config.tenantWriteWindowMs).total,
+            },
+          },
+        },
+      };
+    }
     case 'POST groups/:id':
       // POST /_simulator/groups/process: apply queued group license changes now.
       if (id !== 'process') break;

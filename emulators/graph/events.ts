@@ -50,6 +50,20 @@ export class EventLog {
     return this.entries.length;
   }
 
+  /** Writes recorded at or after `sinceAt`, per app and in total (walks back from the newest entry). */
+  recentWrites(sinceAt: number): { total: number; perApp: Record<string, number> } {
+    const perApp: Record<string, number> = {};
+    let total = 0;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as SimulatorEvent;
+      if (e.at < sinceAt) break;
+      if (e.kind !== 'request' || e.writeCost === 0) continue;
+      total += e.writeCost;
+      perApp[e.appId] = (perApp[e.appId] ?? 0) + e.writeCost;
+    }
+    return { total, perApp };
+  }
+
   clear(): void {
     this.entries = [];
     this.seq = 0;

@@ -564,7 +564,9 @@ export class GraphSimulatorServer implements GraphSimulator {
         clientRequestId: itemHeaders['client-request-id'] ?? context.clientRequestId,
         batchRequestId: context.requestId,
       };
-      const result = this.executeItem(item.method, item.url, { ...headers, ...itemHeaders }, item.body, itemContext);
+      // Items have their own headers; only the caller's credentials carry over from the envelope.
+      const inherited: Record<string, string> = headers.authorization ? { authorization: headers.authorization } : {};
+      const result = this.executeItem(item.method, item.url, { ...inherited, ...itemHeaders }, item.body, itemContext);
       if (result.status === 429) anyThrottled = true;
       totalRu += Number(result.headers['x-ms-resource-unit'] ?? 0);
       const responseHeaders: Record<string, string> = {};

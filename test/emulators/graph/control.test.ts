@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SKU_CATALOG, catalogSku } from '../../../emulators/graph';
+import { DEFAULT_APP_ID, SKU_CATALOG, catalogSku } from '../../../emulators/graph';
 import { assignBody, call, control, startTestSimulator, type GraphItem, type Simulator } from './helpers';
 
 const BS = SKU_CATALOG.O365_BUSINESS_PREMIUM.skuId;
@@ -39,6 +39,11 @@ describe('control API (/_simulator)', () => {
     const status = await control(sim, 'PATCH', `/skus/${SPB}`, { capabilityStatus: 'Suspended' });
     expect(status.body).toMatchObject({ capabilityStatus: 'Suspended', prepaidUnits: { enabled: 0, suspended: 60 } });
     expect((await control(sim, 'PATCH', '/skus/SPB', { capabilityStatus: 'Sleeping' })).status).toBe(400);
+    const list = await control(sim, 'GET', '/skus');
+    expect(list.body.find((s: GraphItem) => s.skuPartNumber === 'SPB')).toMatchObject({
+      capabilityStatus: 'Suspended',
+      freeSeats: 0,
+    });
     expect((await control(sim, 'PATCH', '/skus/NOPE', { prepaidUnits: 3 })).status).toBe(404);
   });
 
@@ -67,10 +72,23 @@ describe('control API (/_simulator)', () => {
     expect(faults.body).toEqual([{ kind: 'error', status: 503, path: '/domains', times: 1 }]);
     expect((await call(sim, 'GET', '/domains')).status).toBe(503);
     expect((await control(sim, 'GET', '/faults')).body).toEqual([]);
+    await control(sim, 'PUT', '/faults', { faults: [{ kind: 'drop', path: '/domains' }] });
+    expect((await control(sim, 'GET', '/faults')).body).toEqual([{ kind: 'drop', path: '/domains' }]);
+    expect((await control(sim, 'DELETE', '/faults')).status).toBe(204);
+    expect((await control(sim, 'GET', '/faults')).body).toEqual([]);
     expect((await control(sim, 'PUT', '/faults', [{ kind: 'explode' }])).status).toBe(400);
     const latency = await control(sim, 'PUT', '/latency', 'realistic');
     expect(latency.body.write.medianMs).toBeGreaterThan(100);
+    expect((await control(sim, 'GET', '/latency')).body).toEqual(latency.body);
     await control(sim, 'PUT', '/latency', 'none');
+    expect((await control(sim, 'GET', '/settings')).body).toMatchObject({
+      atomicAssignLicense: true,
+      freeSeatFormula: 'enabled',
+    });
+    expect((await control(sim, 'GET', '/throttling')).body).toMatchObject({
+      writesPerAppTenant: 3000,
+      resourceUnitsPerAppTenant: { S: 3500, M: 5000, L: 8000 },
+    });
     expect(
       (await control(sim, 'PATCH', '/settings', { replicationLagMs: 500, shuffleBatchResponses: false })).body,
     ).toMatchObject({
@@ -106,6 +124,10 @@ describe('control API (/_simulator)', () => {
       throttled: 0,
       licenseChanges: 3,
       byStatus: { '200': 3 },
+      writesInWindow: {
+        perApp: { windowMs: 150_000, total: 3, perApp: { [DEFAULT_APP_ID]: 3 } },
+        tenant: { windowMs: 300_000, total: 3 },
+      },
     });
     const violations = await control(sim, 'GET', '/violations');
     expect(violations.body.writeBudget).toEqual([]);

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- Graph JSON bodies are untyped here; the assertions check their shape. */
 import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { SKU_CATALOG } from '../../../emulators/graph';
+import { DEMO_GROUPS, SKU_CATALOG } from '../../../emulators/graph';
 import { assignBody, startTestSimulator, type GraphItem, type Simulator } from './helpers';
 
 const BS = SKU_CATALOG.O365_BUSINESS_PREMIUM.skuId;
@@ -70,6 +70,44 @@ describe('through @microsoft/microsoft-graph-client', () => {
     expect(new Set(ids).size).toBe(35);
     const one = await client.api(`/users/${ids[0]}`).select(['id', 'assignedLicenses']).get();
     expect(one.assignedLicenses).toEqual([{ skuId: BS, disabledPlans: [] }]);
+  });
+
+  it('reaches every endpoint', async () => {
+    const user = [...sim.tenant.users.values()][0]!;
+    const sku = [...sim.tenant.skus.values()][0]!;
+    const subscription = sim.tenant.subscriptions[0]!;
+    const group = DEMO_GROUPS.businessStandard;
+    const paths = [
+      '/subscribedSkus',
+      `/subscribedSkus/${sku.id}`,
+      '/directory/subscriptions',
+      `/directory/subscriptions/${subscription.id}`,
+      `/directory/subscriptions(commerceSubscriptionId='${subscription.commerceSubscriptionId}')`,
+      '/organization',
+      `/organization/${sim.tenant.organization.id}`,
+      '/domains',
+      '/domains/contoso.com',
+      '/users',
+      `/users/${user.id}`,
+      `/users/${encodeURIComponent(user.userPrincipalName)}`,
+      `/users/${user.id}/licenseDetails`,
+      '/groups',
+      `/groups/${group}`,
+      `/groups/${group}/members`,
+      `/groups/${group}/transitiveMembers`,
+    ];
+    for (const path of paths) {
+      const body = await client.api(path).get();
+      expect([path, typeof body['@odata.context']]).toEqual([path, 'string']);
+    }
+    const count = (await client.api('/users/$count').header('ConsistencyLevel', 'eventual').get()) as unknown;
+    expect(Number(count)).toBe(52);
+    await client.api(`/users/${user.id}`).patch({ usageLocation: 'CA' });
+    expect(user.usageLocation).toBe('CA');
+    const reprocessed = await client.api(`/users/${user.id}/reprocessLicenseAssignment`).post({});
+    expect(reprocessed.id).toBe(user.id);
+    const accepted = await client.api(`/groups/${group}/assignLicense`).post(assignBody([], [BS]));
+    expect(accepted.licenseProcessingState.state).toBe('QueuedForProcessing');
   });
 
   it('swaps a license and surfaces documented errors as GraphError with code and message', async () => {
