@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   const where = locations();
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
+  const startedAt = Date.now();
   print(`Starting license-shift locally (data folder ${displayPath(cwd, options.dataDir)}) ...`);
   const stack = await startLocalStack({
     rootDir: where.rootDir,
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   for (const line of describe(stack, cwd)) print(line);
   const resumed = await describeResumed(stack.baseUrl).catch(() => undefined);
   if (resumed) print(resumed);
-  print('Press Ctrl+C to stop.');
+  print(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Press Ctrl+C to stop.`);
 
   let stopping = false;
   const shutdown = (reason: string, exitCode: number): void => {
