@@ -4,7 +4,7 @@ import { DueQueue, type HostClock } from './clock';
 import { DURABLE_API_PREFIX, durableClientData, handleDurableApi, type ApiResponse } from './durable-api';
 import { DurableEngine } from './engine';
 import type { HistoryEvent } from './history';
-import { Invoker, type LogSink } from './invoker';
+import { hookContextBase, Invoker, type LogSink } from './invoker';
 import { loadApp, type LoadedApp, type RegisteredFunction } from './loader';
 import { compileRoute, type CompiledRoute } from './routes';
 import { InstanceStore, type InstanceRecord, type RuntimeStatus } from './store';
@@ -226,7 +226,7 @@ class LocalFunctionsHost implements FunctionsHost {
 
   async #runHooks(name: 'appStart' | 'appTerminate'): Promise<void> {
     for (const hook of this.#app?.hooks ?? []) {
-      if (hook.name === name) await hook.callback({ hookData: {}, appHookData: {} });
+      if (hook.name === name) await hook.callback({ hookData: {}, ...hookContextBase(this.#app!) });
     }
   }
 

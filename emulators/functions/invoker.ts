@@ -39,14 +39,41 @@ export class Invoker {
   ): Promise<unknown> {
     const context = this.createContext(fn, options.triggerMetadata);
     const started = performance.now();
+    // Hook contexts are the plain "init" objects the worker passes; @azure/functions wraps them and writes back.
+    const { appHookData } = hookContextBase(this.app);
+    const hookData: Record<string, unknown> = {};
+    const pre = {
+      hookData,
+      appHookData,
+      invocationContext: context,
+      inputs: [triggerValue],
+      functionCallback: fn.callback,
+    };
+    let result: unknown;
+    let error: unknown;
     try {
-      const result = await fn.callback(triggerValue, context);
-      const outcome = options.outcomeOf?.(result) ?? 'Succeeded';
-      this.#logDone(fn, context.invocationId, started, outcome);
-      return result;
-    } catch (error) {
-      this.#logDone(fn, context.invocationId, started, `Failed: ${firstLine(error)}`);
-      throw error;
+      await this.#runHooks('preInvocation', pre);
+      result = await pre.functionCallback(...pre.inputs, context);
+    } catch (thrown) {
+      error = thrown;
+    }
+    const post = { hookData, appHookData, invocationContext: context, inputs: pre.inputs, result, error };
+    try {
+      await this.#runHooks('postInvocation', post);
+    } catch (thrown) {
+      post.error = thrown;
+    }
+    if (post.error !== undefined) {
+      this.#logDone(fn, context.invocationId, started, `Failed: ${firstLine(post.error)}`);
+      throw toError(post.error);
+    }
+    this.#logDone(fn, context.invocationId, started, options.outcomeOf?.(post.result) ?? 'Succeeded');
+    return post.result;
+  }
+
+  async #runHooks(name: 'preInvocation' | 'postInvocation', hookContext: Record<string, unknown>): Promise<void> {
+    for (const hook of this.app.hooks) {
+      if (hook.name === name) await hook.callback(hookContext);
     }
   }
 
@@ -54,6 +81,22 @@ export class Invoker {
     const duration = Math.round(performance.now() - started);
     this.log(`Executed 'Functions.${fn.name}' (${outcome}, Id=${invocationId}, Duration=${duration}ms)`);
   }
+}
+
+/** appHookData is shared by every hook of the app, as in the worker. */
+const appHookDataByApp = new WeakMap<LoadedApp, Record<string, unknown>>();
+export function hookContextBase(app: LoadedApp): { appHookData: Record<string, unknown> } {
+  let appHookData = appHookDataByApp.get(app);
+  if (!appHookData) {
+    appHookData = {};
+    appHookDataByApp.set(app, appHookData);
+  }
+  return { appHookData };
+}
+
+function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
 function firstLine(error: unknown): string {

@@ -94,4 +94,9 @@ describe('HTTP triggers', () => {
       expect.arrayContaining(['[chatty] hello from log', '[chatty] WARNING: careful', '[chatty] ERROR: bad thing']),
     );
   });
+
+  it('runs preInvocation / postInvocation hooks around the handler', async () => {
+    const response = await fetch(url('hooked'));
+    expect(await response.json()).toEqual({ result: { body: 'FROM HANDLER' }, note: 'set by preInvocation' });
+  });
 });

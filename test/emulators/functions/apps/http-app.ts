@@ -65,3 +65,19 @@ app.http('chatty', {
     return { status: 204 };
   },
 });
+
+// Invocation hooks: the pre hook swaps the handler and leaves a note that the post hook reads.
+app.hook.preInvocation((context) => {
+  if (context.invocationContext.functionName !== 'hooked') return;
+  const original = context.functionHandler;
+  context.hookData.note = 'set by preInvocation';
+  context.functionHandler = async (...args: unknown[]) => {
+    const response = (await (original as (...inner: unknown[]) => unknown)(...args)) as { body: string };
+    return { body: response.body.toUpperCase() };
+  };
+});
+app.hook.postInvocation((context) => {
+  if (context.invocationContext.functionName !== 'hooked') return;
+  context.result = { jsonBody: { result: context.result, note: context.hookData.note } };
+});
+app.http('hooked', { methods: ['GET'], handler: () => ({ body: 'from handler' }) });
