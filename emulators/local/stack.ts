@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { startFunctionsHost, type FunctionsHost } from '../functions';
 import { startGraphSimulator, type GraphSimulator } from '../graph';
 import { startLocalAzurite, type LocalAzurite } from './azurite';
+import { lockDataFolder } from './data-lock';
 import { chooseGraph, chooseStorage, type Settings } from './settings';
 
 export interface LocalStackOptions {
@@ -81,6 +82,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
   try {
+    if (options.dataDir) {
+      const lock = lockDataFolder(options.dataDir);
+      stoppers.push(() => Promise.resolve(lock.release()));
+    }
     const appSettings: Settings = { ...options.settings };
     // Checked first: a forgotten simulator should fail the start at once, before anything was started.
     const graphChoice = chooseGraph(options.settings);

@@ -114,7 +114,15 @@ async function main(): Promise<void> {
   });
   for (const line of describe(stack, cwd)) print(line);
   const resumed = await describeResumed(stack.baseUrl).catch(() => undefined);
-  if (resumed) print(resumed);
+  if (resumed) {
+    print(resumed);
+    if (stack.graph.kind === 'embedded') {
+      print(
+        '  Note: the embedded demo tenant started fresh, so these runs now see every user as the demo began. ' +
+          'Use a separate simulator (docs/local.md) to resume against the same tenant.',
+      );
+    }
+  }
   print(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Press Ctrl+C to stop.`);
 
   let stopping = false;
@@ -143,6 +151,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  const portTaken = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+  const hint = portTaken ? ' (another program uses this port: choose one with --port or PORT, 0 for any free one)' : '';
+  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
   process.exit(1);
 });

@@ -55,13 +55,4 @@ describe('local Azurite (durable on disk)', () => {
     expect(orphan.process.signalCode).toBe('SIGKILL');
     expect(fs.readFileSync(path.join(location, 'azurite.pid'), 'utf8')).toBe(String(azurite.process.pid));
   });
-
-  it('runs in memory without a location and leaves nothing on disk', async () => {
-    azurite = await startLocalAzurite();
-    expect(azurite.location).toBeUndefined();
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('mem');
-    await container.create();
-    await container.getBlockBlobClient('x.json').upload('{}', 2);
-    expect(fs.readdirSync(location)).toEqual([]);
-  });
 });
