@@ -19,7 +19,7 @@ export interface DueItem {
   readonly fire: () => void;
   /** Lets a group of items (e.g. one instance's timers) be dropped together. */
   readonly owner: string;
-  /** Durable timers drive virtual-time auto-advance; timer-trigger occurrences only fire on the way. */
+  /** What the item is, for logs and tests: a durable timer or a timer-trigger occurrence. */
   readonly kind: 'durable' | 'trigger';
 }
 

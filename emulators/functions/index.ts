@@ -247,8 +247,9 @@ class LocalFunctionsHost implements FunctionsHost {
       if (this.#stopped || this.#busy > 0) return;
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
       if (this.clock.mode === 'virtual' && this.#autoAdvance && this.#manualAdvance === 0) {
-        // Only durable timers pull time forward; recurring timer triggers would otherwise spin an idle host forever.
-        const target = this.#dueQueue.earliest('durable');
+        // Durable timers and timer-trigger occurrences alike: an app with a recurring schedule therefore keeps
+        // moving time forward while the host is otherwise idle (turn auto-advance off to hold time still).
+        const target = this.#dueQueue.earliest();
         if (target !== undefined) {
           this.#virtualNow = Math.max(this.#virtualNow, target);
           this.#dueQueue.fireDue(this.#virtualNow);

@@ -3,6 +3,7 @@ import { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } fro
 
 export const DURABLE_APP = path.join(__dirname, 'apps', 'durable-app.ts');
 export const HTTP_APP = path.join(__dirname, 'apps', 'http-app.ts');
+export const TIMER_APP = path.join(__dirname, 'apps', 'timer-app.ts');
 
 /** Starts a host on a free port with logs captured (not printed). */
 export async function startTestHost(

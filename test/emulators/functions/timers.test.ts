@@ -1,28 +1,28 @@
 import type { FunctionsHost } from '../../../emulators/functions';
-import { startTestHost } from './helpers';
+import { DURABLE_APP, TIMER_APP, startTestHost } from './helpers';
 
 let host: FunctionsHost;
 
 beforeEach(async () => {
-  ({ host } = await startTestHost());
+  ({ host } = await startTestHost({ appEntry: TIMER_APP }));
   host.clock.setAutoAdvance(false);
 });
 afterEach(() => host.stop());
 
-interface EchoInstance {
+interface RecordedInstance {
   instanceId: string;
   name: string;
   input: { isPastDue: boolean; next: string; last: string };
   runtimeStatus: string;
 }
 
-/** ScheduledStart (schedule "0 0 0 * * *") starts one Echo orchestration per firing, recording its timer object. */
-async function echoInstances(): Promise<EchoInstance[]> {
+/** ScheduledStart (schedule "0 0 0 * * *") starts one Recorded orchestration per firing, with its timer object. */
+async function recordedInstances(): Promise<RecordedInstance[]> {
   const response = await fetch(
     `${host.baseUrl}/runtime/webhooks/durabletask/instances?runtimeStatus=Completed,Running,Pending`,
   );
-  const all = (await response.json()) as EchoInstance[];
-  return all.filter((instance) => instance.name === 'Echo');
+  const all = (await response.json()) as RecordedInstance[];
+  return all.filter((instance) => instance.name === 'Recorded');
 }
 
 const DAY = 24 * 3600_000;
@@ -32,9 +32,9 @@ describe('timer triggers', () => {
     const start = host.clock.now();
     const firstMidnight = Math.ceil((start + 1) / DAY) * DAY;
     await host.clock.advanceTo(firstMidnight - 1000);
-    expect(await echoInstances()).toHaveLength(0);
+    expect(await recordedInstances()).toHaveLength(0);
     await host.clock.advanceBy(1000 + 2 * DAY);
-    const fired = (await echoInstances()).sort((a, b) => a.input.next.localeCompare(b.input.next));
+    const fired = (await recordedInstances()).sort((a, b) => a.input.next.localeCompare(b.input.next));
     expect(fired).toHaveLength(3);
     expect(fired.map((instance) => instance.input)).toEqual([
       { isPastDue: false, last: '0001-01-01T00:00:00.000Z', next: new Date(firstMidnight + DAY).toISOString() },
@@ -60,25 +60,29 @@ describe('timer triggers', () => {
     expect(response.status).toBe(202);
     await host.fireTimer('ScheduledStart');
     await host.waitForIdle();
-    expect(await echoInstances()).toHaveLength(2);
+    expect(await recordedInstances()).toHaveLength(2);
     expect((await fetch(`${host.baseUrl}/admin/functions/NoSuchFunction`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${host.baseUrl}/admin/functions/Hello`, { method: 'POST' })).status).toBe(400);
+    expect((await fetch(`${host.baseUrl}/admin/functions/Recorded`, { method: 'POST' })).status).toBe(400);
   });
 
-  it('do not drag an idle host forward on their own (only durable timers auto-advance)', async () => {
+  it('pull an idle host forward on the virtual clock when auto-advance is on', async () => {
+    const start = host.clock.now();
     host.clock.setAutoAdvance(true);
-    const before = host.clock.now();
-    await host.waitForIdle();
-    await host.waitForIdle();
-    expect(host.clock.now()).toBe(before);
-    expect(await echoInstances()).toHaveLength(0);
+    let fired: RecordedInstance[] = [];
+    while (fired.length < 2) {
+      await host.waitForIdle();
+      fired = await recordedInstances();
+    }
+    host.clock.setAutoAdvance(false);
+    expect(host.clock.now() - start).toBeGreaterThan(DAY);
+    expect(fired.every((instance) => !instance.input.isPastDue)).toBe(true);
   });
 });
 
 describe('activity concurrency', () => {
   it('never runs more activities at once than maxConcurrentActivities', async () => {
     await host.stop();
-    ({ host } = await startTestHost({ maxConcurrentActivities: 3 }));
+    ({ host } = await startTestHost({ appEntry: DURABLE_APP, maxConcurrentActivities: 3 }));
     const id = await host.startOrchestration('TrackFanOut', 20);
     expect(await host.waitFor(id, (s) => s.runtimeStatus === 'Completed')).toMatchObject({ output: 3 });
   });
@@ -88,6 +92,8 @@ describe('loading apps afresh', () => {
   it('gives each host its own copy of the app module state', async () => {
     // Flaky keeps a per-key call count in module state: a fresh load must start counting again.
     const input = { key: 'fresh', failures: 1, attempts: 1 };
+    await host.stop();
+    ({ host } = await startTestHost({ appEntry: DURABLE_APP }));
     const first = await host.startOrchestration('RetryFlaky', input);
     host.clock.setAutoAdvance(true);
     expect(

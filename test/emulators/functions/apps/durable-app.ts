@@ -2,7 +2,7 @@
  * Test-only function app for the local runtime: small orchestrations covering each durable behaviour.
  * Registered only through the public @azure/functions / durable-functions APIs.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 
@@ -263,14 +263,5 @@ app.http('ManageInstance', {
       default:
         return { status: 400, body: 'unknown operation' };
     }
-  },
-});
-
-df.app.client.timer('ScheduledStart', {
-  schedule: '0 0 0 * * *',
-  handler: async (timer: Timer, client) => {
-    await client.startNew('Echo', {
-      input: { isPastDue: timer.isPastDue, next: timer.scheduleStatus?.next, last: timer.scheduleStatus?.last },
-    });
   },
 });
