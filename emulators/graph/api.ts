@@ -266,9 +266,13 @@ export class GraphApi {
           type: d.authenticationType,
         })),
     };
-    if (rest.length === 0) return ok({ '@odata.context': `${METADATA}#organization`, value: [json] });
+    // [DOC] organization supports $select.
+    const select = parseSelect(req.query.get('$select'), new Set(Object.keys(json)), 'microsoft.graph.organization');
+    const shaped = select ? project(json, select, []) : json;
+    const context = `${METADATA}#organization${select ? `(${select.join(',')})` : ''}`;
+    if (rest.length === 0) return ok({ '@odata.context': context, value: [shaped] });
     if (rest[0] !== org.id) throw notFound(rest[0] ?? '');
-    return ok({ '@odata.context': `${METADATA}#organization/$entity`, ...json });
+    return ok({ '@odata.context': `${context}/$entity`, ...shaped });
   }
 
   private domains(req: ApiRequest, rest: string[]): ApiResponse {

@@ -119,7 +119,8 @@ export class GraphSimulatorServer implements GraphSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pendingGroups = new Set<SimGroup>();
   private readonly sockets = new Set<Socket>();
-  private scenarioSource: Scenario | string;
+  /** The scenario last loaded successfully: what reset() restores (not re-read from disk). */
+  private scenario: Scenario;
   private address = '';
 
   constructor(options: GraphSimulatorOptions = {}) {
@@ -164,8 +165,8 @@ export class GraphSimulatorServer implements GraphSimulator {
       () => this.baseUrl,
       (group) => this.scheduleGroup(group),
     );
-    this.scenarioSource = options.scenario ?? 'demo';
-    this.tenant.load(resolveScenario(this.scenarioSource));
+    this.scenario = resolveScenario(options.scenario ?? 'demo');
+    this.tenant.load(this.scenario);
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((error: unknown) => {
         if (!res.headersSent) {
@@ -222,15 +223,21 @@ export class GraphSimulatorServer implements GraphSimulator {
 
   loadScenario(s: Scenario | 'demo' | ScenarioPath): void {
     const scenario = resolveScenario(s);
-    this.scenarioSource = s;
+    try {
+      this.tenant.load(scenario);
+    } catch (error) {
+      // A scenario that fails half-way (e.g. a user naming an unknown SKU) must not leave a half-loaded tenant.
+      this.tenant.load(this.scenario);
+      throw error;
+    }
+    this.scenario = scenario;
     this.clearRunState();
-    this.tenant.load(scenario);
   }
 
   reset(): void {
     this.clearRunState();
     this.faults = [];
-    this.tenant.load(resolveScenario(this.scenarioSource));
+    this.tenant.load(this.scenario);
   }
 
   private clearRunState(): void {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { GraphError, badRequest, licenseErrors, notFound } from './errors';
+import { SeededRandom } from './random';
 import type {
   AssignedLicense,
   CapabilityStatus,
@@ -155,6 +155,7 @@ export class TenantState {
   dependencies = new Map<string, string[]>();
 
   private nextOrdinal = 0;
+  private ids = new SeededRandom(0x5eed);
   /** For replication lag: per user, license sets before each recent change (oldest first). */
   private readonly recentChanges = new Map<SimUser, { at: number; before: readonly AssignedLicense[] }[]>();
 
@@ -172,7 +173,9 @@ export class TenantState {
     this.recentChanges.clear();
     this.nextOrdinal = 0;
     const created = new Date(this.options.now()).toISOString();
-    this.tenantId = scenario.tenantId ?? randomUUID();
+    // Ids a scenario leaves out are drawn from a fixed seed, so loading the same scenario again (reset) gives the same ids.
+    this.ids = new SeededRandom(0x5eed);
+    this.tenantId = scenario.tenantId ?? this.ids.uuid();
     this.organization = {
       id: scenario.organization?.id ?? this.tenantId,
       displayName: scenario.organization?.displayName ?? scenario.name ?? 'Simulated tenant',
@@ -227,11 +230,11 @@ export class TenantState {
       this.skus.set(sku.skuId, sku);
       const subs = s.subscriptions ?? [{ totalLicenses: prepaid.enabled + prepaid.warning + prepaid.suspended }];
       for (const sub of subs) {
-        const id = sub.id ?? randomUUID();
+        const id = sub.id ?? this.ids.uuid();
         sku.subscriptionIds.push(id);
         this.subscriptions.push({
           id,
-          commerceSubscriptionId: sub.commerceSubscriptionId ?? randomUUID(),
+          commerceSubscriptionId: sub.commerceSubscriptionId ?? this.ids.uuid(),
           skuId: sku.skuId,
           skuPartNumber: sku.skuPartNumber,
           status: sub.status ?? sku.capabilityStatus,
@@ -259,7 +262,7 @@ export class TenantState {
     for (const u of scenario.users) this.insertUser(u, stamp);
     const declared: [SimGroup, string[]][] = (scenario.groups ?? []).map((g) => {
       const group: SimGroup = {
-        id: g.id ?? randomUUID(),
+        id: g.id ?? this.ids.uuid(),
         displayName: g.displayName,
         description: g.description ?? null,
         members: [],
@@ -294,7 +297,7 @@ export class TenantState {
     if (this.usersByUpn.has(upn.toLowerCase())) throw new Error(`Duplicate userPrincipalName ${upn}`);
     const user: SimUser = {
       ordinal: this.nextOrdinal++,
-      id: u.id ?? randomUUID(),
+      id: u.id ?? this.ids.uuid(),
       userPrincipalName: upn,
       displayName: u.displayName ?? upn.split('@')[0] ?? upn,
       givenName: u.givenName ?? null,

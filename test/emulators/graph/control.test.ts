@@ -174,6 +174,14 @@ describe('control API (/_simulator)', () => {
     const invalid = await control(sim, 'POST', '/scenario', { scenario: file });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error).toContain('skus');
+    const broken = await control(sim, 'POST', '/scenario', {
+      domains: [],
+      skus: [],
+      users: [{ userPrincipalName: 'x@y.z', licenses: [{ sku: 'NOPE' }] }],
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toBe('Scenario refers to unknown SKU NOPE');
+    expect(sim.tenant.findUser('a@tiny.example')).toBeDefined();
     const inline = await control(sim, 'POST', '/scenario', {
       domains: [],
       skus: [],

@@ -73,6 +73,11 @@ describe('Graph resources', () => {
     const byId = await call(sim, 'GET', `/organization/${org.body.value[0].id}`);
     expect(byId.body['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#organization/$entity');
     expect(byId.body.displayName).toBe('Contoso Ltd');
+    const selected = await call(sim, 'GET', '/organization?$select=id,verifiedDomains');
+    expect(Object.keys(selected.body.value[0]).sort()).toEqual(['id', 'verifiedDomains']);
+    expect(selected.body['@odata.context']).toBe(
+      'https://graph.microsoft.com/v1.0/$metadata#organization(id,verifiedDomains)',
+    );
   });
 
   it('takes the app from the JWT appid or azp claim, else the header, and can require a token', async () => {
