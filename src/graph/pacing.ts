@@ -20,6 +20,13 @@ const WRITE_WINDOW_MS = 150_000;
 const RU_WINDOW_MS = 10_000;
 /** Writes one `$batch` may carry: the write gate lets one full batch through at once, never more. */
 export const WRITE_BURST = 20;
+/** The write gate lets two batches through at once, so a pump that fell behind (a busy event loop) can catch up. */
+const WRITE_GATE_BURST = 2 * WRITE_BURST;
+/**
+ * The write pace halves on each round of write throttling, down to 5 % of the configured budget: enough to absorb a
+ * budget set 20 times too high, or other apps and machines spending the same tenant's writes.
+ */
+const MIN_WRITE_RATE_FACTOR = 0.05;
 
 /** Sleeps until `until` (clock time), or returns early with `false` when the signal aborts. */
 async function sleepUntil(clock: Clock, until: number, signal?: AbortSignal): Promise<boolean> {
@@ -48,33 +55,41 @@ export class RateGate {
   /** Theoretical arrival time: when the bucket would be empty of debt. */
   private tat = Number.NEGATIVE_INFINITY;
   private pausedUntil = Number.NEGATIVE_INFINITY;
+  /** After a pause the bucket starts empty: Graph's own bucket has just been emptied too. */
+  private refillFrom = Number.NEGATIVE_INFINITY;
+  private pauses = 0;
 
   constructor(private readonly clock: Clock) {}
 
   /**
-   * Reserves `units` at `ratePerMs` with a burst of `burst` units and waits for the reservation.
+   * Reserves `units` at the rate (units per ms) with a burst of `burst` units and waits for the reservation.
    * Returns false when the signal aborted before the units were granted (the reservation is given back).
    */
-  async take(units: number, ratePerMs: number, burst: number, signal?: AbortSignal): Promise<boolean> {
-    const interval = 1 / ratePerMs;
-    const now = this.clock.now();
-    const start = Math.max(this.tat, now, this.pausedUntil);
-    this.tat = start + units * interval;
-    const allowedAt = Math.max(this.tat - burst * interval, this.pausedUntil);
-    if (!(await sleepUntil(this.clock, allowedAt, signal))) {
-      this.tat -= units * interval;
-      return false;
+  async take(units: number, ratePerMs: number | (() => number), burst: number, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      const interval = 1 / (typeof ratePerMs === 'number' ? ratePerMs : ratePerMs());
+      const pausesSeen = this.pauses;
+      const start = Math.max(this.tat, this.clock.now(), this.pausedUntil, this.refillFrom + burst * interval);
+      this.tat = start + units * interval;
+      const allowedAt = Math.max(this.tat - burst * interval, this.pausedUntil);
+      if (!(await sleepUntil(this.clock, allowedAt, signal))) {
+        this.tat -= units * interval;
+        return false;
+      }
+      if (this.pauses === pausesSeen) return true;
+      // A 429 arrived while we waited: this slot was planned for a bucket Graph has since emptied, so queue again
+      // behind the pause (at the pace in force now) instead of bursting at its end.
     }
-    // A 429 seen while we slept pauses everyone still waiting, not only later callers.
-    while (this.clock.now() < this.pausedUntil) {
-      if (!(await sleepUntil(this.clock, this.pausedUntil, signal))) return false;
-    }
-    return true;
   }
 
-  /** Nobody passes before `until` (a Retry-After); reservations already made wait for it too. */
+  /**
+   * Nobody passes before `until` (a Retry-After); reservations already made wait for it too. New reservations then
+   * start from an empty bucket, so sending resumes at the paced rate instead of with a burst.
+   */
   pauseUntil(until: number): void {
+    this.pauses += 1;
     this.pausedUntil = Math.max(this.pausedUntil, until);
+    this.refillFrom = Math.max(this.refillFrom, until);
   }
 
   /** Corrects an estimate once the real cost is known (positive: spent more; negative: refund). */
@@ -135,7 +150,8 @@ export class AdaptiveConcurrency {
 
   /** `x-ms-throttle-limit-percentage`: 0.8–1.8, sent only above 80 % of a limit. */
   onResponse(startedAt: number, limitPercentage: number | undefined): void {
-    if (limitPercentage !== undefined && limitPercentage >= 1) {
+    // Exactly 100 % is a budget in full use (our pace sits just under Graph's refill); only above it is anyone throttled.
+    if (limitPercentage !== undefined && limitPercentage > 1) {
       this.cut(0.75, startedAt, `throttle limit at ${Math.round(limitPercentage * 100)} %`);
       return;
     }
@@ -172,7 +188,8 @@ export class TenantPacer {
   private readonly leases = new Set<PacerLease>();
   /** Multiplies the write rate: cut on write throttling, regrown on successful writes. */
   private writeRateFactor = 1;
-  private lastWriteCutAt = Number.NEGATIVE_INFINITY;
+  /** End of the last write pause; a 429 for a write sent after it means the pace itself is too high. */
+  private lastWritePauseEnd = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly clock: Clock,
@@ -224,7 +241,7 @@ export class TenantPacer {
 
   /** Waits until `count` writes may be sent (one batch at most). False when aborted first. */
   takeWrites(count: number, signal?: AbortSignal): Promise<boolean> {
-    return this.writes.take(count, this.writeRate, Math.max(count, WRITE_BURST), signal);
+    return this.writes.take(count, () => this.writeRate, Math.max(count, WRITE_GATE_BURST), signal);
   }
 
   /** Waits until `units` resource units may be spent (a second's worth may go at once). */
@@ -238,18 +255,24 @@ export class TenantPacer {
     if (extraUnits !== 0) this.resourceUnits.adjust(extraUnits, this.resourceUnitRate);
   }
 
-  /** A 429: nobody sends that kind of request before Retry-After; writes also slow down for a while. */
+  /**
+   * A 429: nobody sends that kind of request before Retry-After. The first throttling only pauses (the budget may
+   * have been spent by someone else before we started); throttling again after a pause means our pace is too high,
+   * so the write pace halves (at most once per pause).
+   */
   onThrottled(kind: 'write' | 'read', retryAfterMs: number, startedAt: number): void {
     const until = this.clock.now() + retryAfterMs;
     if (kind === 'write') {
-      this.writes.pauseUntil(until);
-      if (startedAt > this.lastWriteCutAt) {
-        this.lastWriteCutAt = this.clock.now();
-        this.writeRateFactor = Math.max(0.25, this.writeRateFactor * 0.75);
-        this.log?.(
-          `graph: write pace cut to ${Math.round(this.writeRateFactor * 100)} % of budget, paused ${retryAfterMs} ms`,
-        );
+      const pausedBefore = Number.isFinite(this.lastWritePauseEnd);
+      if (pausedBefore && startedAt >= this.lastWritePauseEnd) {
+        this.writeRateFactor = Math.max(MIN_WRITE_RATE_FACTOR, this.writeRateFactor * 0.5);
+        this.log?.(`graph: write pace cut to ${Math.round(this.writeRateFactor * 100)} % of budget (throttled again)`);
       }
+      if (until > this.lastWritePauseEnd) {
+        this.log?.(`graph: writes paused ${Math.round(retryAfterMs)} ms (Retry-After)`);
+        this.lastWritePauseEnd = until;
+      }
+      this.writes.pauseUntil(until);
     } else {
       this.resourceUnits.pauseUntil(until);
     }
@@ -260,9 +283,9 @@ export class TenantPacer {
     this.concurrency.onResponse(startedAt, limitPercentage);
   }
 
-  /** Successful writes regrow the pace gradually: about 2 % per full batch. */
+  /** Successful writes regrow the pace gradually: 5 % per full batch, so from half pace back to full in 15 batches. */
   onWritesSucceeded(count: number): void {
-    if (this.writeRateFactor < 1) this.writeRateFactor = Math.min(1, this.writeRateFactor + 0.001 * count);
+    if (this.writeRateFactor < 1) this.writeRateFactor = Math.min(1, this.writeRateFactor * (1 + 0.0025 * count));
   }
 }
 

@@ -69,13 +69,14 @@ export class GraphReader {
 
   async listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]> {
     const group = this.guidArgument(groupId, 'groupId');
-    // The OData cast keeps only users (members may be groups, devices, service principals).
+    // Members may be groups, devices or service principals; every member carries `@odata.type`, keep the users.
+    // (The `/microsoft.graph.user` cast segment would do this server-side, but not every Graph stand-in knows it.)
     const rows = await this.listAll(
-      `/groups/${group}/transitiveMembers/microsoft.graph.user?$select=${USER_SELECT}&$top=999`,
+      `/groups/${group}/transitiveMembers?$select=${USER_SELECT}&$top=999`,
       'readGroupMembers',
       4,
     );
-    return rows.map(toSnapshot);
+    return rows.filter((row) => row['@odata.type'] === '#microsoft.graph.user').map(toSnapshot);
   }
 
   /** One user by id, read directly (not through a list, which may lag behind recent writes). */
