@@ -3,7 +3,9 @@
 (function () {
   'use strict';
 
-  var REFRESH_MS = 3000;
+  var params = new URLSearchParams(window.location.search);
+  // Every 3 s by default; ?refresh=<ms> (at least 250) for a wall screen or a test.
+  var REFRESH_MS = Math.max(250, Number(params.get('refresh')) || 3000);
   var FINISHED = ['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed'];
   var STATUS_CLASS = {
     completed: 'good',
@@ -18,7 +20,7 @@
     finished: 'good',
   };
   // The page may be opened with ?code=<function key>; every API call carries it on.
-  var functionKey = new URLSearchParams(window.location.search).get('code');
+  var functionKey = params.get('code');
   var busy = false;
 
   function apiUrl(path) {
