@@ -25,7 +25,7 @@ export interface FunctionsHostOptions {
   persistenceDir?: string;
   /** When set, authLevel 'function'/'admin' routes need `x-functions-key` or `?code=`. */
   functionKey?: string;
-  /** Merged into process.env before the app loads. */
+  /** Merged into process.env before the app loads; the previous values come back on stop(). */
   env?: Record<string, string>;
   /** Invocation log sink; default console.log. */
   log?: (line: string) => void;
@@ -116,7 +116,8 @@ class LocalFunctionsHost implements FunctionsHost {
   #invoker: Invoker | undefined;
   #timers: TimerTriggers | undefined;
   #httpRoutes: HttpRoute[] = [];
-  #previousWebsiteHostname: string | undefined;
+  /** Values the host replaced in process.env, restored on stop so hosts started one after another don't leak settings. */
+  readonly #replacedEnv = new Map<string, string | undefined>();
   #stopped = false;
 
   constructor(options: FunctionsHostOptions) {
@@ -153,10 +154,12 @@ class LocalFunctionsHost implements FunctionsHost {
     });
     const address = this.#server.address() as AddressInfo;
     this.#baseUrl = `http://127.0.0.1:${address.port}`;
-    Object.assign(process.env, this.#options.env ?? {});
-    // getClient rewrites URLs to localhost:7071 unless WEBSITE_HOSTNAME names the real origin.
-    this.#previousWebsiteHostname = process.env.WEBSITE_HOSTNAME;
-    if (this.#options.env?.WEBSITE_HOSTNAME === undefined) process.env.WEBSITE_HOSTNAME = `127.0.0.1:${address.port}`;
+    // getClient rewrites URLs to localhost:7071 unless WEBSITE_HOSTNAME is set; any value stops that.
+    const env = { WEBSITE_HOSTNAME: process.env.WEBSITE_HOSTNAME ?? `127.0.0.1:${address.port}`, ...this.#options.env };
+    for (const [name, value] of Object.entries(env)) {
+      this.#replacedEnv.set(name, process.env[name]);
+      process.env[name] = value;
+    }
     try {
       this.#loadApp();
       await this.#runHooks('appStart');
@@ -200,6 +203,7 @@ class LocalFunctionsHost implements FunctionsHost {
       () => this.clock.now(),
       (fn, value) => this.#runTrigger(fn, value),
       this.clock.mode,
+      this.#log,
     );
     this.#engine.recover();
     this.#timers.start();
@@ -383,9 +387,9 @@ class LocalFunctionsHost implements FunctionsHost {
     } finally {
       this.#store.close();
       this.#app?.unload();
-      if (this.#options.env?.WEBSITE_HOSTNAME === undefined) {
-        if (this.#previousWebsiteHostname === undefined) delete process.env.WEBSITE_HOSTNAME;
-        else process.env.WEBSITE_HOSTNAME = this.#previousWebsiteHostname;
+      for (const [name, value] of this.#replacedEnv) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
       }
       this.#server.closeAllConnections();
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));

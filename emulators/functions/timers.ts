@@ -33,13 +33,21 @@ export class TimerTriggers {
     private readonly now: () => number,
     private readonly run: (fn: RegisteredFunction, value: TimerTriggerValue) => Promise<void>,
     private readonly clockMode: 'real' | 'virtual',
+    log: (line: string) => void,
   ) {
     const timezone = process.env.WEBSITE_TIME_ZONE ?? 'Etc/UTC';
     for (const fn of functions) {
       if (fn.kind !== 'timer') continue;
       const schedule = typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '';
-      const cron = new Cron(resolveSetting(schedule), { paused: true, timezone });
-      this.#timers.set(fn.name.toLowerCase(), { fn, cron });
+      try {
+        const cron = new Cron(resolveSetting(schedule), { paused: true, timezone });
+        this.#timers.set(fn.name.toLowerCase(), { fn, cron });
+      } catch (error) {
+        // Like an indexing error on the host: this function is left out, the others still run.
+        log(
+          `[host] ERROR: Function '${fn.name}' is disabled: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
   }
 

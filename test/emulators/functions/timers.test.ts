@@ -79,6 +79,31 @@ describe('timer triggers', () => {
   });
 });
 
+describe('timer schedules from app settings', () => {
+  it('resolve %SETTING% from the env option, which is restored when the host stops', async () => {
+    await host.stop();
+    ({ host } = await startTestHost({ appEntry: TIMER_APP, env: { TICK_SCHEDULE: '0 30 * * * *' } }));
+    host.clock.setAutoAdvance(false);
+    await host.clock.advanceBy(3600_000);
+    const ticks = (await recordedInstances()).filter((instance) => (instance.input as { setting?: boolean }).setting);
+    expect(ticks).toHaveLength(1);
+    expect(new Date(ticks[0]!.input.next).getUTCMinutes()).toBe(30);
+    await host.stop();
+    expect(process.env.TICK_SCHEDULE).toBeUndefined();
+  });
+
+  it('leave a timer whose setting is missing disabled, with an error line, while the rest of the app runs', async () => {
+    const { host: other, logs } = await startTestHost({ appEntry: TIMER_APP });
+    try {
+      expect(logs).toContainEqual(expect.stringContaining("Function 'SettingTick' is disabled"));
+      await other.fireTimer('ScheduledStart');
+      await expect(other.fireTimer('SettingTick')).rejects.toThrow("No timer-triggered function named 'SettingTick'");
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('activity concurrency', () => {
   it('never runs more activities at once than maxConcurrentActivities', async () => {
     await host.stop();

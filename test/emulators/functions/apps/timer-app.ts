@@ -16,3 +16,11 @@ df.app.client.timer('ScheduledStart', {
     });
   },
 });
+
+/** Its schedule comes from an app setting, as the product's does. */
+df.app.client.timer('SettingTick', {
+  schedule: '%TICK_SCHEDULE%',
+  handler: async (timer: Timer, client) => {
+    await client.startNew('Recorded', { input: { setting: true, next: timer.scheduleStatus?.next } });
+  },
+});
