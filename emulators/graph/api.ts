@@ -108,6 +108,18 @@ interface Cursor {
 }
 
 const MAX_CURSORS = 2000;
+/** Last path segments that name a collection (a page of results) rather than one object. */
+const COLLECTIONS = new Set([
+  'users',
+  'subscribedSkus',
+  'subscriptions',
+  'domains',
+  'organization',
+  'members',
+  'transitiveMembers',
+  'licenseDetails',
+  'groups',
+]);
 
 /** Graph v1.0 resources over a TenantState. Handlers are synchronous; the server adds latency and headers. */
 export class GraphApi {
@@ -126,19 +138,7 @@ export class GraphApi {
   /** The latency class of a request, for the latency model. */
   static latencyClass(method: string, segments: readonly string[]): LatencyClass {
     if (method !== 'GET') return 'write';
-    const last = segments[segments.length - 1] ?? '';
-    const collections = new Set([
-      'users',
-      'subscribedSkus',
-      'subscriptions',
-      'domains',
-      'organization',
-      'members',
-      'transitiveMembers',
-      'licenseDetails',
-      'groups',
-    ]);
-    return collections.has(last) ? 'list' : 'read';
+    return COLLECTIONS.has(segments[segments.length - 1] ?? '') ? 'list' : 'read';
   }
 
   handle(req: ApiRequest): ApiResponse {

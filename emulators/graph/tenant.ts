@@ -130,6 +130,14 @@ export interface TenantOptions {
   onLicenseChange: LicenseChangeListener;
 }
 
+interface RuleViolation {
+  key: string;
+  error: GraphError;
+  kind: 'MutuallyExclusiveViolation' | 'DependencyViolation';
+  /** The service plans involved. */
+  plans: string[];
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BLOCKING_STATUSES: ReadonlySet<CapabilityStatus> = new Set(['Suspended', 'LockedOut', 'Deleted']);
 
@@ -498,16 +506,16 @@ export class TenantState {
       this.refreshDerived(user, stamp);
       this.notifyIfChanged(user, before, context);
     }
-    const baseStates = this.options.atomicAssignLicense() || removeIds.size === 0 ? afterRemoval : user.licenseStates;
-    const heldAfterRemoval = new Set(deriveAssigned(baseStates).map((l) => l.skuId));
+    const heldAfterRemoval = new Set(deriveAssigned(afterRemoval).map((l) => l.skuId));
     for (const l of add) {
       const sku = this.skus.get(l.skuId.toLowerCase()) as SimSku;
-      if (heldAfterRemoval.has(sku.skuId) && sku.holders.has(user)) continue;
+      // A SKU the user keeps holding (re-added to change disabled plans, or also inherited) needs no new seat.
+      if (heldAfterRemoval.has(sku.skuId)) continue;
       if (BLOCKING_STATUSES.has(sku.capabilityStatus) || this.freeSeats(sku) <= 0) {
         throw licenseErrors.noAvailableLicenses(sku.skuId);
       }
     }
-    const next = baseStates.filter(
+    const next = afterRemoval.filter(
       (s) => !(s.assignedByGroup === null && add.some((l) => l.skuId.toLowerCase() === s.skuId)),
     );
     for (const l of add) {
@@ -535,22 +543,28 @@ export class TenantState {
     return this.ruleViolations(after).find((v) => !was.has(v.key))?.error ?? null;
   }
 
-  private ruleViolations(licenses: readonly AssignedLicense[]): { key: string; error: GraphError; kind: string }[] {
+  private ruleViolations(licenses: readonly AssignedLicense[]): RuleViolation[] {
     if (this.mutuallyExclusive.length === 0 && this.dependencies.size === 0) return [];
     const enabled = this.enabledPlans(licenses);
-    const found: { key: string; error: GraphError; kind: string }[] = [];
+    const found: RuleViolation[] = [];
     for (const [a, b] of this.mutuallyExclusive) {
       if (enabled.has(a) && enabled.has(b)) {
         found.push({
           key: `x:${a}:${b}`,
           error: licenseErrors.mutuallyExclusive(a, b),
           kind: 'MutuallyExclusiveViolation',
+          plans: [a, b],
         });
       }
     }
     for (const [plan, requires] of this.dependencies) {
       if (enabled.has(plan) && !requires.some((r) => enabled.has(r))) {
-        found.push({ key: `d:${plan}`, error: licenseErrors.dependency(plan, requires), kind: 'DependencyViolation' });
+        found.push({
+          key: `d:${plan}`,
+          error: licenseErrors.dependency(plan, requires),
+          kind: 'DependencyViolation',
+          plans: [plan],
+        });
       }
     }
     return found;
@@ -682,18 +696,10 @@ export class TenantState {
     }
     const was = new Set(this.ruleViolations(deriveAssigned(current)).map((v) => v.key));
     const fresh = this.ruleViolations(deriveAssigned(candidate)).find((v) => !was.has(v.key));
-    if (fresh) {
-      const pendingPlans = this.enabledPlans(pending);
-      const culprit = pending.find((l) => this.skus.get(l.skuId)?.planIds.size) ?? pending[0];
-      const skuId =
-        pending.find((l) =>
-          [...(this.skus.get(l.skuId)?.planIds ?? [])].some((p) => pendingPlans.has(p) && fresh.key.includes(p)),
-        )?.skuId ??
-        culprit?.skuId ??
-        '';
-      return { skuId, error: fresh.kind };
-    }
-    return null;
+    if (!fresh) return null;
+    // The error lands on the group SKU that brings one of the offending plans.
+    const culprit = pending.find((l) => fresh.plans.some((p) => this.skus.get(l.skuId)?.planIds.has(p))) ?? pending[0];
+    return { skuId: culprit?.skuId ?? '', error: fresh.kind };
   }
 
   // ------------------------------------------------------------------------------------------ control

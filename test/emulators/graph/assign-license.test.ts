@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-unsafe-call -- Graph JSON bodies are untyped here; the assertions check their shape. */
-import { DEMO_GROUPS, SKU_CATALOG, demoScenario } from '../../../emulators/graph';
+import { DEMO_GROUPS, SKU_CATALOG, demoScenario, findUnlicensedGaps } from '../../../emulators/graph';
 import { assignBody, call, startTestSimulator, type Simulator } from './helpers';
 
 const BS = SKU_CATALOG.O365_BUSINESS_PREMIUM.skuId;
@@ -335,6 +335,49 @@ describe('assignLicense', () => {
     } finally {
       await quick.stop();
     }
+  });
+
+  it('follows the documented group migration between conflicting SKUs (E1 → E3)', async () => {
+    const E1 = SKU_CATALOG.STANDARDPACK.skuId;
+    const demo = demoScenario();
+    demo.rules = { mutuallyExclusive: [['EXCHANGE_S_STANDARD', 'EXCHANGE_S_ENTERPRISE']] };
+    demo.users.push({ userPrincipalName: 'mover@contoso.com' });
+    demo.groups!.push(
+      {
+        id: 'e1e1e1e1-0000-4000-8000-000000000001',
+        displayName: 'Lic - E1',
+        members: ['mover@contoso.com'],
+        licenses: [{ sku: 'STANDARDPACK' }],
+      },
+      {
+        id: 'e3e3e3e3-0000-4000-8000-000000000003',
+        displayName: 'Lic - E3',
+        members: [],
+        licenses: [{ sku: 'ENTERPRISEPACK' }],
+      },
+    );
+    sim.loadScenario(demo);
+    const mover = sim.tenant.findUser('mover@contoso.com')!;
+    // Add the user to the target group (as a directory sync would) and let the group be processed.
+    const target = sim.tenant.groups.get('e3e3e3e3-0000-4000-8000-000000000003')!;
+    target.members.push(mover);
+    mover.memberOf.add(target);
+    sim.tenant.processGroup(target);
+    const states = () => mover.licenseStates.map((s) => [s.skuId, s.state, s.error]);
+    expect(states()).toEqual([
+      [E1, 'Active', 'None'],
+      [E3, 'Error', 'MutuallyExclusiveViolation'],
+    ]);
+    expect(mover.assignedLicenses.map((l) => l.skuId)).toEqual([E1]);
+    // Removing the source license from its group clears the conflict: the target becomes active on the same pass.
+    expect(
+      (await call(sim, 'POST', '/groups/e1e1e1e1-0000-4000-8000-000000000001/assignLicense', assignBody([], [E1])))
+        .status,
+    ).toBe(202);
+    sim.processPendingGroups();
+    expect(states()).toEqual([[E3, 'Active', 'None']]);
+    expect(findUnlicensedGaps(sim.events())).toEqual([]);
+    sim.loadScenario('demo');
   });
 
   it('removes a group license from members when the group drops it', async () => {
