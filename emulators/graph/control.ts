@@ -44,8 +44,8 @@ function route(
   query: URLSearchParams,
   body: unknown,
 ): ControlResponse {
-  const [resource, id] = segments;
-  const key = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}`;
+  const [resource, id, sub] = segments;
+  const key = `${method} ${resource ?? ''}${id !== undefined ? '/:id' : ''}${sub !== undefined ? `/${sub}` : ''}`;
   switch (key) {
     case 'GET ':
     case 'GET state':
@@ -179,6 +179,13 @@ function route(
           },
         },
       };
+    }
+    case 'POST groups/:id/members':
+    case 'DELETE groups/:id/members': {
+      const userRef = method === 'POST' ? (isRecord(body) ? body.user : undefined) : segments[3];
+      if (typeof userRef !== 'string') throw new Error('Name the user: { "user": "<id or userPrincipalName>" }.');
+      const user = sim.tenant.setGroupMembership(id ?? '', userRef, method === 'POST');
+      return { status: 200, body: { id: user.id, licenseAssignmentStates: user.licenseStates } };
     }
     case 'POST groups/:id':
       // POST /_simulator/groups/process: apply queued group license changes now.

@@ -625,6 +625,28 @@ export class TenantState {
     group.licenseProcessingState = 'ProcessingComplete';
   }
 
+  /**
+   * Adds a user to or removes one from a group (what a directory sync or an admin does). Group licenses follow at
+   * once: the user's group assignments are re-evaluated in the same step.
+   */
+  setGroupMembership(groupId: string, userKey: string, member: boolean): SimUser {
+    const group = this.groups.get(groupId);
+    if (!group) throw notFound(groupId);
+    const user = this.findUser(userKey);
+    if (!user) throw notFound(userKey);
+    if (member && !user.memberOf.has(group)) {
+      group.members.push(user);
+      user.memberOf.add(group);
+    } else if (!member && user.memberOf.has(group)) {
+      group.members = group.members.filter((m) => m !== user);
+      user.memberOf.delete(group);
+    }
+    const before = user.assignedLicenses;
+    this.evaluateGroupAssignments(user, new Date(this.options.now()).toISOString());
+    this.notifyIfChanged(user, before, { cause: 'groupProcessing' });
+    return user;
+  }
+
   /** `POST /users/{id}/reprocessLicenseAssignment`. */
   reprocess(userKey: string, context: ChangeContext): SimUser {
     const user = this.findUser(userKey);

@@ -147,6 +147,22 @@ describe('control API (/_simulator)', () => {
     expect((await control(sim, 'POST', '/groups/process')).body).toEqual({ processed: 0 });
   });
 
+  it('adds and removes group members, with group licenses following', async () => {
+    const user = [...sim.tenant.users.values()].find((u) => u.assignedLicenses.length === 0 && u.usageLocation)!;
+    const group = [...sim.tenant.groups.values()][0]!;
+    const added = await control(sim, 'POST', `/groups/${group.id}/members`, { user: user.userPrincipalName });
+    expect(added.status).toBe(200);
+    expect(added.body.licenseAssignmentStates).toEqual([
+      expect.objectContaining({ skuId: BS, assignedByGroup: group.id, state: 'Active', error: 'None' }),
+    ]);
+    const members = await call(sim, 'GET', `/groups/${group.id}/members?$select=id`);
+    expect(members.body.value.map((m: GraphItem) => m.id)).toContain(user.id);
+    const removed = await control(sim, 'DELETE', `/groups/${group.id}/members/${user.id}`);
+    expect(removed.body.licenseAssignmentStates).toEqual([]);
+    expect(sim.events().filter((e) => e.kind === 'license' && e.userId === user.id)).toHaveLength(2);
+    expect((await control(sim, 'POST', `/groups/${group.id}/members`, {})).status).toBe(400);
+  });
+
   it('loads scenarios by name, object and JSON file, and resets to the loaded one', async () => {
     const generated = await control(sim, 'POST', '/scenario', { scenario: 'generated:120' });
     expect(generated.body.userCount).toBe(120);
