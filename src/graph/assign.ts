@@ -53,7 +53,7 @@ export class LicenseAssigner {
     rejectDuplicates(work);
     const lease = this.transport.pacer.lease(opts.budgetShare ?? 1);
     try {
-      await this.pump(work, opts.signal);
+      await this.pump(work, opts.signal, Math.max(1, Math.min(BATCH_LIMIT, Math.floor(opts.batchSize ?? BATCH_LIMIT))));
     } finally {
       lease.release();
     }
@@ -87,7 +87,7 @@ export class LicenseAssigner {
   }
 
   /** Sends until every item has a result: batches as the budget allows, retries as their waits expire. */
-  private async pump(work: Work[], signal: AbortSignal | undefined): Promise<void> {
+  private async pump(work: Work[], signal: AbortSignal | undefined, batchLimit: number): Promise<void> {
     const { clock, pacer } = this.transport;
     const tasks = new Set<Promise<void>>();
     let wake!: () => void;
@@ -125,14 +125,14 @@ export class LicenseAssigner {
       const now = clock.now();
       const ready = idle.filter((w) => w.notBefore <= now);
       if (ready.length === 0) {
-        const next = Math.min(...idle.map((w) => w.notBefore));
+        const next = idle.reduce((soonest, w) => Math.min(soonest, w.notBefore), Number.POSITIVE_INFINITY);
         const waits: Promise<unknown>[] = [woken, aborted];
         if (Number.isFinite(next)) waits.push(clock.sleep(Math.max(0, next - now)));
         await Promise.race(waits);
         continue;
       }
-      const toVerify = ready.filter((w) => w.verify).slice(0, BATCH_LIMIT);
-      const group = toVerify.length > 0 ? toVerify : ready.slice(0, BATCH_LIMIT);
+      const toVerify = ready.filter((w) => w.verify).slice(0, batchLimit);
+      const group = toVerify.length > 0 ? toVerify : ready.slice(0, batchLimit);
       const writes = toVerify.length > 0 ? 0 : group.length;
       for (const w of group) w.busy = true;
       const granted = await this.transport.pace({ writes, resourceUnits: group.length }, signal);
@@ -285,7 +285,11 @@ export class LicenseAssigner {
     }
     const throttledWaits = paired.filter((p) => p.response.status === 429).map((p) => this.retryAfter(p.response));
     if (throttledWaits.length > 0) {
-      this.transport.pacer.onThrottled(writes > 0 ? 'write' : 'read', Math.max(...throttledWaits), exchange.startedAt);
+      this.transport.pacer.onThrottled(
+        writes > 0 ? 'write' : 'read',
+        throttledWaits.reduce((a, b) => Math.max(a, b), 0),
+        exchange.startedAt,
+      );
     }
     return paired;
   }

@@ -44,6 +44,8 @@ export interface AssignLicensesOptions {
    * of N batch activities running at once `1/N`, so activities on different machines never exceed the budget together.
    */
   budgetShare?: number;
+  /** Users per `$batch` request (1–20, default 20): the migration request's `batchSize`. */
+  batchSize?: number;
   /** Stops sending new requests; items not yet written come back as retryable `Cancelled` failures. */
   signal?: AbortSignal;
 }
