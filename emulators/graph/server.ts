@@ -169,9 +169,20 @@ export class GraphSimulatorServer implements GraphSimulator {
     this.tenant.load(this.scenario);
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((error: unknown) => {
+        // A simulator bug still answers in Graph's shape, so clients exercise their 5xx path rather than crash.
         if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(String(error));
+          const requestId = randomUUID();
+          const body = errorBody(new GraphError(500, 'generalException', `Simulator error: ${String(error)}`), {
+            requestId,
+            clientRequestId: requestId,
+            nowMs: this.now(),
+          });
+          send(
+            res,
+            500,
+            { 'content-type': 'application/json', 'request-id': requestId, 'client-request-id': requestId },
+            JSON.stringify(body),
+          );
         }
       });
     });
