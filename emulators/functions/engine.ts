@@ -63,6 +63,7 @@ export class DurableEngine {
   #flushScheduled = false;
   #pumpScheduled = false;
   #stopped = false;
+  readonly #quietWaiters: (() => void)[] = [];
   readonly #libraryCache = new WeakMap<
     InstanceRecord,
     { executionId: string; events: HistoryEvent[]; pending?: HistoryEvent[] }
@@ -125,6 +126,18 @@ export class DurableEngine {
   stop(): void {
     this.#stopped = true;
     this.deps.store.flush();
+    this.#notifyQuiet();
+  }
+
+  /** Resolves once no activity or episode is running (after stop(): once the ones in flight have returned). */
+  whenQuiet(): Promise<void> {
+    if (this.#activitiesRunning === 0 && !this.#episodeRunning) return Promise.resolve();
+    return new Promise((resolve) => this.#quietWaiters.push(resolve));
+  }
+
+  #notifyQuiet(): void {
+    if (this.#activitiesRunning === 0 && !this.#episodeRunning)
+      for (const resolve of this.#quietWaiters.splice(0)) resolve();
   }
 
   startNew(name: string, input: unknown, instanceId?: string): StartResult {
@@ -288,6 +301,7 @@ export class DurableEngine {
       .catch((error: unknown) => this.deps.log(`Episode of ${instanceId} crashed in the host: ${String(error)}`))
       .finally(() => {
         this.#episodeRunning = false;
+        this.#notifyQuiet();
         const record = this.deps.store.get(instanceId);
         if (record && record.inbox.length > 0 && record.runtimeStatus !== 'Suspended' && isActive(record)) {
           this.#episodeQueue.add(instanceId);
@@ -607,6 +621,7 @@ export class DurableEngine {
       this.#activitiesRunning++;
       void this.#runActivity(work).finally(() => {
         this.#activitiesRunning--;
+        this.#notifyQuiet();
         this.#pumpActivities();
         this.deps.onWorkFinished();
       });

@@ -68,6 +68,11 @@ export interface FunctionsHost {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 2_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
   const host = new LocalFunctionsHost(options);
@@ -382,6 +387,8 @@ class LocalFunctionsHost implements FunctionsHost {
     this.#stopped = true;
     this.#dueQueue.stop();
     this.#engine?.stop();
+    // Like the host's graceful shutdown: give functions in flight a moment to return (their results are dropped).
+    if (this.#engine) await Promise.race([this.#engine.whenQuiet(), delay(STOP_GRACE_MS)]);
     try {
       await this.#runHooks('appTerminate');
     } finally {
