@@ -45,6 +45,11 @@ export interface MigrationStartedProperties extends Record<string, Scalar> {
   mode: string;
   strategy: string;
   moves: number;
+  /** Users in the plan, and how many need a change, are already done (skipped) or blocked. */
+  total?: number;
+  toChange?: number;
+  skipped?: number;
+  blocked?: number;
 }
 
 export interface StageChangedProperties extends Record<string, Scalar> {
@@ -59,16 +64,16 @@ export interface WaitingForLicensesProperties extends Record<string, Scalar> {
   migrationId: string;
   /** The plain-words diagnosis shown on the status page, e.g. "need 40, 12 free: buy 28 more licenses". */
   reason: string;
-  skuPartNumber?: string;
+  /** The target SKU short of seats (or missing, suspended...). */
+  skuId?: string;
   needed?: number;
   /** Free seats of the target SKU when checked. */
   free?: number;
-  /** ISO instant of the next automatic re-check. */
-  nextCheckAt?: string;
 }
 
 export interface BatchCompletedProperties extends Record<string, Scalar> {
   migrationId: string;
+  wave?: number;
   batch: number;
   moved: number;
   failed: number;
@@ -98,7 +103,8 @@ export interface MigrationFinishedProperties extends Record<string, Scalar> {
   skipped: number;
   failed: number;
   blocked: number;
-  durationMs?: number;
+  /** The closing message shown by the status API. */
+  message?: string;
 }
 
 export interface ScheduleOccurrenceStartedProperties extends Record<string, Scalar> {
