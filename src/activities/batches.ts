@@ -2,27 +2,41 @@ import { pendingChange, verificationProblem } from '../domain/apply';
 import type { UserResult } from '../domain/report';
 import { skuNameById } from '../domain/skus';
 import type { PlannedUser, TenantSku, UserLicenseSnapshot } from '../domain/types';
-import { emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
+import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
 import type { AssignLicenseItem, AssignLicenseResult, GraphErrorInfo } from '../graph';
-import type { BatchRecord, MigrationDocuments, UserRecord } from '../storage/migration-documents';
+import { inParallel, type BatchRecord, type MigrationDocuments, type UserRecord } from '../storage/migration-documents';
 import { TelemetryEvents, TelemetryMetrics } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
 
-interface BatchContext {
+interface PlanBatch {
+  batch: number;
+  users: PlannedUser[];
+}
+
+interface RangeContext {
   docs: MigrationDocuments;
-  planned: PlannedUser[];
+  batches: PlanBatch[];
   skus: TenantSku[];
   strategy: 'atomic' | 'overlap';
 }
 
-async function loadBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchContext> {
+/** The plan batches [batch, batch + batchCount) of one wave, with the plan's SKUs and strategy. */
+async function loadRange(deps: ActivityDeps, input: BatchInput): Promise<RangeContext> {
   const docs = documentsFor(deps, input.migrationId);
-  const [plan, stored] = await Promise.all([docs.plan(), docs.request()]);
-  if (!plan || !stored) throw new Error(`Migration ${input.migrationId} has no plan`);
+  const { plan, request } = await docs.settled();
   const wave = plan.waves.find((w) => w.wave === input.wave);
   if (!wave) throw new Error(`Migration ${input.migrationId} has no wave ${input.wave}`);
-  const planned = await docs.batchUsers(input.wave, input.batch, wave.firstBatch);
-  return { docs, planned, skus: plan.skus, strategy: stored.request.strategy };
+  const batches: PlanBatch[] = [];
+  for (let batch = input.batch; batch < input.batch + input.batchCount; batch += 1) {
+    batches.push({ batch, users: await docs.batchUsers(input.wave, batch, wave.firstBatch) });
+  }
+  return { docs, batches, skus: plan.skus, strategy: request.request.strategy };
+}
+
+/** Reads users by id and indexes them case-insensitively. */
+async function readUsers(deps: ActivityDeps, ids: string[]): Promise<Map<string, UserLicenseSnapshot>> {
+  const { found } = await deps.graph.getUsersByIds(ids);
+  return new Map(found.map((user) => [user.id.toLowerCase(), user]));
 }
 
 function failed(error: GraphErrorInfo, after?: UserLicenseSnapshot): UserResult {
@@ -42,26 +56,67 @@ function failedPlain(message: string, errorClass: 'permanent' | 'userFixable' | 
 }
 
 /**
- * Stage 4 for one batch: re-read the users, send one atomic `assignLicense` per user who still needs it (one `$batch`),
- * and record each user's before and after. Idempotent: a retried batch finds finished users already done.
+ * Stage 4 for a few plan batches: re-read the users, send one atomic `assignLicense` per user who still needs it (one
+ * `$batch` per plan batch, back to back), and record each user's before and after. Idempotent: a retried activity
+ * finds finished users already done and writes nothing for them.
  */
 export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
-  const started = Date.now();
-  const counts = emptyBatchCounts();
-  const { docs, planned } = await loadBatch(deps, input);
+  const { docs, batches } = await loadRange(deps, input);
   const control = await docs.control();
   if (control?.cancelRequested) {
-    counts.notAttempted = planned.length;
-    counts.cancelled = true;
-    return counts;
+    const cancelled = emptyBatchCounts();
+    cancelled.notAttempted = batches.reduce((n, b) => n + b.users.length, 0);
+    cancelled.cancelled = true;
+    return cancelled;
   }
+  const current = await readUsers(
+    deps,
+    batches.flatMap((b) => b.users.map((user) => user.userId)),
+  );
+  const started = Date.now();
+  const prepared = await Promise.all(batches.map((planBatch) => prepareBatch(deps, planBatch, current)));
+  // One call for the whole range keeps the write pipeline full; the layer still sends one `$batch` per plan batch.
+  const items = prepared.flatMap((batch) => batch.items);
+  const results =
+    items.length > 0
+      ? await deps.graph.assignLicenses(items, { budgetShare: input.budgetShare, batchSize: input.batchSize })
+      : [];
+  const byUser = new Map(results.map((result) => [result.userId, result]));
+  const durationMs = Date.now() - started;
+  let total = emptyBatchCounts();
+  for (const batch of prepared) {
+    const counts = emptyBatchCounts();
+    const batchResults: AssignLicenseResult[] = [];
+    for (const record of batch.records.values()) {
+      const result = byUser.get(record.userId);
+      if (result) {
+        batchResults.push(result);
+        counts.throttled += result.throttled;
+        record.result = result.ok ? { kind: 'moved', after: result.after } : failed(result.error);
+      }
+      if (record.result.kind === 'moved') counts.moved += 1;
+      else if (record.result.kind === 'failed') counts.failed += 1;
+      else counts.skipped += 1;
+    }
+    reportBatch(deps, input, batch.planBatch, batch.records, counts, durationMs, batchResults);
+    total = addBatchCounts(total, counts);
+  }
+  await inParallel(
+    prepared.map((batch) => () => docs.saveBatch({ batch: batch.planBatch.batch, users: [...batch.records.values()] })),
+    8,
+  );
+  return total;
+}
 
-  const { found } = await deps.graph.getUsersByIds(planned.map((user) => user.userId));
-  const current = new Map(found.map((user) => [user.id.toLowerCase(), user]));
+/** Works out each user's pending change from their current state (setting usage locations on the way). */
+async function prepareBatch(
+  deps: ActivityDeps,
+  planBatch: PlanBatch,
+  current: Map<string, UserLicenseSnapshot>,
+): Promise<{ planBatch: PlanBatch; records: Map<string, UserRecord>; items: AssignLicenseItem[] }> {
   const records = new Map<string, UserRecord>();
   const items: AssignLicenseItem[] = [];
-
-  for (const user of planned) {
+  for (const user of planBatch.users) {
     const now = current.get(user.userId.toLowerCase());
     if (!now) {
       records.set(user.userId, {
@@ -82,52 +137,37 @@ export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Prom
       try {
         await deps.graph.setUsageLocation(user.userId, user.decision.setUsageLocation);
       } catch (error) {
-        const info = graphErrorInfo(error);
-        records.set(user.userId, { userId: user.userId, before, result: failed(info) });
+        records.set(user.userId, { userId: user.userId, before, result: failed(graphErrorInfo(error)) });
         continue;
       }
     }
     records.set(user.userId, { userId: user.userId, before, result: { kind: 'notAttempted', reason: 'pending' } });
     items.push({ userId: user.userId, addLicenses: change.addLicenses, removeLicenses: change.removeLicenses });
   }
-
-  const results = items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: input.budgetShare }) : [];
-  for (const result of results) {
-    const record = records.get(result.userId);
-    if (!record) continue;
-    counts.throttled += result.throttled;
-    record.result = result.ok ? { kind: 'moved', after: result.after } : failed(result.error);
-  }
-  for (const record of records.values()) {
-    if (record.result.kind === 'moved') counts.moved += 1;
-    else if (record.result.kind === 'failed') counts.failed += 1;
-    else counts.skipped += 1;
-  }
-  await docs.saveBatch({ batch: input.batch, users: [...records.values()] });
-  reportBatch(deps, input, planned, records, counts, Date.now() - started, results);
-  return counts;
+  return { planBatch, records, items };
 }
 
-/** Stage 5 for one batch: re-read moved users and confirm the target is active and the source gone. */
+/** Stage 5 for a few plan batches: re-read moved users and confirm the target is active and the source gone. */
 export async function verifyBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
   const counts = emptyBatchCounts();
-  const { docs, planned, skus, strategy } = await loadBatch(deps, input);
-  const record = await docs.batch(input.batch);
-  if (!record) return counts;
-  const moved = record.users.filter((user) => user.result.kind === 'moved' && !user.verified);
+  const { docs, batches, skus } = await loadRange(deps, input);
+  const records = (await Promise.all(batches.map((b) => docs.batch(b.batch)))).filter(
+    (record): record is BatchRecord => record !== undefined,
+  );
+  const planned = new Map(batches.flatMap((b) => b.users).map((user) => [user.userId.toLowerCase(), user]));
+  const moved = records
+    .flatMap((record) => record.users)
+    .filter((user) => user.result.kind === 'moved' && !user.verified);
   if (moved.length === 0) return counts;
-  const byId = new Map(planned.map((user) => [user.userId, user]));
   const nameOf = (skuId: string): string => skuNameById(skuId, skus);
   const check = async (ids: string[]): Promise<Map<string, string | undefined>> => {
-    const { found } = await deps.graph.getUsersByIds(ids);
-    const problems = new Map<string, string | undefined>(
-      ids.map((id) => [id, 'the user no longer exists in this tenant']),
-    );
-    for (const user of found) {
-      const plannedUser =
-        byId.get(user.id) ?? [...byId.values()].find((p) => p.userId.toLowerCase() === user.id.toLowerCase());
-      if (!plannedUser) continue;
-      problems.set(plannedUser.userId, verificationProblem(plannedUser, user, { expectRemovedLater: false }, nameOf));
+    const current = await readUsers(deps, ids);
+    const problems = new Map<string, string | undefined>();
+    for (const id of ids) {
+      const user = current.get(id.toLowerCase());
+      const plannedUser = planned.get(id.toLowerCase());
+      if (!user || !plannedUser) problems.set(id, 'the user no longer exists in this tenant');
+      else problems.set(id, verificationProblem(plannedUser, user, { expectRemovedLater: false }, nameOf));
     }
     return problems;
   };
@@ -148,13 +188,12 @@ export async function verifyBatch(deps: ActivityDeps, input: BatchInput): Promis
       counts.moved += 1;
     }
   }
-  await docs.saveBatch(record);
+  await Promise.all(records.map((record) => docs.saveBatch(record)));
   if (counts.failed > 0) {
     deps.log.warn('Verification found users not in the planned state', {
       migrationId: input.migrationId,
       batch: input.batch,
       failed: counts.failed,
-      strategy,
     });
   }
   return counts;
@@ -163,20 +202,27 @@ export async function verifyBatch(deps: ActivityDeps, input: BatchInput): Promis
 /** Stage 6 (overlap): remove the source licenses from users whose target is verified. */
 export async function cleanupBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
   const counts = emptyBatchCounts();
-  const { docs, planned } = await loadBatch(deps, input);
-  const record = await docs.batch(input.batch);
-  if (!record) return counts;
-  const ready = record.users.filter((user) => user.result.kind === 'moved' && user.verified && !user.cleanedUp);
+  const { docs, batches } = await loadRange(deps, input);
+  const records = (await Promise.all(batches.map((b) => docs.batch(b.batch)))).filter(
+    (record): record is BatchRecord => record !== undefined,
+  );
+  const ready = records
+    .flatMap((record) => record.users)
+    .filter((u) => u.result.kind === 'moved' && u.verified && !u.cleanedUp);
   if (ready.length === 0) return counts;
-  const byId = new Map(planned.map((user) => [user.userId.toLowerCase(), user]));
-  const { found } = await deps.graph.getUsersByIds(ready.map((user) => user.userId));
+  const planned = new Map(batches.flatMap((b) => b.users).map((user) => [user.userId.toLowerCase(), user]));
+  const current = await readUsers(
+    deps,
+    ready.map((user) => user.userId),
+  );
   const items: AssignLicenseItem[] = [];
-  for (const user of found) {
-    const plannedUser = byId.get(user.id.toLowerCase());
-    if (!plannedUser) continue;
-    const change = pendingChange(plannedUser, user, 'removeLater');
+  for (const user of ready) {
+    const plannedUser = planned.get(user.userId.toLowerCase());
+    const now = current.get(user.userId.toLowerCase());
+    if (!plannedUser || !now) continue;
+    const change = pendingChange(plannedUser, now, 'removeLater');
     if (change.kind === 'assign')
-      items.push({ userId: plannedUser.userId, addLicenses: [], removeLicenses: change.removeLicenses });
+      items.push({ userId: user.userId, addLicenses: [], removeLicenses: change.removeLicenses });
   }
   const results = items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: input.budgetShare }) : [];
   const byResult = new Map(results.map((result) => [result.userId, result]));
@@ -196,7 +242,7 @@ export async function cleanupBatch(deps: ActivityDeps, input: BatchInput): Promi
     user.cleanedUp = true;
     counts.moved += 1;
   }
-  await docs.saveBatch(record);
+  await Promise.all(records.map((record) => docs.saveBatch(record)));
   return counts;
 }
 
@@ -216,7 +262,7 @@ function graphErrorInfo(error: unknown): GraphErrorInfo {
 function reportBatch(
   deps: ActivityDeps,
   input: BatchInput,
-  planned: PlannedUser[],
+  planBatch: PlanBatch,
   records: Map<string, UserRecord>,
   counts: BatchCounts,
   durationMs: number,
@@ -225,14 +271,14 @@ function reportBatch(
   deps.telemetry.event(TelemetryEvents.BatchCompleted, {
     migrationId: input.migrationId,
     wave: input.wave,
-    batch: input.batch,
+    batch: planBatch.batch,
     moved: counts.moved,
     failed: counts.failed,
     skipped: counts.skipped,
     throttled: counts.throttled,
     durationMs,
   });
-  const upnById = new Map(planned.map((user) => [user.userId, user.userPrincipalName]));
+  const upnById = new Map(planBatch.users.map((user) => [user.userId, user.userPrincipalName]));
   for (const record of records.values()) {
     if (record.result.kind !== 'failed') continue;
     deps.telemetry.event(TelemetryEvents.UserFailed, {

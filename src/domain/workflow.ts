@@ -29,6 +29,12 @@ export const MigrationEvents = {
 /** Users per wave: one sub-orchestration handles this many batches, which bounds every history. */
 export const BATCHES_PER_WAVE = 40;
 
+/**
+ * Plan batches (one `$batch` each) per activity. Several per activity keep the write pipeline full: the users are
+ * read once up front and the `$batch` requests go out back to back, so the budget is not idle during reads.
+ */
+export const BATCHES_PER_ACTIVITY = 5;
+
 /** Everything the orchestrator needs from the request; the moves and user lists stay in storage. */
 export type RunOptions = Pick<
   MigrationRequest,
@@ -95,9 +101,14 @@ export interface BatchInput {
   migrationId: string;
   phase: Phase;
   wave: number;
+  /** First plan batch (one Graph `$batch` each) this activity handles. */
   batch: number;
-  /** Share of the tenant's write budget this activity may use: 1 / batches running at once. */
+  /** How many consecutive plan batches, at most BATCHES_PER_ACTIVITY. */
+  batchCount: number;
+  /** Share of the tenant's write budget this activity may use: 1 / activities running at once. */
   budgetShare: number;
+  /** Users per Graph `$batch` (the request's batchSize). */
+  batchSize: number;
 }
 
 export interface BatchCounts {
@@ -114,6 +125,7 @@ export interface BatchCounts {
 export interface WaveInput {
   migrationId: string;
   phase: Phase;
+  batchSize: number;
   wave: WaveRef;
   concurrency: number;
   maxFailureRate: number;

@@ -33,7 +33,7 @@ import {
 } from '../domain/workflow';
 
 /** Batch activities running at once; each gets 1/BATCH_CONCURRENCY of the tenant's write budget. */
-export const BATCH_CONCURRENCY = 4;
+export const BATCH_CONCURRENCY = 8;
 
 /** Activities that only read or record are retried by the host on transient failures. */
 const readRetry = new df.RetryOptions(5_000, 4);
@@ -265,6 +265,7 @@ function* runWaves(
     const waveInput: WaveInput = {
       migrationId: input.migrationId,
       phase,
+      batchSize: input.options.batchSize,
       wave,
       concurrency: BATCH_CONCURRENCY,
       maxFailureRate: input.options.maxFailureRate,

@@ -6,6 +6,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import {
   Activities,
+  BATCHES_PER_ACTIVITY,
   addBatchCounts,
   emptyBatchCounts,
   failureBudgetExceeded,
@@ -31,31 +32,37 @@ export const migrationWaveOrchestrator: OrchestrationHandler = function* (contex
   const notAfter = input.notAfter ? Date.parse(input.notAfter) : undefined;
   const lastBatch = wave.firstBatch + wave.batchCount;
 
-  for (let first = wave.firstBatch; first < lastBatch; first += concurrency) {
+  const units: { batch: number; batchCount: number }[] = [];
+  for (let batch = wave.firstBatch; batch < lastBatch; batch += BATCHES_PER_ACTIVITY) {
+    units.push({ batch, batchCount: Math.min(BATCHES_PER_ACTIVITY, lastBatch - batch) });
+  }
+
+  for (let first = 0; first < units.length; first += concurrency) {
     if (notAfter !== undefined && context.df.currentUtcDateTime.getTime() >= notAfter) {
       stopReason = 'windowClosed';
       break;
     }
-    const batches: number[] = [];
-    for (let batch = first; batch < Math.min(first + concurrency, lastBatch); batch += 1) batches.push(batch);
-    const share = 1 / Math.max(1, batches.length === concurrency ? concurrency : batches.length);
-    const tasks = batches.map((batch) => {
+    const chunk = units.slice(first, first + concurrency);
+    const tasks = chunk.map((unit) => {
       const batchInput: BatchInput = {
         migrationId: input.migrationId,
         phase: input.phase,
         wave: wave.wave,
-        batch,
-        budgetShare: share,
+        batch: unit.batch,
+        batchCount: unit.batchCount,
+        budgetShare: 1 / chunk.length,
+        batchSize: input.batchSize,
       };
       return context.df.callActivityWithRetry(activityFor(input.phase), batchRetry, batchInput);
     });
     const results = (yield context.df.Task.all(tasks)) as BatchCounts[];
     for (const result of results) counts = addBatchCounts(counts, result);
+    const last = chunk[chunk.length - 1];
     context.df.setCustomStatus({
       wave: wave.wave,
       phase: input.phase,
       ...counts,
-      batchesDone: first + batches.length - wave.firstBatch,
+      batchesDone: last ? last.batch + last.batchCount - wave.firstBatch : 0,
       batches: wave.batchCount,
     });
     if (counts.cancelled) {

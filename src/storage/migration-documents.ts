@@ -77,7 +77,7 @@ export const UNCHANGED_PART_SIZE = 2_000;
  */
 export class MigrationDocuments {
   private static readonly waveCache = new Map<string, PlannedUser[][]>();
-  private static readonly waveCacheLimit = 64;
+  private static readonly settledCache = new Map<string, { plan: StoredPlan; request: StoredRequest }>();
 
   constructor(
     private readonly store: DocumentStore,
@@ -118,12 +118,21 @@ export class MigrationDocuments {
     if (cached) return cached;
     const batches = await this.store.read<PlannedUser[][]>(this.path(`plan/wave-${pad(wave)}.json`));
     if (!batches) throw new Error(`Plan of migration ${this.migrationId} has no wave ${wave}`);
-    if (MigrationDocuments.waveCache.size >= MigrationDocuments.waveCacheLimit) {
-      const oldest = MigrationDocuments.waveCache.keys().next().value;
-      if (oldest !== undefined) MigrationDocuments.waveCache.delete(oldest);
-    }
-    MigrationDocuments.waveCache.set(key, batches);
+    remember(MigrationDocuments.waveCache, key, batches);
     return batches;
+  }
+
+  /**
+   * The plan and request once reassignment has begun: neither changes after the final plan, so batch activities
+   * (thousands per run) share one read per process.
+   */
+  async settled(): Promise<{ plan: StoredPlan; request: StoredRequest }> {
+    const cached = MigrationDocuments.settledCache.get(this.migrationId);
+    if (cached) return cached;
+    const [plan, request] = await Promise.all([this.plan(), this.request()]);
+    if (!plan || !request) throw new Error(`Migration ${this.migrationId} has no plan yet`);
+    remember(MigrationDocuments.settledCache, this.migrationId, { plan, request });
+    return { plan, request };
   }
 
   async batchUsers(wave: WaveRef | number, batch: number, firstBatch: number): Promise<PlannedUser[]> {
@@ -179,6 +188,14 @@ export class MigrationDocuments {
   report(): Promise<StoredReport | undefined> {
     return this.store.read<StoredReport>(this.path('report.json'));
   }
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= 64) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, value);
 }
 
 /** Runs async jobs with at most `limit` in flight, keeping results in order. */
