@@ -283,6 +283,17 @@ describe('external events (approval pattern)', () => {
     });
   });
 
+  it('loses an event whose name differs only in case, as the host does (C# matches it, JS does not)', async () => {
+    host.clock.setAutoAdvance(false);
+    const id = await host.startOrchestration('Approval', { cancelTimer: true });
+    await host.waitForIdle();
+    await host.raiseEvent(id, 'approval', { by: 'carol' });
+    await host.waitForIdle();
+    expect((await host.getInstance(id))?.runtimeStatus).toBe('Running');
+    await host.clock.advanceBy(3600_000);
+    expect(await host.waitFor(id, isDone, completed)).toMatchObject({ output: { approved: false, reason: 'timeout' } });
+  });
+
   it('keeps an event raised before the orchestration waits for it', async () => {
     host.clock.setAutoAdvance(false);
     const id = await host.startOrchestration('WaitAfterTimer');
