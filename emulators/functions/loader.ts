@@ -74,6 +74,29 @@ function installCoreResolver(): string {
   return fakeCorePath;
 }
 
+const FUNCTION_LIBRARIES = [
+  `${path.sep}node_modules${path.sep}@azure${path.sep}functions${path.sep}`,
+  `${path.sep}node_modules${path.sep}durable-functions${path.sep}`,
+];
+
+/**
+ * Plain node: if something in this process already loaded the app's files or the functions libraries (a script that
+ * imports a function module, say), those cached copies registered nowhere (or in test mode) and would not run again.
+ * Drop them, and the files under the app entry's folder, so the app loads and registers afresh.
+ */
+function forgetEarlierCopies(appEntry: string): void {
+  const appRoot = path.dirname(appEntry);
+  const ownDirectory = __dirname + path.sep;
+  for (const key of Object.keys(require.cache)) {
+    const isLibrary = FUNCTION_LIBRARIES.some((library) => key.includes(library));
+    const isAppSource =
+      key.startsWith(appRoot + path.sep) &&
+      !key.includes(`${path.sep}node_modules${path.sep}`) &&
+      !key.startsWith(ownDirectory);
+    if (isLibrary || isAppSource) delete require.cache[key];
+  }
+}
+
 /**
  * Loads the app module so that its registrations land in a fresh sink, and returns them together with the
  * app's own `@azure/functions` module. Each call loads fresh copies of the app and its libraries.
@@ -100,6 +123,7 @@ export function loadApp(appEntry: string, log: (level: string, message: string) 
       const fakeCorePath = installCoreResolver();
       // A fresh stand-in per app load: it binds to the sink of the host that loads it.
       delete require.cache[fakeCorePath];
+      forgetEarlierCopies(path.resolve(appEntry));
       const before = new Set(Object.keys(require.cache));
       const appRequire = createRequire(path.resolve(appEntry));
       appRequire(path.resolve(appEntry));

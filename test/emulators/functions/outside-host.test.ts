@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
 /**
  * jest maps @azure/functions-core to the host's stand-in for every test file; a test that imports a function file
  * directly (no host loading it) must still work, with @azure/functions in its own "test mode".
@@ -14,5 +19,12 @@ describe('function modules imported outside a host', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('still load into a host later in the same (plain node) process', async () => {
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const script = path.join(__dirname, 'apps', 'preloaded-host.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', tsx, script], { cwd: __dirname });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ direct: 'pong', status: 200, body: 'pong' });
   });
 });
