@@ -31,6 +31,8 @@ describe('status page in a browser', () => {
     stack = await startAppStack({
       clock: 'real',
       functionKey: KEY,
+      // One Graph request at a time, so the run takes seconds and the page sees it progress.
+      env: { GRAPH_MAX_CONCURRENCY: '1' },
       simulator: {
         // Business Standard holders, with Premium (SPB) seats for all of them and E5 short of seats.
         scenario: generateScenario({ users: 160, seed: 3 }),
@@ -39,7 +41,7 @@ describe('status page in a browser', () => {
         latency: {
           read: { medianMs: 0, p95Ms: 0 },
           list: { medianMs: 0, p95Ms: 0 },
-          write: { medianMs: 50, p95Ms: 50 },
+          write: { medianMs: 40, p95Ms: 40 },
         },
       },
     });
@@ -80,7 +82,8 @@ describe('status page in a browser', () => {
 
     const running = await stack.api('POST', '/api/migrations', {
       moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
-      batchSize: 5,
+      // Single-user batches: many batch activities, so the status API reports progress between them.
+      batchSize: 1,
     });
     const runningCard = page.locator(`[data-migration-id="${running.json.id}"]`);
     const seen = new Set<number>();
