@@ -151,7 +151,7 @@ async function measure(sim: Sim, name: string, strategy: Strategy, spent: boolea
   const events = sim.events();
   const perUser = new Map<string, number>();
   for (const e of events) {
-    if (e.kind === 'license' && (e).cause === 'assignLicense') {
+    if (e.kind === 'license' && e.cause === 'assignLicense') {
       perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
     }
   }

@@ -14,3 +14,6 @@ import './functions/health';
 import './functions/orchestrations';
 import './functions/activities';
 import './functions/migrations';
+import './functions/schedules';
+import './functions/schedule-timer';
+import './functions/dashboard';

@@ -27,6 +27,8 @@ export async function startAzurite(options: { location?: string; port?: number }
     String(options.port ?? 0),
     '--skipApiVersionCheck',
     '--loose',
+    // Tests and benchmarks talk only to loopback: no usage data to Microsoft.
+    '--disableTelemetry',
   ];
   if (options.location) {
     mkdirSync(options.location, { recursive: true });

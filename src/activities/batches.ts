@@ -30,6 +30,16 @@ async function loadRange(deps: ActivityDeps, input: BatchInput): Promise<RangeCo
   for (let batch = input.batch; batch < input.batch + input.batchCount; batch += 1) {
     batches.push({ batch, users: await docs.batchUsers(input.wave, batch, wave.firstBatch) });
   }
+  if (input.wave + 1 < plan.waves.length) {
+    // Warm the next wave's document so the next wave starts writing at once instead of waiting on storage.
+    docs.wave(input.wave + 1).catch((error: unknown) => {
+      deps.log.warn('Could not prefetch the next wave of the plan; it will be read when needed', {
+        migrationId: input.migrationId,
+        wave: input.wave + 1,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
   return { docs, batches, skus: plan.skus, strategy: request.request.strategy };
 }
 
@@ -61,6 +71,15 @@ function failedPlain(message: string, errorClass: 'permanent' | 'userFixable' | 
  * finds finished users already done and writes nothing for them.
  */
 export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
+  const release = deps.graph.holdBudgetShare(input.budgetShare);
+  try {
+    return await reassignRange(deps, input);
+  } finally {
+    release();
+  }
+}
+
+async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
   const { docs, batches } = await loadRange(deps, input);
   const control = await docs.control();
   if (control?.cancelRequested) {
@@ -78,9 +97,7 @@ export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Prom
   // One call for the whole range keeps the write pipeline full; the layer still sends one `$batch` per plan batch.
   const items = prepared.flatMap((batch) => batch.items);
   const results =
-    items.length > 0
-      ? await deps.graph.assignLicenses(items, { budgetShare: input.budgetShare, batchSize: input.batchSize })
-      : [];
+    items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: 'held', batchSize: input.batchSize }) : [];
   const byUser = new Map(results.map((result) => [result.userId, result]));
   const durationMs = Date.now() - started;
   let total = emptyBatchCounts();

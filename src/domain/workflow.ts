@@ -27,7 +27,7 @@ export const MigrationEvents = {
 } as const;
 
 /** Users per wave: one sub-orchestration handles this many batches, which bounds every history. */
-export const BATCHES_PER_WAVE = 40;
+export const BATCHES_PER_WAVE = 80;
 
 /**
  * Plan batches (one `$batch` each) per activity. Several per activity keep the write pipeline full: the users are

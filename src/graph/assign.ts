@@ -51,11 +51,12 @@ export class LicenseAssigner {
   async assign(items: AssignLicenseItem[], opts: AssignLicensesOptions = {}): Promise<AssignLicenseResult[]> {
     const work = items.map((item, index) => this.prepare(item, index));
     rejectDuplicates(work);
-    const lease = this.transport.pacer.lease(opts.budgetShare ?? 1);
+    // 'held': the caller already claimed its share for the whole unit of work (holdBudgetShare).
+    const lease = opts.budgetShare === 'held' ? undefined : this.transport.pacer.lease(opts.budgetShare ?? 1);
     try {
       await this.pump(work, opts.signal, Math.max(1, Math.min(BATCH_LIMIT, Math.floor(opts.batchSize ?? BATCH_LIMIT))));
     } finally {
-      lease.release();
+      lease?.release();
     }
     return work.map((w) => w.result ?? this.fail(w, cancelledError(w)));
   }

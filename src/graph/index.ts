@@ -124,6 +124,10 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       });
     },
     assignLicenses: (items, opts) => assigner.assign(items, opts),
+    holdBudgetShare: (share) => {
+      const lease = pacer.lease(share);
+      return () => lease.release();
+    },
   };
 }
 

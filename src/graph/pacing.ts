@@ -23,6 +23,12 @@ export const WRITE_BURST = 20;
 /** The write gate lets two batches through at once, so a pump that fell behind (a busy event loop) can catch up. */
 const WRITE_GATE_BURST = 2 * WRITE_BURST;
 /**
+ * ...or two seconds of writes at the current pace, whichever is more: time the pipeline spent reading or saving can be
+ * made up right after. Graph's own bucket holds 150 s of writes, so a 2 s burst stays far inside it (at the default
+ * budget, 2 s is about 38 writes, the same as two batches).
+ */
+const WRITE_GATE_BURST_MS = 2_000;
+/**
  * The write pace halves on each round of write throttling, down to 5 % of the configured budget: enough to absorb a
  * budget set 20 times too high, or other apps and machines spending the same tenant's writes.
  */
@@ -59,7 +65,16 @@ export class RateGate {
   private refillFrom = Number.NEGATIVE_INFINITY;
   private pauses = 0;
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * `startEmpty`: the bucket starts empty rather than full, so a new process never bursts at start-up (another
+   * process may just have spent the tenant's writes); idle time banked after that can still be made up.
+   */
+  constructor(
+    private readonly clock: Clock,
+    startEmpty = false,
+  ) {
+    if (startEmpty) this.refillFrom = clock.now();
+  }
 
   /**
    * Reserves `units` at the rate (units per ms) with a burst of `burst` units and waits for the reservation.
@@ -197,7 +212,7 @@ export class TenantPacer {
     private readonly log?: (msg: string) => void,
   ) {
     this.limits = { ...limits };
-    this.writes = new RateGate(clock);
+    this.writes = new RateGate(clock, true);
     this.resourceUnits = new RateGate(clock);
     this.concurrency = new AdaptiveConcurrency(limits.maxConcurrency, clock, log);
   }
@@ -241,7 +256,8 @@ export class TenantPacer {
 
   /** Waits until `count` writes may be sent (one batch at most). False when aborted first. */
   takeWrites(count: number, signal?: AbortSignal): Promise<boolean> {
-    return this.writes.take(count, () => this.writeRate, Math.max(count, WRITE_GATE_BURST), signal);
+    const burst = Math.max(count, WRITE_GATE_BURST, this.writeRate * WRITE_GATE_BURST_MS);
+    return this.writes.take(count, () => this.writeRate, burst, signal);
   }
 
   /** Waits until `units` resource units may be spent (a second's worth may go at once). */

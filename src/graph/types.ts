@@ -43,7 +43,7 @@ export interface AssignLicensesOptions {
    * Fraction (0–1] of the tenant's write and resource-unit budget this call may use. The orchestrator gives each
    * of N batch activities running at once `1/N`, so activities on different machines never exceed the budget together.
    */
-  budgetShare?: number;
+  budgetShare?: number | 'held';
   /** Users per `$batch` request (1–20, default 20): the migration request's `batchSize`. */
   batchSize?: number;
   /** Stops sending new requests; items not yet written come back as retryable `Cancelled` failures. */
@@ -63,6 +63,12 @@ export interface LicensingGraph {
   setUsageLocation(userId: string, countryCode: string): Promise<void>;
   /** One result per input item, in input order. */
   assignLicenses(items: AssignLicenseItem[], opts?: AssignLicensesOptions): Promise<AssignLicenseResult[]>;
+  /**
+   * Claims a share of the tenant's budget for a whole unit of work (reads, writes and bookkeeping), not only while
+   * `assignLicenses` runs, so time spent reading or saving does not leave the budget idle. Pass `budgetShare: 'held'`
+   * to `assignLicenses` calls made inside it. Returns the release function.
+   */
+  holdBudgetShare(share: number): () => void;
 }
 
 /** Retry limits; defaults suit production, tests shorten them. */

@@ -61,7 +61,9 @@ export const migrationOrchestrator: OrchestrationHandler = function* (context: O
     yield context.df.callActivityWithRetry(Activities.recordStage, readRetry, { migrationId, status: next, stage });
   }
   function* finish(final: MigrationStatus, message: string | undefined, remaining: number) {
-    publish({ status: final, stage: 'report', message });
+    // The final status becomes visible with the output, once the report summary is stored: a client that sees
+    // "completed" can read the whole report at once.
+    publish({ stage: 'report' });
     const finalize: FinalizeInput = { migrationId, status: final, counts: { ...counts }, message };
     yield context.df.callActivityWithRetry(Activities.finalize, readRetry, finalize);
     const output: MigrationOutput = { status: final, counts: { ...counts }, remaining };

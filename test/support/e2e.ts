@@ -64,6 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       GRAPH_WRITE_BUDGET: String(2850 * timeScale),
       GRAPH_RESOURCE_UNIT_BUDGET: String(3300 * timeScale),
       APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+      MIGRATION_SCHEDULE: '0 */5 * * * *',
       ...options.env,
     },
   });
