@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startFunctionsHost } from '../emulators/functions';
 import { generateScenario, startGraphSimulator } from '../emulators/graph';
-import { startAzurite } from '../emulators/storage/azurite';
+import { startLocalAzurite } from '../emulators/local/azurite';
 import type { MigrationView } from '../src/migrations/view';
 
 const { values } = parseArgs({
@@ -57,7 +57,7 @@ function replayedEvents(history: { EventType: number }[]): number {
 }
 
 async function runOnce(users: number): Promise<Result> {
-  const azurite = await startAzurite();
+  const azurite = await startLocalAzurite();
   const sim = await startGraphSimulator({
     scenario: generateScenario({ users, seed: 42, mix: { noUsageLocation: 0, disabledAccounts: 0, groupLicensed: 0 } }),
     timeScale: k,

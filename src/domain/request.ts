@@ -384,7 +384,8 @@ function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
   }
 }
 
-function uniqueProblems(problems: Problem[]): Problem[] {
+/** Problems with the same field and message reported once. */
+export function uniqueProblems(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   return problems.filter((problem) => {
     const key = `${problem.field}\u0000${problem.message}`;

@@ -5,7 +5,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { formatPath, parseMigrationRequest, type ParseResult, type Problem } from './request';
+import { formatPath, parseMigrationRequest, uniqueProblems, type ParseResult, type Problem } from './request';
 import type { MigrationRequest } from './types';
 
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -201,7 +201,7 @@ export function parseScheduleDefinition(
     }
   }
 
-  if (problems.length > 0 || !parsed.success || !request) return { ok: false, problems: unique(problems) };
+  if (problems.length > 0 || !parsed.success || !request) return { ok: false, problems: uniqueProblems(problems) };
   const data = parsed.data;
   const definition: ScheduleDefinition = { name: data.name, request, timeZone: data.timeZone, paused: data.paused };
   if (data.cron !== undefined) definition.cron = data.cron.trim();
@@ -402,14 +402,4 @@ function article(expected: string): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function unique(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((problem) => {
-    const key = `${problem.field}\u0000${problem.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

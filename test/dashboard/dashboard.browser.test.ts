@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateScenario } from '../../emulators/graph';
-import { startAppStack, type AppStack } from '../schedules/stack';
+import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [

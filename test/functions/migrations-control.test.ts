@@ -88,8 +88,9 @@ describe('approval, cancel, idempotency and resilience', () => {
 
   it('cancel stops before the next batch and leaves a consistent report', async () => {
     stack = await startStack({
-      simulator: { scenario: generateScenario({ users: 400, seed: 3 }), latency: 'realistic' },
-      env: { GRAPH_WRITE_BUDGET: '1500' },
+      simulator: { scenario: generateScenario({ users: 2_000, seed: 3 }), latency: 'realistic' },
+      // 40 writes/s: one round of 8 activities × 5 batches × 10 users takes about 10 s, so the cancel lands mid-run.
+      env: { GRAPH_WRITE_BUDGET: '6000' },
     });
     const to = SKU.businessPremium;
     const start = await stack.api('POST', '/api/migrations', {
@@ -97,7 +98,8 @@ describe('approval, cancel, idempotency and resilience', () => {
       usageLocation: 'US',
       batchSize: 10,
     });
-    await stack.waitForMigration(start.json.id, (view) => view.status === 'reassigning' && view.counts.moved > 0);
+    await stack.waitForMigration(start.json.id, (view) => view.status === 'reassigning');
+    while (licenseChangeCount(stack.sim) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const cancel = await stack.api('POST', `/api/migrations/${start.json.id}/cancel`, { by: 'ops' });
     expect(cancel.status).toBe(202);
     const done = await stack.waitForFinish(start.json.id);
@@ -116,7 +118,7 @@ describe('approval, cancel, idempotency and resilience', () => {
       else expect(user.skus).not.toContain(to);
     }
     expect(findUnlicensedGaps(stack.sim.events())).toEqual([]);
-  });
+  }, 120_000);
 
   it('rides out 429 storms and 503s: every user ends correct and no write is doubled', async () => {
     stack = await startStack();

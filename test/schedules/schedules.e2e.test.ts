@@ -3,7 +3,7 @@ import { setScheduleClockForTests } from '../../src/schedules/clock';
 import { setTelemetryForTests, TelemetryEvents } from '../../src/telemetry';
 import { licenseWritesPerUser, SKU } from '../support/demo-tenant';
 import { inMemoryTelemetry, type InMemoryTelemetry } from '../telemetry/in-memory-telemetry';
-import { startAppStack, type AppStack } from './stack';
+import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 
 const HOUR = 3600_000;
 const template = { moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }] };

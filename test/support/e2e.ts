@@ -67,6 +67,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       MIGRATION_SCHEDULE: '0 */5 * * * *',
       ...options.env,
     },
+  }).catch(async (error: unknown) => {
+    if (!options.sim) await sim.stop();
+    throw error;
   });
   const keyHeader: Record<string, string> = options.functionKey ? { 'x-functions-key': options.functionKey } : {};
   const api = async <T>(

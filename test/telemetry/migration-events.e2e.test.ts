@@ -1,6 +1,6 @@
 import { generateScenario } from '../../emulators/graph';
 import { setTelemetryForTests, TelemetryEvents, TelemetryMetrics } from '../../src/telemetry';
-import { startAppStack, type AppStack } from '../schedules/stack';
+import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 import { inMemoryTelemetry, type InMemoryTelemetry } from './in-memory-telemetry';
 
 /**
