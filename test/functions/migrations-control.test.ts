@@ -120,6 +120,37 @@ describe('approval, cancel, idempotency and resilience', () => {
     expect(findUnlicensedGaps(stack.sim.events())).toEqual([]);
   }, 120_000);
 
+  it('reports each user Graph refuses with code and request-id, and stops at the failure budget', async () => {
+    stack = await startStack();
+    stack.sim.setSkuSeats('SPB', 60);
+    // The app lost its license permission: every assignLicense is refused.
+    stack.sim.setFaults([{ kind: 'error', status: 403, path: '/assignLicense' }]);
+    const start = await stack.api('POST', '/api/migrations', {
+      moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
+    });
+    const done = await stack.waitForFinish(start.json.id);
+    expect(done.status).toBe('needsAttention');
+    expect(done.message).toMatch(/Stopped starting new batches: 25 of 25 changes failed, over the allowed 20 %/);
+    const report = await stack.api('GET', `/api/migrations/${start.json.id}/report`);
+    const failed = (
+      report.json.rows as {
+        outcome: string;
+        reason: string;
+        errorClass: string;
+        requestId?: string;
+        graphErrorCode?: string;
+      }[]
+    ).filter((row) => row.outcome === 'failed');
+    expect(failed).toHaveLength(25);
+    for (const row of failed) {
+      expect(row.errorClass).toBe('permanent');
+      expect(row.reason).toMatch(/LicenseAssignment\.ReadWrite\.All/);
+      expect(row.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(row.graphErrorCode).toBeTruthy();
+    }
+    expect(licenseChangeCount(stack.sim)).toBe(0);
+  });
+
   it('rides out 429 storms and 503s: every user ends correct and no write is doubled', async () => {
     stack = await startStack();
     stack.sim.setSkuSeats('SPB', 60);
