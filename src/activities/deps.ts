@@ -1,12 +1,10 @@
 import type { LicensingGraph } from '../graph';
+import type { Telemetry } from '../telemetry';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments } from '../storage/migration-documents';
 
-/** What activities need from telemetry; `src/telemetry` provides the Application Insights implementation. */
-export interface ActivityTelemetry {
-  event(name: string, properties: Record<string, string | number | boolean | undefined>): void;
-  metric(name: string, value: number, properties?: Record<string, string>): void;
-}
+/** What activities need from telemetry (tests pass in-memory fakes). */
+export type ActivityTelemetry = Pick<Telemetry, 'event' | 'metric'>;
 
 export interface ActivityLogger {
   info(message: string, properties?: Record<string, unknown>): void;

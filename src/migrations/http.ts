@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { reportToCsv } from '../domain/report';
 import { parseMigrationRequest, problemDetails, PROBLEM_CONTENT_TYPE, type Problem } from '../domain/request';
+import type { MigrationStatus } from '../domain/types';
 import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments } from '../storage/migration-documents';
@@ -135,7 +136,7 @@ export async function reportHandler(deps: HttpDeps, request: HttpRequest): Promi
       body: reportToCsv(assembled.rows, assembled.plan.skus),
     };
   }
-  const stored_report = await docs.report();
+  const storedReport = await docs.report();
   return {
     status: 200,
     jsonBody: {
@@ -149,8 +150,8 @@ export async function reportHandler(deps: HttpDeps, request: HttpRequest): Promi
         downgrades: assembled.plan.summary.downgrades,
         remaining: assembled.plan.remaining,
       },
-      summary: stored_report?.summary,
-      finishedAt: stored_report?.finishedAt,
+      summary: storedReport?.summary,
+      finishedAt: storedReport?.finishedAt,
       rows: assembled.rows,
     },
   };
@@ -158,11 +159,11 @@ export async function reportHandler(deps: HttpDeps, request: HttpRequest): Promi
 
 type Action = 'approve' | 'reject' | 'recheck' | 'cancel';
 
-const allowedIn: Record<Action, (status: string) => boolean> = {
+const allowedIn: Record<Action, (status: MigrationStatus) => boolean> = {
   approve: (status) => status === 'awaitingApproval',
   reject: (status) => status === 'awaitingApproval',
   recheck: (status) => status === 'waitingForLicenses',
-  cancel: (status) => !isFinished(status as never),
+  cancel: (status) => !isFinished(status),
 };
 
 async function optionalJson(request: HttpRequest): Promise<Record<string, unknown>> {

@@ -25,7 +25,6 @@ import {
   type MigrationOutput,
   type Phase,
   type PlanOutcome,
-  type StopReason,
   type WaitingFor,
   type WaveInput,
   type WaveRef,
@@ -295,5 +294,3 @@ function* runWaves(
   }
   return { counts: total, wavesRun: waves.length };
 }
-
-export type { StopReason };
