@@ -151,6 +151,29 @@ describe('approval, cancel, idempotency and resilience', () => {
     expect(licenseChangeCount(stack.sim)).toBe(0);
   });
 
+  it('stops starting batches when its window closes and reports who waits for the next one', async () => {
+    stack = await startStack({
+      clock: 'real',
+      simulator: { scenario: generateScenario({ users: 2_000, seed: 5 }), latency: 'realistic' },
+      // 40 writes/s: the first round of activities (400 users) takes about 10 s, well past the window's end.
+      env: { GRAPH_WRITE_BUDGET: '6000' },
+    });
+    const start = await stack.api('POST', '/api/migrations', {
+      moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
+      usageLocation: 'US',
+      batchSize: 10,
+      notAfter: new Date(Date.now() + 3_000).toISOString(),
+    });
+    expect(start.status).toBe(202);
+    const done = await stack.waitForFinish(start.json.id, 110_000);
+    expect(done.status).toBe('completed');
+    expect(done.message).toMatch(/The window closed: \d+ users wait for the next one/);
+    expect(done.counts.moved).toBeGreaterThan(0);
+    expect(done.counts.moved).toBeLessThan(done.counts.toChange);
+    expect(done.remaining).toBe(done.counts.toChange - done.counts.moved - done.counts.failed);
+    expect(licenseChangeCount(stack.sim)).toBe(done.counts.moved);
+  }, 120_000);
+
   it('rides out 429 storms and 503s: every user ends correct and no write is doubled', async () => {
     stack = await startStack();
     stack.sim.setSkuSeats('SPB', 60);
