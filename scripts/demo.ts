@@ -55,7 +55,8 @@ function handledOf(view: MigrationView): number {
 }
 
 function detailOf(view: MigrationView): string {
-  if (view.status === 'waitingForLicenses') return `waiting: ${view.waitingFor?.reason ?? view.message ?? ''}`;
+  if (view.status === 'waitingForLicenses')
+    return `waiting: ${view.waitingFor?.reason ?? view.message ?? 'checking the subscriptions'}`;
   const eta = view.etaSeconds !== undefined ? ` · about ${view.etaSeconds}s left` : '';
   return `moved ${view.counts.moved} · skipped ${view.counts.skipped} · blocked ${view.counts.blocked} · failed ${view.counts.failed}${eta}`;
 }
