@@ -31,6 +31,8 @@ export interface FunctionsHostOptions {
   log?: (line: string) => void;
   /** Activities running at once (host.json maxConcurrentActivityFunctions); default 10. */
   maxConcurrentActivities?: number;
+  /** Largest request body accepted (413 above it); default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MB, as the host. */
+  maxRequestBodyBytes?: number;
 }
 
 export interface InstanceStatus {
@@ -66,7 +68,8 @@ export interface FunctionsHost {
   stop(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The Functions host's default request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 100 MB). */
+const DEFAULT_MAX_BODY_BYTES = 104_857_600;
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
 
@@ -409,9 +412,12 @@ class LocalFunctionsHost implements FunctionsHost {
   async #handleHttp(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     this.#httpInFlight++;
     try {
-      const body = await readBody(request);
+      const limit =
+        this.#options.maxRequestBodyBytes ??
+        (Number(process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) || DEFAULT_MAX_BODY_BYTES);
+      const body = await readBody(request, limit);
       if (body === 'too-large') {
-        send(response, { status: 413, text: `Request body is larger than ${MAX_BODY_BYTES} bytes.` });
+        send(response, { status: 413, text: `Request body is larger than ${limit} bytes.` });
         return;
       }
       await this.#route(request, response, body);
@@ -578,9 +584,9 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
-function readBody(request: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > limit) {
     request.resume();
     return Promise.resolve('too-large');
   }
@@ -590,7 +596,7 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | 'too-large'> 
     let tooLarge = false;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
     request.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));

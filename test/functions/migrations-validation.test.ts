@@ -80,10 +80,19 @@ describe('bad input to POST /api/migrations: 400 naming the problem, nothing sta
     );
   });
 
-  it('rejects oversized bodies with 413', async () => {
+  it('rejects oversized bodies with 413 saying what to do', async () => {
     const upns = Array.from({ length: 400_000 }, (_, i) => `someone.with.a.long.name${i}@contoso.com`);
     const response = await stack.api('POST', '/api/migrations', { moves: [{ ...MOVE, users: { upns } }] });
     expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.json.detail).toMatch(/Split the users into several migrations/);
+  });
+
+  it('rejects more than 100,000 UPNs in one list (bodies up to 8 MiB get past the host), naming the list', async () => {
+    const upns = Array.from({ length: 100_001 }, (_, i) => `user${i}@contoso.com`);
+    const tooMany = await stack.api('POST', '/api/migrations', { moves: [{ ...MOVE, users: { upns } }] });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.errors[0].field).toBe('moves[0].users.upns');
   });
 
   it('requires the function key when one is configured', async () => {

@@ -6,7 +6,12 @@ let logs: string[];
 const KEY = 'local-test-key';
 
 beforeAll(async () => {
-  ({ host, logs } = await startTestHost({ appEntry: HTTP_APP, clock: 'real', functionKey: KEY }));
+  ({ host, logs } = await startTestHost({
+    appEntry: HTTP_APP,
+    clock: 'real',
+    functionKey: KEY,
+    maxRequestBodyBytes: 1024 * 1024,
+  }));
 });
 afterAll(() => host.stop());
 
@@ -72,7 +77,7 @@ describe('HTTP triggers', () => {
     expect([...new Uint8Array(await binary.arrayBuffer())]).toEqual([0, 1, 2, 255]);
   });
 
-  it('rejects bodies over 1 MiB with 413', async () => {
+  it('rejects bodies over the configured limit (here 1 MiB) with 413', async () => {
     const response = await fetch(url('echo'), { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
     expect(response.status).toBe(413);
     const atLimit = await fetch(url('echo'), { method: 'POST', body: 'x'.repeat(1024 * 1024) });
