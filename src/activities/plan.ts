@@ -84,7 +84,6 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
       skus,
       remaining,
       plannedAt: deps.now().toISOString(),
-      unchangedParts: Math.ceil(unchanged.length / 2_000),
     },
     waveDocs,
     unchanged,

@@ -69,7 +69,7 @@ export interface ApprovalRecord {
 const pad = (n: number): string => String(n).padStart(6, '0');
 
 /** Users who need no change are stored in parts of this size. */
-export const UNCHANGED_PART_SIZE = 2_000;
+const UNCHANGED_PART_SIZE = 2_000;
 
 /**
  * Typed access to one migration's documents under `migrations/{id}/`. Wave documents never change once written, so
@@ -95,7 +95,12 @@ export class MigrationDocuments {
     return this.store.read<StoredRequest>(this.path('request.json'));
   }
 
-  async savePlan(plan: StoredPlan, waves: PlannedUser[][][], unchanged: PlannedUser[]): Promise<void> {
+  /** Stores the plan's parts, then the plan document itself (which records how many parts there are). */
+  async savePlan(
+    plan: Omit<StoredPlan, 'unchangedParts'>,
+    waves: PlannedUser[][][],
+    unchanged: PlannedUser[],
+  ): Promise<void> {
     const writes: (() => Promise<unknown>)[] = [];
     waves.forEach((batches, wave) =>
       writes.push(() => this.store.write(this.path(`plan/wave-${pad(wave)}.json`), batches)),
@@ -106,7 +111,8 @@ export class MigrationDocuments {
     }
     await inParallel(writes, 16);
     // The plan document goes last: its presence means every part it names is there.
-    await this.store.write(this.path('plan.json'), plan);
+    const stored: StoredPlan = { ...plan, unchangedParts: Math.ceil(unchanged.length / UNCHANGED_PART_SIZE) };
+    await this.store.write(this.path('plan.json'), stored);
   }
   plan(): Promise<StoredPlan | undefined> {
     return this.store.read<StoredPlan>(this.path('plan.json'));

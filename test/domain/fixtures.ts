@@ -5,6 +5,8 @@
 import type {
   AssignedLicense,
   LicenseAssignmentState,
+  MigrationRequest,
+  ResolvedMove,
   ServicePlan,
   TenantSku,
   UserLicenseSnapshot,
@@ -320,3 +322,31 @@ export function makeUser(
     ...overrides,
   };
 }
+
+/** A validated request with every default applied, as parseMigrationRequest would return it. */
+export function migrationRequest(overrides: Partial<MigrationRequest> = {}): MigrationRequest {
+  return {
+    moves: [],
+    mode: 'swap',
+    strategy: 'atomic',
+    dryRun: false,
+    requireApproval: false,
+    approvalTimeout: 'P7D',
+    acknowledgeDataLoss: false,
+    includeDisabledUsers: false,
+    waitForLicenses: { timeout: 'PT72H', pollInterval: 'PT1M' },
+    batchSize: 20,
+    maxFailureRate: 0.2,
+    ...overrides,
+  };
+}
+
+/** Business Standard → Business Premium, resolved against the fixtures. */
+export const STANDARD_TO_PREMIUM: ResolvedMove = {
+  move: 0,
+  fromSkuId: BUSINESS_STANDARD.skuId,
+  fromSkuPartNumber: 'O365_BUSINESS_PREMIUM',
+  toSkuId: BUSINESS_PREMIUM.skuId,
+  toSkuPartNumber: 'SPB',
+  disabledPlanIds: [],
+};

@@ -3,7 +3,6 @@ import { batchUsers, planUser, plannedUserNotFound, summarisePlan, type PlanUser
 import type {
   AssignedLicense,
   LicenseAssignmentState,
-  MigrationRequest,
   MoveRequest,
   PlannedUser,
   ResolvedMove,
@@ -23,38 +22,18 @@ import {
   inherited,
   makeUser,
   planId,
+  migrationRequest,
+  STANDARD_TO_PREMIUM,
 } from './fixtures';
 
 const STANDARD = BUSINESS_STANDARD.skuId;
 const PREMIUM = BUSINESS_PREMIUM.skuId;
 const E1 = O365_E1.skuId;
 
-const standardToPremium: ResolvedMove = {
-  move: 0,
-  fromSkuId: STANDARD,
-  fromSkuPartNumber: 'O365_BUSINESS_PREMIUM',
-  toSkuId: PREMIUM,
-  toSkuPartNumber: 'SPB',
-  disabledPlanIds: [],
-};
+const standardToPremium = STANDARD_TO_PREMIUM;
 const replaceWithPremium: ResolvedMove = { move: 0, toSkuId: PREMIUM, toSkuPartNumber: 'SPB', disabledPlanIds: [] };
 
-function request(overrides: Partial<MigrationRequest> = {}): MigrationRequest {
-  return {
-    moves: [],
-    mode: 'swap',
-    strategy: 'atomic',
-    dryRun: false,
-    requireApproval: false,
-    approvalTimeout: 'P7D',
-    acknowledgeDataLoss: false,
-    includeDisabledUsers: false,
-    waitForLicenses: { timeout: 'PT72H', pollInterval: 'PT1M' },
-    batchSize: 20,
-    maxFailureRate: 0.2,
-    ...overrides,
-  };
-}
+const request = migrationRequest;
 
 const moveRequest = (overrides: Partial<MoveRequest> = {}): MoveRequest => ({
   from: 'O365_BUSINESS_PREMIUM',

@@ -7,34 +7,27 @@ import {
   summariseReport,
   type ReportContext,
 } from '../../src/domain/report';
-import type { MigrationRequest, PlannedUser, ReportRow, ResolvedMove, TenantSku } from '../../src/domain/types';
-import { ALL_SKUS, BUSINESS_PREMIUM, BUSINESS_STANDARD, O365_E1, VERIFIED_DOMAINS, makeUser, planId } from './fixtures';
+import type { PlannedUser, ReportRow, ResolvedMove, TenantSku } from '../../src/domain/types';
+import {
+  ALL_SKUS,
+  BUSINESS_PREMIUM,
+  BUSINESS_STANDARD,
+  O365_E1,
+  STANDARD_TO_PREMIUM,
+  VERIFIED_DOMAINS,
+  makeUser,
+  migrationRequest,
+  planId,
+} from './fixtures';
 
 const STANDARD = BUSINESS_STANDARD.skuId;
 const PREMIUM = BUSINESS_PREMIUM.skuId;
-const move: ResolvedMove = {
-  move: 0,
-  fromSkuId: STANDARD,
-  fromSkuPartNumber: 'O365_BUSINESS_PREMIUM',
-  toSkuId: PREMIUM,
-  toSkuPartNumber: 'SPB',
-  disabledPlanIds: [],
-};
-const request: MigrationRequest = {
+const move: ResolvedMove = STANDARD_TO_PREMIUM;
+const request = migrationRequest({
   moves: [
     { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true }, disabledPlans: [], keepDisabledPlans: true },
   ],
-  mode: 'swap',
-  strategy: 'atomic',
-  dryRun: false,
-  requireApproval: false,
-  approvalTimeout: 'P7D',
-  acknowledgeDataLoss: false,
-  includeDisabledUsers: false,
-  waitForLicenses: { timeout: 'PT72H', pollInterval: 'PT1M' },
-  batchSize: 20,
-  maxFailureRate: 0.2,
-};
+});
 const context: ReportContext = { moves: [move], skus: ALL_SKUS };
 
 function planned(

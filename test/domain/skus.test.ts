@@ -8,7 +8,16 @@ import {
   resolveSku,
 } from '../../src/domain/skus';
 import type { MigrationRequest, TenantSku } from '../../src/domain/types';
-import { ALL_SKUS, BUSINESS_PREMIUM, BUSINESS_STANDARD, COMPANY_SKU, O365_E3, O365_E5, planId } from './fixtures';
+import {
+  ALL_SKUS,
+  BUSINESS_PREMIUM,
+  BUSINESS_STANDARD,
+  COMPANY_SKU,
+  O365_E3,
+  O365_E5,
+  migrationRequest,
+  planId,
+} from './fixtures';
 
 describe('resolveSku', () => {
   it('matches a part number or an id, case-insensitively', () => {
@@ -85,19 +94,7 @@ describe('freeSeats', () => {
 });
 
 describe('resolveMoves', () => {
-  const request = (moves: MigrationRequest['moves']): MigrationRequest => ({
-    moves,
-    mode: 'swap',
-    strategy: 'atomic',
-    dryRun: false,
-    requireApproval: false,
-    approvalTimeout: 'P7D',
-    acknowledgeDataLoss: false,
-    includeDisabledUsers: false,
-    waitForLicenses: { timeout: 'PT72H', pollInterval: 'PT1M' },
-    batchSize: 20,
-    maxFailureRate: 0.2,
-  });
+  const request = (moves: MigrationRequest['moves']): MigrationRequest => migrationRequest({ moves });
 
   it('resolves SKUs and disabled plans of every move', () => {
     const result = resolveMoves(
