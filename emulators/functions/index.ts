@@ -18,6 +18,11 @@ export type { RuntimeStatus } from './store';
 export interface FunctionsHostOptions {
   /** Absolute path of the module that registers functions (src/index.ts under jest, dist/src/index.js under node). */
   appEntry: string;
+  /**
+   * For an entry that exports a composition root (src/app.ts's `createApp`): the export to call and, given this
+   * host (its clock, say), the dependencies to call it with. Without it, loading the entry registers the app.
+   */
+  compose?: { exportName: string; argument: (host: FunctionsHost) => unknown };
   /** 0 = pick a free port; default 7071. */
   port?: number;
   clock?: 'real' | 'virtual';
@@ -178,7 +183,12 @@ class LocalFunctionsHost implements FunctionsHost {
   }
 
   #loadApp(): void {
-    const app = loadApp(this.#options.appEntry, (level, message) => this.#log(`[host] ${level}: ${message}`));
+    const { compose } = this.#options;
+    const app = loadApp(
+      this.#options.appEntry,
+      (level, message) => this.#log(`[host] ${level}: ${message}`),
+      compose ? { exportName: compose.exportName, argument: compose.argument(this) } : undefined,
+    );
     this.#app = app;
     const taskHub = process.env.TASKHUB_NAME ?? 'TestHubName';
     this.#invoker = new Invoker(app, this.#log, () =>

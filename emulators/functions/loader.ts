@@ -98,10 +98,34 @@ function forgetEarlierCopies(appEntry: string): void {
 }
 
 /**
+ * How the app registers its functions: by loading its entry module (the way the Functions host runs it), or, for a
+ * module that exports a composition root, by calling that export with the given dependencies.
+ */
+export interface AppComposition {
+  /** The module's export to call, e.g. `createApp`. */
+  exportName: string;
+  /** Its argument: the dependencies tests and the local runtime pass through the app's own door. */
+  argument: unknown;
+}
+
+/** A module's export, called inside the registry the app is loaded in (so it registers into this host's sink). */
+function compose(loaded: unknown, appEntry: string, composition: AppComposition): void {
+  const factory = (loaded as Record<string, unknown> | undefined)?.[composition.exportName];
+  if (typeof factory !== 'function') {
+    throw new Error(`${appEntry} does not export a function named ${composition.exportName}.`);
+  }
+  (factory as (argument: unknown) => unknown)(composition.argument);
+}
+
+/**
  * Loads the app module so that its registrations land in a fresh sink, and returns them together with the
  * app's own `@azure/functions` module. Each call loads fresh copies of the app and its libraries.
  */
-export function loadApp(appEntry: string, log: (level: string, message: string) => void): LoadedApp {
+export function loadApp(
+  appEntry: string,
+  log: (level: string, message: string) => void,
+  composition?: AppComposition,
+): LoadedApp {
   const sink: RegistrationSink = {
     functions: new Map(),
     hooks: [],
@@ -115,7 +139,8 @@ export function loadApp(appEntry: string, log: (level: string, message: string) 
     if (typeof jest !== 'undefined' && typeof jest.isolateModules === 'function') {
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load inside the isolated registry
-        require(appEntry);
+        const loaded: unknown = require(appEntry);
+        if (composition) compose(loaded, appEntry, composition);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         azureFunctions = require('@azure/functions') as AzureFunctionsModule;
       });
@@ -126,7 +151,8 @@ export function loadApp(appEntry: string, log: (level: string, message: string) 
       forgetEarlierCopies(path.resolve(appEntry));
       const before = new Set(Object.keys(require.cache));
       const appRequire = createRequire(path.resolve(appEntry));
-      appRequire(path.resolve(appEntry));
+      const loaded: unknown = appRequire(path.resolve(appEntry));
+      if (composition) compose(loaded, appEntry, composition);
       azureFunctions = appRequire('@azure/functions') as AzureFunctionsModule;
       unload = () => {
         // Forget every module the app brought in so the next host in this process loads it afresh.

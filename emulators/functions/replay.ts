@@ -1,12 +1,14 @@
 import { invokeOrchestrator } from './engine';
 import { EventType, OrchestrationStatusCode, type HistoryEvent } from './history';
 import { Invoker } from './invoker';
-import { loadApp } from './loader';
+import { loadApp, type AppComposition } from './loader';
 import { runShim } from './shim';
 
 export interface ReplayCheckOptions {
   /** The app module, as for startFunctionsHost. */
   appEntry: string;
+  /** For an entry that exports a composition root: the export to call and its argument (see FunctionsHostOptions). */
+  compose?: AppComposition;
   /** A recorded history of one execution (e.g. from `host.getHistory(id)`, saved as a fixture). */
   history: HistoryEvent[];
   /** Replay under this orchestrator instead of the one named in ExecutionStarted (to test a code change). */
@@ -30,7 +32,7 @@ export interface ReplayCheckResult {
  */
 export async function checkReplay(options: ReplayCheckOptions): Promise<ReplayCheckResult> {
   const log = options.log ?? (() => {});
-  const app = loadApp(options.appEntry, (level, message) => log(`[host] ${level}: ${message}`));
+  const app = loadApp(options.appEntry, (level, message) => log(`[host] ${level}: ${message}`), options.compose);
   try {
     const started = options.history.find((event) => event.EventType === EventType.ExecutionStarted);
     if (!started)

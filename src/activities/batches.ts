@@ -3,9 +3,11 @@ import type { UserResult } from '../domain/report';
 import { skuNameById } from '../domain/skus';
 import type { PlannedUser, TenantSku, UserLicenseSnapshot } from '../domain/types';
 import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
-import type { AssignLicenseItem, AssignLicenseResult, GraphErrorInfo } from '../graph';
-import { inParallel, type BatchRecord, type MigrationDocuments, type UserRecord } from '../storage/migration-documents';
-import { TelemetryEvents, TelemetryMetrics } from '../telemetry';
+import { errorMessage } from '../domain/values';
+import { GraphRequestError, type AssignLicenseItem, type AssignLicenseResult, type GraphErrorInfo } from '../graph';
+import type { BatchRecord, MigrationDocuments, UserRecord } from '../storage/migration-documents';
+import { TelemetryEvents, TelemetryMetrics, userIdentity } from '../telemetry';
+import { inParallel } from '../util/parallel';
 import { documentsFor, type ActivityDeps } from './deps';
 
 interface PlanBatch {
@@ -36,7 +38,7 @@ async function loadRange(deps: ActivityDeps, input: BatchInput): Promise<RangeCo
       deps.log.warn('Could not prefetch the next wave of the plan; it will be read when needed', {
         migrationId: input.migrationId,
         wave: input.wave + 1,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     });
   }
@@ -92,14 +94,14 @@ async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<Bat
     deps,
     batches.flatMap((b) => b.users.map((user) => user.userId)),
   );
-  const started = Date.now();
+  const started = deps.clock.now();
   const prepared = await Promise.all(batches.map((planBatch) => prepareBatch(deps, planBatch, current)));
   // One call for the whole range keeps the write pipeline full; the layer still sends one `$batch` per plan batch.
   const items = prepared.flatMap((batch) => batch.items);
   const results =
     items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: 'held', batchSize: input.batchSize }) : [];
   const byUser = new Map(results.map((result) => [result.userId, result]));
-  const durationMs = Date.now() - started;
+  const durationMs = deps.clock.now() - started;
   let total = emptyBatchCounts();
   for (const batch of prepared) {
     const counts = emptyBatchCounts();
@@ -192,7 +194,7 @@ export async function verifyBatch(deps: ActivityDeps, input: BatchInput): Promis
   const doubtful = [...problems].filter(([, problem]) => problem !== undefined).map(([id]) => id);
   if (doubtful.length > 0) {
     // Directory reads can lag a write by a moment; look once more before calling a change failed.
-    await deps.sleep(2_000);
+    await deps.clock.sleep(2_000);
     problems = new Map([...problems, ...(await check(doubtful))]);
   }
   for (const user of moved) {
@@ -264,8 +266,8 @@ export async function cleanupBatch(deps: ActivityDeps, input: BatchInput): Promi
 }
 
 function graphErrorInfo(error: unknown): GraphErrorInfo {
-  if (error && typeof error === 'object' && 'info' in error) return (error as { info: GraphErrorInfo }).info;
-  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof GraphRequestError) return error.info;
+  const message = errorMessage(error);
   return {
     errorClass: 'retryable',
     status: 0,
@@ -298,10 +300,10 @@ function reportBatch(
   const upnById = new Map(planBatch.users.map((user) => [user.userId, user.userPrincipalName]));
   for (const record of records.values()) {
     if (record.result.kind !== 'failed') continue;
+    const user = { id: record.userId, userPrincipalName: upnById.get(record.userId) ?? '' };
     deps.telemetry.event(TelemetryEvents.UserFailed, {
       migrationId: input.migrationId,
-      userId: record.userId,
-      userPrincipalName: deps.includeUpnInTelemetry ? upnById.get(record.userId) : undefined,
+      ...userIdentity(deps.settings.includeUpnInTelemetry, user),
       errorClass: record.result.errorClass,
       graphCode: record.result.graphErrorCode,
       requestId: record.result.requestId,

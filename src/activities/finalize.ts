@@ -1,6 +1,6 @@
-import type { FinalizeInput } from '../domain/workflow';
-import type { MigrationStatus } from '../domain/types';
-import { assembleReport, summarise } from '../migrations/report';
+import { currentIso } from '../clock';
+import type { FinalizeInput, StageRecord } from '../domain/workflow';
+import { assembleReport, summarise } from '../reports/assemble';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
 
@@ -18,7 +18,7 @@ export async function finalizeMigration(deps: ActivityDeps, input: FinalizeInput
     message: input.message,
     counts: input.counts,
     summary,
-    finishedAt: deps.now().toISOString(),
+    finishedAt: currentIso(deps.clock),
   });
   deps.telemetry.event(TelemetryEvents.MigrationFinished, {
     migrationId: input.migrationId,
@@ -34,10 +34,7 @@ export async function finalizeMigration(deps: ActivityDeps, input: FinalizeInput
 }
 
 /** Records a stage change for monitoring (telemetry is sent from activities only, never from replayed code). */
-export function recordStage(
-  deps: ActivityDeps,
-  input: { migrationId: string; status: MigrationStatus; stage: string },
-): void {
+export function recordStage(deps: ActivityDeps, input: StageRecord): void {
   deps.telemetry.event(TelemetryEvents.StageChanged, {
     migrationId: input.migrationId,
     stage: input.stage,

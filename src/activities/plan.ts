@@ -1,8 +1,17 @@
-import { plannedUserNotFound, planUser, batchUsers, summarisePlan } from '../domain/plan';
-import { GUID_PATTERN } from '../domain/request';
+import { currentIso } from '../clock';
+import { batchUsers, plannedUserNotFound, planUser, summarisePlan } from '../domain/plan';
 import { describeTenantSkus, resolveMoves } from '../domain/skus';
-import type { PlannedUser, ResolvedMove, UserLicenseSnapshot, MoveRequest, MigrationRequest } from '../domain/types';
-import { splitIntoWaves, type PlanOutcome } from '../domain/workflow';
+import type {
+  MigrationRequest,
+  MoveRequest,
+  PlannedUser,
+  PlanSummary,
+  ResolvedMove,
+  TenantSku,
+  UserLicenseSnapshot,
+} from '../domain/types';
+import { isGuid } from '../domain/values';
+import { splitIntoWaves, type PlanOutcome, type WaveRef } from '../domain/workflow';
 import { GraphRequestError, type LicensingGraph } from '../graph';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
@@ -36,59 +45,17 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
     };
   }
   const verifiedDomains = await deps.graph.listVerifiedDomains();
-
-  const planned: PlannedUser[] = [];
-  const seen = new Map<string, number>();
-  for (const move of resolved.moves) {
-    const moveRequest = request.moves[move.move];
-    if (!moveRequest) continue;
-    const selected = await selectUsers(deps.graph, moveRequest, move);
-    if ('problem' in selected) return { ok: false, reason: `moves[${move.move}].users: ${selected.problem}` };
-    const { found, missing } = selected;
-    for (const reference of missing) planned.push(plannedUserNotFound(reference, move.move));
-    for (const user of found) {
-      const earlier = seen.get(user.id.toLowerCase());
-      if (earlier !== undefined) {
-        // A user reached through two selectors (a group and an "all", say) is moved once, by the first move.
-        planned.push({
-          userId: user.id,
-          userPrincipalName: user.userPrincipalName,
-          move: move.move,
-          decision: { kind: 'skip', reason: `also selected by move ${earlier + 1}, which handles this user` },
-          before: user.assignedLicenses,
-        });
-        continue;
-      }
-      seen.set(user.id.toLowerCase(), move.move);
-      planned.push(planUser({ user, move, moveRequest, request, skus, verifiedDomains }));
-    }
-  }
+  const decided = await decideUsers(deps.graph, request, resolved.moves, { skus, verifiedDomains });
+  if ('problem' in decided) return { ok: false, reason: decided.problem };
+  const planned = decided.users;
 
   const remaining = applyUserCap(planned, request);
-  const summaryCore = summarisePlan(planned, resolved.moves, skus, request);
-  const changeBatches = batchUsers(planned, request.batchSize);
-  const byId = new Map(planned.filter((u) => u.decision.kind === 'change').map((u) => [u.userId, u]));
-  const waves = splitIntoWaves(changeBatches.map((batch) => batch.length));
-  const waveDocs = waves.map((wave) =>
-    changeBatches
-      .slice(wave.firstBatch, wave.firstBatch + wave.batchCount)
-      .map((ids) => ids.map((id) => byId.get(id)).filter((u): u is PlannedUser => u !== undefined)),
-  );
-  const unchanged = planned.filter((u) => u.decision.kind !== 'change');
-  const planRef = `migrations/${migrationId}/plan.json`;
-  const summary = { ...summaryCore, planRef, batchCount: changeBatches.length };
-  await docs.savePlan(
-    {
-      summary,
-      waves,
-      skus,
-      remaining,
-      plannedAt: deps.now().toISOString(),
-    },
-    waveDocs,
-    unchanged,
-  );
-
+  const { summary, waves } = await storePlan(deps, migrationId, request, {
+    planned,
+    moves: resolved.moves,
+    skus,
+    remaining,
+  });
   deps.telemetry.event(TelemetryEvents.MigrationStarted, {
     migrationId,
     origin: stored.origin,
@@ -106,6 +73,69 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
   return { ok: true, summary, waves, remaining };
 }
 
+interface TenantFacts {
+  skus: TenantSku[];
+  verifiedDomains: string[];
+}
+
+/** Selects each move's users and decides what happens to each; a user reached by two moves is moved once. */
+async function decideUsers(
+  graph: LicensingGraph,
+  request: MigrationRequest,
+  moves: ResolvedMove[],
+  tenant: TenantFacts,
+): Promise<{ users: PlannedUser[] } | { problem: string }> {
+  const planned: PlannedUser[] = [];
+  const seen = new Map<string, number>();
+  for (const move of moves) {
+    const moveRequest = request.moves[move.move];
+    if (!moveRequest) continue;
+    const selected = await selectUsers(graph, moveRequest, move);
+    if ('problem' in selected) return { problem: `moves[${move.move}].users: ${selected.problem}` };
+    for (const reference of selected.missing) planned.push(plannedUserNotFound(reference, move.move));
+    for (const user of selected.found) {
+      const earlier = seen.get(user.id.toLowerCase());
+      if (earlier !== undefined) {
+        planned.push({
+          userId: user.id,
+          userPrincipalName: user.userPrincipalName,
+          move: move.move,
+          decision: { kind: 'skip', reason: `also selected by move ${earlier + 1}, which handles this user` },
+          before: user.assignedLicenses,
+        });
+        continue;
+      }
+      seen.set(user.id.toLowerCase(), move.move);
+      planned.push(planUser({ user, move, moveRequest, request, ...tenant }));
+    }
+  }
+  return { users: planned };
+}
+
+/** Splits the changes into batches and waves and stores the plan; returns what the orchestrator keeps. */
+async function storePlan(
+  deps: ActivityDeps,
+  migrationId: string,
+  request: MigrationRequest,
+  plan: { planned: PlannedUser[]; moves: ResolvedMove[]; skus: TenantSku[]; remaining: number },
+): Promise<{ summary: PlanSummary; waves: WaveRef[] }> {
+  const { planned, moves, skus, remaining } = plan;
+  const summaryCore = summarisePlan(planned, moves, skus, request);
+  const changeBatches = batchUsers(planned, request.batchSize);
+  const byId = new Map(planned.filter((u) => u.decision.kind === 'change').map((u) => [u.userId, u]));
+  const waves = splitIntoWaves(changeBatches.map((batch) => batch.length));
+  const waveDocs = waves.map((wave) =>
+    changeBatches
+      .slice(wave.firstBatch, wave.firstBatch + wave.batchCount)
+      .map((ids) => ids.map((id) => byId.get(id)).filter((u): u is PlannedUser => u !== undefined)),
+  );
+  const unchanged = planned.filter((u) => u.decision.kind !== 'change');
+  const summary = { ...summaryCore, planRef: `migrations/${migrationId}/plan.json`, batchCount: changeBatches.length };
+  const plannedAt = currentIso(deps.clock);
+  await documentsFor(deps, migrationId).savePlan({ summary, waves, skus, remaining, plannedAt }, waveDocs, unchanged);
+  return { summary, waves };
+}
+
 const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
 
 /**
@@ -115,9 +145,7 @@ const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
  */
 function targetsNotBoughtYet(request: MigrationRequest, skus: { skuId: string }[]): string[] {
   const listed = new Set(skus.map((sku) => sku.skuId.toLowerCase()));
-  const missing = request.moves
-    .map((move) => move.to)
-    .filter((to) => GUID_PATTERN.test(to) && !listed.has(to.toLowerCase()));
+  const missing = request.moves.map((move) => move.to).filter((to) => isGuid(to) && !listed.has(to.toLowerCase()));
   return [...new Set(missing.map((to) => to.toLowerCase()))];
 }
 

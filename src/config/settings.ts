@@ -154,12 +154,20 @@ export const APP_SETTINGS: readonly AppSetting[] = [
   },
 ];
 
-export type SettingName = (typeof APP_SETTINGS)[number]['name'];
-
 /** Reads one known setting; unknown names are a programming error. */
 export function readSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const setting = APP_SETTINGS.find((s) => s.name === name);
   if (!setting) throw new Error(`Unknown app setting ${name}: add it to APP_SETTINGS in src/config/settings.ts`);
   const value = env[name];
   return value === undefined || value === '' ? setting.defaultValue : value;
+}
+
+/** The settings the app reads beyond Graph and storage (which their own modules read), typed. */
+export interface AppSettings {
+  /** TELEMETRY_INCLUDE_UPN: user-failed events may carry the UPN. */
+  includeUpnInTelemetry: boolean;
+}
+
+export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
+  return { includeUpnInTelemetry: readSetting(env, 'TELEMETRY_INCLUDE_UPN')?.toLowerCase() === 'true' };
 }

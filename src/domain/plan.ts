@@ -127,102 +127,153 @@ export function plannedUserNotFound(reference: string, move: number): PlannedUse
   };
 }
 
-function decide(input: PlanUserInput): UserDecision {
-  const { user, move, moveRequest, request, skus, verifiedDomains } = input;
+/** What the decision rules look at for one user in one move. */
+interface DecisionContext {
+  input: PlanUserInput;
+  name: (skuId: string) => string;
+  holdings: Map<string, Holding>;
+  target: Holding | undefined;
+  source: Holding | undefined;
+  targetName: string;
+  sourceName: string;
+  /** Direct licenses other than the target (what replace mode removes). */
+  otherDirect: Holding[];
+}
+
+function decisionContext(input: PlanUserInput): DecisionContext {
+  const { user, move, skus } = input;
   const name = (skuId: string) => skuNameById(skuId, skus);
   const holdings = holdingsOf(user);
-  const targetName = name(move.toSkuId);
-  const target = holdings.get(key(move.toSkuId));
-  const source = move.fromSkuId ? holdings.get(key(move.fromSkuId)) : undefined;
-  const sourceName = move.fromSkuId ? name(move.fromSkuId) : '';
+  return {
+    input,
+    name,
+    holdings,
+    target: holdings.get(key(move.toSkuId)),
+    source: move.fromSkuId ? holdings.get(key(move.fromSkuId)) : undefined,
+    targetName: name(move.toSkuId),
+    sourceName: move.fromSkuId ? name(move.fromSkuId) : '',
+    otherDirect: [...holdings.values()].filter((holding) => holding.direct && key(holding.skuId) !== key(move.toSkuId)),
+  };
+}
 
-  if (target && target.errors.length > 0) {
-    return blocked(
-      'conflictingLicense',
-      `${targetName} is already assigned to this user but is in error: ${target.errors.join(', ')}. ` +
-        'Fix or remove that assignment (see the user in the Microsoft 365 admin center), then run again',
-    );
+/** A rule decides the user's fate, or returns undefined to let the next rule look. Order matters. */
+type DecisionRule = (c: DecisionContext) => UserDecision | undefined;
+
+const targetInError: DecisionRule = ({ target, targetName }) =>
+  target && target.errors.length > 0
+    ? blocked(
+        'conflictingLicense',
+        `${targetName} is already assigned to this user but is in error: ${target.errors.join(', ')}. ` +
+          'Fix or remove that assignment (see the user in the Microsoft 365 admin center), then run again',
+      )
+    : undefined;
+
+const alreadyOnTarget: DecisionRule = ({ input, target, source, targetName, sourceName, otherDirect }) => {
+  if (!target) return undefined;
+  const { mode } = input.request;
+  if (mode === 'swap' && !source?.direct) {
+    const stillInherited =
+      source && source.groups.length > 0
+        ? ` (${sourceName} still comes from ${groupList(source.groups)}; change the group to remove it)`
+        : '';
+    return { kind: 'skip', reason: `already on ${targetName}; nothing to change${stillInherited}` };
   }
+  if (mode === 'replace' && otherDirect.length === 0) {
+    return { kind: 'skip', reason: `already on ${targetName} with no other direct license; nothing to change` };
+  }
+  return undefined;
+};
 
-  const otherDirect = [...holdings.values()].filter(
-    (holding) => holding.direct && key(holding.skuId) !== key(move.toSkuId),
+const accountDisabled: DecisionRule = ({ input }) =>
+  !input.user.accountEnabled && !input.request.includeDisabledUsers
+    ? blocked(
+        'accountDisabled',
+        'the account is disabled (sign-in blocked), so it was left alone; set includeDisabledUsers to move disabled accounts too',
+      )
+    : undefined;
+
+const foreignDomain: DecisionRule = ({ input }) => {
+  const home = homeDomain(input.user.userPrincipalName);
+  const verified = input.verifiedDomains.some((domain) => domain.toLowerCase() === home.domain.toLowerCase());
+  if (!home.guest && verified) return undefined;
+  return blocked(
+    'foreignDomain',
+    home.guest
+      ? `the user is a guest from ${home.domain} (#EXT#), not a member of this organisation; licenses bought for this organisation are not moved to guests`
+      : `the user's domain ${home.domain} is not a verified domain of this tenant; licenses bought for this organisation cannot be assigned to them`,
   );
-  if (target) {
-    if (request.mode === 'swap' && !source?.direct) {
-      const stillInherited =
-        source && source.groups.length > 0
-          ? ` (${sourceName} still comes from ${groupList(source.groups)}; change the group to remove it)`
-          : '';
-      return { kind: 'skip', reason: `already on ${targetName}; nothing to change${stillInherited}` };
-    }
-    if (request.mode === 'replace' && otherDirect.length === 0) {
-      return { kind: 'skip', reason: `already on ${targetName} with no other direct license; nothing to change` };
-    }
-  }
+};
 
-  if (!user.accountEnabled && !request.includeDisabledUsers) {
-    return blocked(
-      'accountDisabled',
-      'the account is disabled (sign-in blocked), so it was left alone; set includeDisabledUsers to move disabled accounts too',
-    );
-  }
+const sourceNotHeld: DecisionRule = ({ input, source, holdings, name, sourceName }) => {
+  if (!input.move.fromSkuId || source) return undefined;
+  const users = input.moveRequest.users;
+  const explicit = 'upns' in users || 'ids' in users;
+  const held = [...holdings.values()].map((holding) => name(holding.skuId));
+  const holds = held.length > 0 ? `it holds ${held.join(', ')}` : 'it holds no license';
+  if (explicit)
+    return blocked('sourceNotHeld', `the user does not hold ${sourceName} (${holds}), so there is nothing to move`);
+  return { kind: 'skip', reason: `does not hold ${sourceName} (${holds}); nothing to change` };
+};
 
-  const home = homeDomain(user.userPrincipalName);
-  const verified = verifiedDomains.some((domain) => domain.toLowerCase() === home.domain.toLowerCase());
-  if (home.guest || !verified) {
-    return blocked(
-      'foreignDomain',
-      home.guest
-        ? `the user is a guest from ${home.domain} (#EXT#), not a member of this organisation; licenses bought for this organisation are not moved to guests`
-        : `the user's domain ${home.domain} is not a verified domain of this tenant; licenses bought for this organisation cannot be assigned to them`,
-    );
-  }
+const sourceInherited: DecisionRule = ({ source, sourceName }) => {
+  if (!source || source.groups.length === 0) return undefined;
+  const groups = groupList(source.groups);
+  return blocked(
+    'inheritedFromGroup',
+    source.direct
+      ? `${sourceName} is assigned directly and also comes from ${groups}; removing the direct one would leave the group's: remove them from ${groups} or change the group's license`
+      : `${sourceName} comes from ${groups}, and a license inherited from a group cannot be removed from the user directly: remove them from ${groups} or change the group's license`,
+  );
+};
 
-  if (move.fromSkuId) {
-    if (!source) {
-      const explicit = 'upns' in moveRequest.users || 'ids' in moveRequest.users;
-      const held = [...holdings.values()].map((holding) => name(holding.skuId));
-      const holds = held.length > 0 ? `it holds ${held.join(', ')}` : 'it holds no license';
-      if (explicit)
-        return blocked('sourceNotHeld', `the user does not hold ${sourceName} (${holds}), so there is nothing to move`);
-      return { kind: 'skip', reason: `does not hold ${sourceName} (${holds}); nothing to change` };
-    }
-    if (source.groups.length > 0) {
-      const groups = groupList(source.groups);
-      return blocked(
-        'inheritedFromGroup',
-        source.direct
-          ? `${sourceName} is assigned directly and also comes from ${groups}; removing the direct one would leave the group's: remove them from ${groups} or change the group's license`
-          : `${sourceName} comes from ${groups}, and a license inherited from a group cannot be removed from the user directly: remove them from ${groups} or change the group's license`,
-      );
-    }
-  }
-
-  let setUsageLocation: string | undefined;
-  if (!user.usageLocation) {
-    if (!request.usageLocation) {
-      return blocked(
+const noUsageLocation: DecisionRule = ({ input }) =>
+  !input.user.usageLocation && !input.request.usageLocation
+    ? blocked(
         'noUsageLocation',
         'the user has no usage location, which Microsoft requires before a license can be assigned: set one on the user, or give usageLocation in the request',
-      );
-    }
-    setUsageLocation = request.usageLocation;
+      )
+    : undefined;
+
+const DECISION_RULES: readonly DecisionRule[] = [
+  targetInError,
+  alreadyOnTarget,
+  accountDisabled,
+  foreignDomain,
+  sourceNotHeld,
+  sourceInherited,
+  noUsageLocation,
+];
+
+function decide(input: PlanUserInput): UserDecision {
+  const context = decisionContext(input);
+  for (const rule of DECISION_RULES) {
+    const decision = rule(context);
+    if (decision) return decision;
   }
+  return buildChange(context);
+}
 
+/** Disabled plans of the licenses being replaced, mapped onto the target (keepDisabledPlans). */
+function keptDisabledPlans({ input }: DecisionContext, removed: Holding[]): string[] {
+  const { skus, moveRequest, move } = input;
   const targetSku = skus.find((sku) => key(sku.skuId) === key(move.toSkuId));
-  const keptFrom = (removed: Holding[]) =>
-    moveRequest.keepDisabledPlans && targetSku
-      ? union(
-          ...removed.map((holding) =>
-            mapKeptDisabledPlans(
-              skus.find((sku) => key(sku.skuId) === key(holding.skuId)),
-              holding.disabledPlans,
-              targetSku,
-            ),
-          ),
-        )
-      : [];
+  if (!moveRequest.keepDisabledPlans || !targetSku) return [];
+  return union(
+    ...removed.map((holding) =>
+      mapKeptDisabledPlans(
+        skus.find((sku) => key(sku.skuId) === key(holding.skuId)),
+        holding.disabledPlans,
+        targetSku,
+      ),
+    ),
+  );
+}
 
+/** The change for a user every rule let through: what to add (with disabled plans) and what to remove, and when. */
+function buildChange(context: DecisionContext): UserDecision {
+  const { input, target, source, targetName, otherDirect, holdings, name } = context;
+  const { request, move, user } = input;
+  const setUsageLocation = user.usageLocation ? undefined : request.usageLocation;
   const toRemove = request.mode === 'swap' ? (source ? [source] : []) : otherDirect;
   const notes: string[] = [];
   let add: AssignedLicense[];
@@ -232,8 +283,7 @@ function decide(input: PlanUserInput): UserDecision {
     add = [{ skuId: move.toSkuId, disabledPlans: [...target.disabledPlans] }];
     notes.push(`already has ${targetName}`);
   } else {
-    const keepSources = request.mode === 'replace' && source ? [source] : toRemove;
-    const kept = keptFrom(keepSources);
+    const kept = keptDisabledPlans(context, request.mode === 'replace' && source ? [source] : toRemove);
     add = [{ skuId: move.toSkuId, disabledPlans: union(move.disabledPlanIds, kept) }];
     if (kept.length > 0)
       notes.push(`${kept.length} service${kept.length === 1 ? '' : 's'} switched off before stay off`);
@@ -241,37 +291,38 @@ function decide(input: PlanUserInput): UserDecision {
   }
   const removeIds = toRemove.map((holding) => holding.skuId);
   if (request.mode === 'replace') {
-    const inherited = [...holdings.values()].filter(
-      (holding) => !holding.direct && key(holding.skuId) !== key(move.toSkuId),
-    );
-    for (const holding of inherited) {
+    for (const holding of holdings.values()) {
+      if (holding.direct || key(holding.skuId) === key(move.toSkuId)) continue;
       notes.push(
         `${name(holding.skuId)} stays: it comes from ${groupList(holding.groups)} and cannot be removed directly`,
       );
     }
   }
   if (setUsageLocation) notes.push(`usage location set to ${setUsageLocation}`);
-
-  const removing = removeIds.map(name).join(', ');
-  const action =
-    removeIds.length === 0
-      ? `add ${targetName}`
-      : request.mode === 'swap'
-        ? `move from ${removing} to ${targetName}`
-        : `replace ${removing} with ${targetName}`;
-  const timing =
-    request.strategy === 'overlap' && removeIds.length > 0
-      ? ` (${removing} removed once the new license is active)`
-      : '';
   const decision: UserDecision = {
     kind: 'change',
     add,
     remove: request.strategy === 'atomic' ? removeIds : [],
     removeLater: request.strategy === 'overlap' ? removeIds : [],
-    reason: `${action}${timing}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+    reason: `${changeAction(context, removeIds)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
   };
   if (setUsageLocation) decision.setUsageLocation = setUsageLocation;
   return decision;
+}
+
+/** "move from A to B (A removed once the new license is active)", in plain words. */
+function changeAction({ input, targetName, name }: DecisionContext, removeIds: string[]): string {
+  const { mode, strategy } = input.request;
+  const removing = removeIds.map(name).join(', ');
+  const action =
+    removeIds.length === 0
+      ? `add ${targetName}`
+      : mode === 'swap'
+        ? `move from ${removing} to ${targetName}`
+        : `replace ${removing} with ${targetName}`;
+  const timing =
+    strategy === 'overlap' && removeIds.length > 0 ? ` (${removing} removed once the new license is active)` : '';
+  return `${action}${timing}`;
 }
 
 /** Seats a change takes: targets the user did not hold at all before (re-adding a held license takes none). */

@@ -5,14 +5,10 @@
 import { z } from 'zod';
 import { parseIsoDuration } from './duration';
 import type { MigrationRequest, MoveRequest, UserSelector } from './types';
+import { describeValue, problemsFromIssue, uniqueProblems, type ParseResult, type Problem } from './validation';
+import { isGuid, isRecord } from './values';
 
-export interface Problem {
-  /** JSON path of the offending value, e.g. "moves[1].users.upns[3]"; "body" for the whole body. */
-  field: string;
-  message: string;
-}
-
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+export type { ParseResult, Problem } from './validation';
 
 export const MAX_MOVES = 50;
 export const MAX_USERS_PER_LIST = 100_000;
@@ -21,7 +17,6 @@ export const MAX_UPN_LENGTH = 113;
 const MAX_UPN_LOCAL_LENGTH = 64;
 const MAX_WAIT_MS = 30 * 24 * 60 * 60 * 1000;
 
-export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 export const PART_NUMBER_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** An instant, not a local time: the time zone (Z or ±hh:mm) is required so waves end when the admin meant. */
@@ -73,14 +68,13 @@ export function upnProblem(upn: string): string | undefined {
   return undefined;
 }
 
-const guid = (what: string) =>
-  z.string().regex(GUID_PATTERN, { error: `must be a GUID (${what}), like 00000000-0000-0000-0000-000000000000` });
+const guid = (what: string) => z.guid({ error: `must be a GUID (${what}), like 00000000-0000-0000-0000-000000000000` });
 
-const skuRef = z.string().refine((value) => GUID_PATTERN.test(value) || PART_NUMBER_PATTERN.test(value), {
+const skuRef = z.string().refine((value) => isGuid(value) || PART_NUMBER_PATTERN.test(value), {
   error: 'must be a SKU id (GUID) or a part number such as O365_BUSINESS_PREMIUM (letters, digits, _; at most 64)',
 });
 
-const planRef = z.string().refine((value) => GUID_PATTERN.test(value) || PART_NUMBER_PATTERN.test(value), {
+const planRef = z.string().refine((value) => isGuid(value) || PART_NUMBER_PATTERN.test(value), {
   error: 'must be a service plan id (GUID) or a plan name such as SWAY (letters, digits, _; at most 64)',
 });
 
@@ -171,7 +165,7 @@ const requestSchema = z.strictObject({
 export function parseMigrationRequest(body: unknown): ParseResult<MigrationRequest> {
   const problems: Problem[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, problems: [{ field: 'body', message: `expected a JSON object, got ${describe(body)}` }] };
+    return { ok: false, problems: [{ field: 'body', message: `expected a JSON object, got ${describeValue(body)}` }] };
   }
   const parsed = requestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) {
@@ -326,103 +320,4 @@ function durationOrUndefined(text: string): number | undefined {
 
 function sameRef(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** "moves[1].users.upns[3]" from ["moves", 1, "users", "upns", 3]. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(String(segment))}]`;
-  }
-  return text || 'body';
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return 'a string';
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
-
-const TYPE_WORDS: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  array: 'an array',
-  object: 'an object',
-};
-
-function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
-  const field = formatPath(issue.path);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({
-        field: formatPath([...issue.path, key]),
-        message: `is not a known field${issue.path.length === 0 ? '' : ` of ${field}`}; remove it or check its spelling`,
-      }));
-    case 'invalid_type': {
-      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
-      if (issue.input === undefined) return [{ field, message: `is required (${expected})` }];
-      return [{ field, message: `must be ${expected}, got ${describe(issue.input)}` }];
-    }
-    case 'invalid_value': {
-      if (issue.values.length === 1 && issue.values[0] === true) return [{ field, message: issue.message }];
-      const options = issue.values.map((value) => JSON.stringify(value)).join(' or ');
-      return [{ field, message: `must be ${options}, got ${JSON.stringify(issue.input) ?? describe(issue.input)}` }];
-    }
-    default:
-      return [{ field, message: issue.message }];
-  }
-}
-
-/** Problems with the same field and message reported once. */
-export function uniqueProblems(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((problem) => {
-    const key = `${problem.field}\u0000${problem.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** RFC 9457 body for a 400 answer (`application/problem+json`). */
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: 400;
-  detail: string;
-  instance?: string;
-  errors: Problem[];
-}
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-export const INVALID_REQUEST_TYPE = 'urn:license-shift:problem:invalid-migration-request';
-
-/** The problem document for an invalid request; `detail` names the first few problems in one sentence. */
-export function problemDetails(problems: Problem[], instance?: string): ProblemDetails {
-  const shown = problems.slice(0, 3).map((problem) => `${problem.field} ${problem.message}`);
-  const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';
-  const detail =
-    problems.length === 0
-      ? 'The migration request is not valid.'
-      : `${problems.length === 1 ? 'One problem' : `${problems.length} problems`}: ${shown.join('; ')}${more}. Nothing was started.`;
-  const document: ProblemDetails = {
-    type: INVALID_REQUEST_TYPE,
-    title: 'The migration request is not valid',
-    status: 400,
-    detail,
-    errors: problems,
-  };
-  if (instance !== undefined) document.instance = instance;
-  return document;
 }

@@ -5,8 +5,10 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { formatPath, parseMigrationRequest, uniqueProblems, type ParseResult, type Problem } from './request';
+import { parseMigrationRequest } from './request';
 import type { MigrationRequest } from './types';
+import { problemsFromIssue, uniqueProblems, type ParseResult, type Problem } from './validation';
+import { isRecord } from './values';
 
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -136,70 +138,8 @@ export function parseScheduleDefinition(
     for (const issue of parsed.error.issues) problems.push(...problemsFromIssue(issue));
   }
 
-  let request: MigrationRequest | undefined;
-  if (raw.request === undefined) {
-    problems.push({ field: 'request', message: 'is required: the migration request each occurrence starts' });
-  } else {
-    const template = parseMigrationRequest(raw.request);
-    if (template.ok) request = template.value;
-    else problems.push(...template.problems.map((p) => ({ ...p, field: prefixField('request', p.field) })));
-    if (isRecord(raw.request)) {
-      if (raw.request.id !== undefined) {
-        problems.push({
-          field: 'request.id',
-          message: 'is chosen by the schedule for each occurrence (sched-<name>-<occurrence>); remove it',
-        });
-      }
-      if (raw.request.maxUsers !== undefined) {
-        problems.push({
-          field: 'request.maxUsers',
-          message: 'is set per occurrence from wave.maxUsers; move it there',
-        });
-      }
-      if (raw.request.dryRun === true) {
-        problems.push({ field: 'request.dryRun', message: 'cannot be true for a schedule: a dry run moves nobody' });
-      }
-    }
-  }
-
-  const timeZone = typeof raw.timeZone === 'string' ? raw.timeZone : 'UTC';
-  const timeZoneValid = isValidTimeZone(timeZone);
-  if (!timeZoneValid) {
-    problems.push({
-      field: 'timeZone',
-      message: `("${timeZone}") is not an IANA time zone such as Europe/Berlin or UTC`,
-    });
-  }
-  if (raw.cron === undefined && raw.startAt === undefined) {
-    problems.push({
-      field: 'cron',
-      message: 'or startAt is required: a cron expression for recurring waves, or startAt for a one-off run',
-    });
-  } else if (raw.cron !== undefined && raw.startAt !== undefined) {
-    problems.push({ field: 'startAt', message: 'cannot be combined with cron: give one of them' });
-  }
-  if (typeof raw.cron === 'string') {
-    const problem = cronProblem(raw.cron, timeZoneValid ? timeZone : 'UTC');
-    if (problem) problems.push({ field: 'cron', message: problem });
-  }
-  if (options.now && typeof raw.startAt === 'string' && Date.parse(raw.startAt) < options.now.getTime()) {
-    problems.push({ field: 'startAt', message: `(${raw.startAt}) is in the past` });
-  }
-  if (isRecord(raw.window)) {
-    const { start, end, days } = raw.window;
-    if (typeof start === 'string' && start === end) {
-      problems.push({
-        field: 'window.end',
-        message: 'equals window.start; for waves at any time of day, leave the window out',
-      });
-    }
-    if (Array.isArray(days)) {
-      days.forEach((day, index) => {
-        if (days.indexOf(day) !== index)
-          problems.push({ field: `window.days[${index}]`, message: `repeats ${String(day)}` });
-      });
-    }
-  }
+  const request = requestTemplate(raw.request, problems);
+  problems.push(...timingProblems(raw, options.now), ...windowProblems(raw.window));
 
   if (problems.length > 0 || !parsed.success || !request) return { ok: false, problems: uniqueProblems(problems) };
   const data = parsed.data;
@@ -377,29 +317,75 @@ function prefixField(prefix: string, field: string): string {
   return field.startsWith('[') ? `${prefix}${field}` : `${prefix}.${field}`;
 }
 
-function problemsFromIssue(issue: z.core.$ZodIssue): Problem[] {
-  const field = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      field: formatPath([...issue.path, key]),
-      message: 'is not a known field of a schedule; remove it or check its spelling',
-    }));
+/** The migration request each occurrence starts: valid, and without the fields the schedule sets itself. */
+function requestTemplate(raw: unknown, problems: Problem[]): MigrationRequest | undefined {
+  if (raw === undefined) {
+    problems.push({ field: 'request', message: 'is required: the migration request each occurrence starts' });
+    return undefined;
   }
-  if (issue.code === 'invalid_type') {
-    return [
-      {
-        field,
-        message: issue.input === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}`,
-      },
-    ];
+  const template = parseMigrationRequest(raw);
+  if (!template.ok) problems.push(...template.problems.map((p) => ({ ...p, field: prefixField('request', p.field) })));
+  if (isRecord(raw)) {
+    if (raw.id !== undefined) {
+      problems.push({
+        field: 'request.id',
+        message: 'is chosen by the schedule for each occurrence (sched-<name>-<occurrence>); remove it',
+      });
+    }
+    if (raw.maxUsers !== undefined) {
+      problems.push({ field: 'request.maxUsers', message: 'is set per occurrence from wave.maxUsers; move it there' });
+    }
+    if (raw.dryRun === true) {
+      problems.push({ field: 'request.dryRun', message: 'cannot be true for a schedule: a dry run moves nobody' });
+    }
   }
-  return [{ field, message: issue.message }];
+  return template.ok ? template.value : undefined;
 }
 
-function article(expected: string): string {
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+/** Time zone, cron or one-off start: exactly one of the two, valid, and a one-off start not in the past. */
+function timingProblems(raw: Record<string, unknown>, now: Date | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const timeZone = typeof raw.timeZone === 'string' ? raw.timeZone : 'UTC';
+  const timeZoneValid = isValidTimeZone(timeZone);
+  if (!timeZoneValid) {
+    problems.push({
+      field: 'timeZone',
+      message: `("${timeZone}") is not an IANA time zone such as Europe/Berlin or UTC`,
+    });
+  }
+  if (raw.cron === undefined && raw.startAt === undefined) {
+    problems.push({
+      field: 'cron',
+      message: 'or startAt is required: a cron expression for recurring waves, or startAt for a one-off run',
+    });
+  } else if (raw.cron !== undefined && raw.startAt !== undefined) {
+    problems.push({ field: 'startAt', message: 'cannot be combined with cron: give one of them' });
+  }
+  if (typeof raw.cron === 'string') {
+    const problem = cronProblem(raw.cron, timeZoneValid ? timeZone : 'UTC');
+    if (problem) problems.push({ field: 'cron', message: problem });
+  }
+  if (now && typeof raw.startAt === 'string' && Date.parse(raw.startAt) < now.getTime()) {
+    problems.push({ field: 'startAt', message: `(${raw.startAt}) is in the past` });
+  }
+  return problems;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function windowProblems(window: unknown): Problem[] {
+  if (!isRecord(window)) return [];
+  const problems: Problem[] = [];
+  const { start, end, days } = window;
+  if (typeof start === 'string' && start === end) {
+    problems.push({
+      field: 'window.end',
+      message: 'equals window.start; for waves at any time of day, leave the window out',
+    });
+  }
+  if (Array.isArray(days)) {
+    days.forEach((day, index) => {
+      if (days.indexOf(day) !== index)
+        problems.push({ field: `window.days[${index}]`, message: `repeats ${String(day)}` });
+    });
+  }
+  return problems;
 }

@@ -194,20 +194,7 @@ export interface ReportRow {
   after: AssignedLicense[];
 }
 
-export type MigrationStatus =
-  | 'pending'
-  | 'planning'
-  | 'awaitingApproval'
-  | 'waitingForLicenses'
-  | 'reassigning'
-  | 'verifying'
-  | 'cleaningUp'
-  | 'completed'
-  | 'completedWithErrors'
-  | 'needsAttention'
-  | 'cancelled'
-  | 'rejected'
-  | 'failed';
+export type { MigrationStatus } from './status';
 
 export interface MigrationCounts {
   total: number;

@@ -2,22 +2,38 @@
  * The contract between the migration orchestrations and their activities: names, inputs, outputs and the custom
  * status shape, plus the pure decisions the orchestrator takes (back-off, failure budget). Pure and deterministic.
  */
-import type { MigrationCounts, MigrationRequest, MigrationStatus, PlanSummary } from './types';
+import type { MigrationStatus } from './status';
+import type { MigrationCounts, MigrationRequest, PlanSummary } from './types';
 
-export const Orchestrators = {
-  migration: 'migrationOrchestrator',
-  wave: 'migrationWaveOrchestrator',
-} as const;
+/**
+ * Every activity, by the name it is registered under, with its input and output. Orchestrators call activities
+ * through typed helpers keyed by these names, and the composition root registers one handler of exactly this type
+ * per name, so a mismatch is a compile error. The names are part of every recorded history: never rename one.
+ */
+export interface ActivityContracts {
+  planMigration: { input: string; output: PlanOutcome };
+  checkLicenses: { input: LicenseCheckInput; output: LicenseCheckResult };
+  reassignBatch: { input: BatchInput; output: BatchCounts };
+  verifyBatch: { input: BatchInput; output: BatchCounts };
+  cleanupBatch: { input: BatchInput; output: BatchCounts };
+  recordStage: { input: StageRecord; output: void };
+  finalizeMigration: { input: FinalizeInput; output: void };
+}
 
-export const Activities = {
-  plan: 'planMigration',
-  checkLicenses: 'checkLicenses',
-  reassignBatch: 'reassignBatch',
-  verifyBatch: 'verifyBatch',
-  cleanupBatch: 'cleanupBatch',
-  recordStage: 'recordStage',
-  finalize: 'finalizeMigration',
-} as const;
+export type ActivityName = keyof ActivityContracts;
+export type ActivityInput<N extends ActivityName> = ActivityContracts[N]['input'];
+export type ActivityOutput<N extends ActivityName> = ActivityContracts[N]['output'];
+
+/** Orchestrations, by registered name, with input and output (sub-orchestrations are called through these). */
+export interface OrchestratorContracts {
+  migrationOrchestrator: { input: MigrationInput; output: MigrationOutput };
+  migrationWaveOrchestrator: { input: WaveInput; output: WaveResult };
+}
+
+export type OrchestratorName = keyof OrchestratorContracts;
+
+export const MIGRATION_ORCHESTRATOR = 'migrationOrchestrator' satisfies OrchestratorName;
+export const WAVE_ORCHESTRATOR = 'migrationWaveOrchestrator' satisfies OrchestratorName;
 
 /** External events the HTTP API raises on a running migration. */
 export const MigrationEvents = {
@@ -171,6 +187,13 @@ export interface MigrationOutput {
   remaining: number;
 }
 
+/** A stage change, recorded for monitoring. */
+export interface StageRecord {
+  migrationId: string;
+  status: MigrationStatus;
+  stage: string;
+}
+
 export interface FinalizeInput {
   migrationId: string;
   status: MigrationStatus;
@@ -226,4 +249,14 @@ export function splitIntoWaves(batchSizes: number[], batchesPerWave = BATCHES_PE
 
 export function waveInstanceId(migrationId: string, phase: Phase, wave: number): string {
   return `${migrationId}:${phase}:${wave}`;
+}
+
+/** The approval event's payload, read defensively: anything but an explicit approval counts as a rejection. */
+export function toApprovalDecision(payload: unknown): ApprovalDecision {
+  if (typeof payload !== 'object' || payload === null) return { approved: false };
+  const { approved, by, reason } = payload as Record<string, unknown>;
+  const decision: ApprovalDecision = { approved: approved === true };
+  if (typeof by === 'string') decision.by = by;
+  if (typeof reason === 'string') decision.reason = reason;
+  return decision;
 }

@@ -5,4 +5,6 @@ export function health(): HttpResponseInit {
   return { status: 200, jsonBody: { status: 'ok', service: 'license-shift' } };
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+export function registerHealth(): void {
+  app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+}

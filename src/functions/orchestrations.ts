@@ -1,7 +1,9 @@
 import * as df from 'durable-functions';
-import { Orchestrators } from '../domain/workflow';
+import { MIGRATION_ORCHESTRATOR, WAVE_ORCHESTRATOR } from '../domain/workflow';
 import { migrationOrchestrator } from '../orchestrations/migration';
 import { migrationWaveOrchestrator } from '../orchestrations/wave';
 
-df.app.orchestration(Orchestrators.migration, migrationOrchestrator);
-df.app.orchestration(Orchestrators.wave, migrationWaveOrchestrator);
+export function registerOrchestrations(): void {
+  df.app.orchestration(MIGRATION_ORCHESTRATOR, migrationOrchestrator);
+  df.app.orchestration(WAVE_ORCHESTRATOR, migrationWaveOrchestrator);
+}

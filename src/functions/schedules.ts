@@ -1,4 +1,5 @@
 import { app, type HttpRequest } from '@azure/functions';
+import type { AppDeps } from '../deps';
 import {
   deleteScheduleHandler,
   getScheduleHandler,
@@ -7,46 +8,46 @@ import {
   putScheduleHandler,
   type ScheduleHttpDeps,
 } from '../schedules/http';
-import { scheduleNow } from '../schedules/clock';
 import { ScheduleRepository } from '../schedules/repository';
-import { appStore } from './dependencies';
 
-const deps = (): ScheduleHttpDeps => ({ repository: new ScheduleRepository(appStore()), now: scheduleNow });
 const authLevel = 'function';
 
-app.http('listSchedules', {
-  route: 'schedules',
-  methods: ['GET'],
-  authLevel,
-  handler: (request: HttpRequest) => listSchedulesHandler(deps(), request),
-});
-app.http('getSchedule', {
-  route: 'schedules/{name}',
-  methods: ['GET'],
-  authLevel,
-  handler: (request: HttpRequest) => getScheduleHandler(deps(), request),
-});
-app.http('putSchedule', {
-  route: 'schedules/{name}',
-  methods: ['PUT'],
-  authLevel,
-  handler: (request: HttpRequest) => putScheduleHandler(deps(), request),
-});
-app.http('deleteSchedule', {
-  route: 'schedules/{name}',
-  methods: ['DELETE'],
-  authLevel,
-  handler: (request: HttpRequest) => deleteScheduleHandler(deps(), request),
-});
-app.http('pauseSchedule', {
-  route: 'schedules/{name}/pause',
-  methods: ['POST'],
-  authLevel,
-  handler: (request: HttpRequest) => pauseScheduleHandler(deps(), request, true),
-});
-app.http('resumeSchedule', {
-  route: 'schedules/{name}/resume',
-  methods: ['POST'],
-  authLevel,
-  handler: (request: HttpRequest) => pauseScheduleHandler(deps(), request, false),
-});
+export function registerScheduleRoutes(deps: AppDeps): void {
+  const scheduleDeps: ScheduleHttpDeps = { repository: new ScheduleRepository(deps.store), clock: deps.clock };
+  app.http('listSchedules', {
+    route: 'schedules',
+    methods: ['GET'],
+    authLevel,
+    handler: (request: HttpRequest) => listSchedulesHandler(scheduleDeps, request),
+  });
+  app.http('getSchedule', {
+    route: 'schedules/{name}',
+    methods: ['GET'],
+    authLevel,
+    handler: (request: HttpRequest) => getScheduleHandler(scheduleDeps, request),
+  });
+  app.http('putSchedule', {
+    route: 'schedules/{name}',
+    methods: ['PUT'],
+    authLevel,
+    handler: (request: HttpRequest) => putScheduleHandler(scheduleDeps, request),
+  });
+  app.http('deleteSchedule', {
+    route: 'schedules/{name}',
+    methods: ['DELETE'],
+    authLevel,
+    handler: (request: HttpRequest) => deleteScheduleHandler(scheduleDeps, request),
+  });
+  app.http('pauseSchedule', {
+    route: 'schedules/{name}/pause',
+    methods: ['POST'],
+    authLevel,
+    handler: (request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, true),
+  });
+  app.http('resumeSchedule', {
+    route: 'schedules/{name}/resume',
+    methods: ['POST'],
+    authLevel,
+    handler: (request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, false),
+  });
+}

@@ -4,18 +4,24 @@
  * 5xx) is never blindly resent: the user is read back first, and the write is sent again only if it did not land.
  */
 import type { AssignedLicense, UserLicenseSnapshot } from '../domain/types';
+import { errorMessage, isGuid, isRecord } from '../domain/values';
 import {
   classifyGraphError,
   failureFromBody,
   headerValue,
-  isRecord,
   type GraphErrorInfo,
   type GraphOperation,
   type RawGraphFailure,
 } from './errors';
-import { isGuid } from './odata';
 import { toAssignedLicenses, toSnapshot, type GraphReader } from './reads';
-import { CredentialFailure, credentialError, retryAfterMs, TransportFailure, type GraphTransport } from './transport';
+import {
+  CredentialFailure,
+  credentialError,
+  retryAfterMs,
+  TransportFailure,
+  type GraphExchange,
+  type GraphTransport,
+} from './transport';
 import type { AssignLicenseItem, AssignLicenseResult, AssignLicensesOptions, RetryPolicy } from './types';
 
 /** Graph's limit on requests per `$batch` (reference §5). */
@@ -213,10 +219,43 @@ export class LicenseAssigner {
     operation: GraphOperation,
     writes: number,
   ): Promise<{ w: Work; response: BatchItemResponse }[] | undefined> {
+    const exchange = await this.exchangeBatch(group, requests, operation, writes);
+    if (!exchange) return undefined;
+    const envelope = isRecord(exchange.body) ? exchange.body : {};
+    if (!Array.isArray(envelope.responses)) {
+      this.batchRefused(group, exchange, operation, writes);
+      return undefined;
+    }
+    const { paired, unanswered } = this.pairResponses(group, envelope.responses as unknown[], exchange);
+    // An item Graph did not answer for may or may not have run.
+    for (const w of unanswered) {
+      this.unknownOutcome(
+        w,
+        { status: 0, code: 'MissingBatchResponse', message: 'The $batch answer had no response for this request.' },
+        operation,
+      );
+    }
+    const throttledWaits = paired.filter((p) => p.response.status === 429).map((p) => this.retryAfter(p.response));
+    if (throttledWaits.length > 0) {
+      this.transport.pacer.onThrottled(
+        writes > 0 ? 'write' : 'read',
+        throttledWaits.reduce((a, b) => Math.max(a, b), 0),
+        exchange.startedAt,
+      );
+    }
+    return paired;
+  }
+
+  /** The `$batch` round trip; a failure without an answer leaves every item's outcome unknown. */
+  private async exchangeBatch(
+    group: Work[],
+    requests: { id: string; method: string; url: string }[],
+    operation: GraphOperation,
+    writes: number,
+  ): Promise<GraphExchange | undefined> {
     const request = { method: 'POST' as const, path: '/$batch', body: { requests }, operation, writes };
-    let exchange;
     try {
-      exchange = await this.transport.exchange({ ...request, resourceUnits: group.length });
+      return await this.transport.exchange({ ...request, resourceUnits: group.length });
     } catch (error) {
       for (const w of group) {
         if (error instanceof CredentialFailure) this.fail(w, credentialError(error, operation).info);
@@ -224,36 +263,43 @@ export class LicenseAssigner {
           this.unknownOutcome(w, { status: 0, code: error.kind, message: error.message }, operation);
         } else {
           // Whatever happened, the batch may have reached Graph: read before resending.
-          const message = error instanceof Error ? error.message : String(error);
-          this.unknownOutcome(w, { status: 0, code: 'UnexpectedError', message }, operation);
+          this.unknownOutcome(w, { status: 0, code: 'UnexpectedError', message: errorMessage(error) }, operation);
         }
       }
       return undefined;
     }
-    const envelope = isRecord(exchange.body) ? exchange.body : {};
-    if (!Array.isArray(envelope.responses)) {
-      const failure = failureFromBody(exchange.status, exchange.body, exchange.headers);
-      const asItem: BatchItemResponse = { id: '', status: exchange.status, headers: {}, body: exchange.body };
-      exchange.headers.forEach((value, name) => (asItem.headers[name] = value));
-      if (exchange.status === 429) {
-        this.transport.pacer.onThrottled(writes > 0 ? 'write' : 'read', this.retryAfter(asItem), exchange.startedAt);
-      }
-      for (const w of group) {
-        if (exchange.status === 429 || exchange.status >= 500 || exchange.status === 408) {
-          this.itemFailed(w, asItem, operation, writes > 0);
-        } else {
-          this.fail(w, classifyGraphError(failure, operation));
-        }
-      }
-      return undefined;
+  }
+
+  /** The whole `$batch` was refused (throttled, 5xx, malformed): every item shares that answer. */
+  private batchRefused(group: Work[], exchange: GraphExchange, operation: GraphOperation, writes: number): void {
+    const failure = failureFromBody(exchange.status, exchange.body, exchange.headers);
+    const asItem: BatchItemResponse = { id: '', status: exchange.status, headers: {}, body: exchange.body };
+    exchange.headers.forEach((value, name) => (asItem.headers[name] = value));
+    if (exchange.status === 429) {
+      this.transport.pacer.onThrottled(writes > 0 ? 'write' : 'read', this.retryAfter(asItem), exchange.startedAt);
     }
+    for (const w of group) {
+      if (exchange.status === 429 || exchange.status >= 500 || exchange.status === 408) {
+        this.itemFailed(w, asItem, operation, writes > 0);
+      } else {
+        this.fail(w, classifyGraphError(failure, operation));
+      }
+    }
+  }
+
+  /** Items paired with their answers by id, the resource units Graph charged, and the items left unanswered. */
+  private pairResponses(
+    group: Work[],
+    responses: unknown[],
+    exchange: GraphExchange,
+  ): { paired: { w: Work; response: BatchItemResponse }[]; unanswered: Work[] } {
     const envelopeRequestId = exchange.headers.get('request-id') ?? undefined;
     const byId = new Map(group.map((w) => [String(w.index), w]));
     const paired: { w: Work; response: BatchItemResponse }[] = [];
     let chargedUnits = 0;
     let chargedKnown = false;
     let pressure: number | undefined;
-    for (const raw of envelope.responses as unknown[]) {
+    for (const raw of responses) {
       if (!isRecord(raw)) continue;
       const w = byId.get(String(raw.id));
       if (!w) continue;
@@ -276,23 +322,7 @@ export class LicenseAssigner {
       this.transport.pacer.correctResourceUnits(chargedUnits - group.length);
     }
     if (pressure !== undefined) this.transport.pacer.onResponse(exchange.startedAt, pressure);
-    // An item Graph did not answer for may or may not have run.
-    for (const w of byId.values()) {
-      this.unknownOutcome(
-        w,
-        { status: 0, code: 'MissingBatchResponse', message: 'The $batch answer had no response for this request.' },
-        operation,
-      );
-    }
-    const throttledWaits = paired.filter((p) => p.response.status === 429).map((p) => this.retryAfter(p.response));
-    if (throttledWaits.length > 0) {
-      this.transport.pacer.onThrottled(
-        writes > 0 ? 'write' : 'read',
-        throttledWaits.reduce((a, b) => Math.max(a, b), 0),
-        exchange.startedAt,
-      );
-    }
-    return paired;
+    return { paired, unanswered: [...byId.values()] };
   }
 
   /** A non-2xx item: 429 waits for its Retry-After, 5xx is an unknown outcome, 424 did not run, the rest is final. */
@@ -332,7 +362,7 @@ export class LicenseAssigner {
   }
 
   private retryAfter(response: BatchItemResponse): number {
-    return retryAfterMs(response.headers, this.retry.defaultRetryAfterMs);
+    return retryAfterMs(response.headers, this.retry.defaultRetryAfterMs, this.transport.clock.now());
   }
 
   private succeed(w: Work, after: AssignedLicense[], headers: Record<string, string>): void {

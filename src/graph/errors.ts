@@ -1,4 +1,5 @@
 import type { ErrorClass } from '../domain/types';
+import { isRecord } from '../domain/values';
 
 /** What the layer was doing; it decides which Graph permission a 403 is missing. */
 export type GraphOperation =
@@ -211,10 +212,6 @@ export function failureFromBody(status: number, body: unknown, headers: HeaderSo
     requestId: stringOr(inner?.['request-id'], header('request-id') ?? '') || undefined,
     date: stringOr(inner?.date, header('date') ?? '') || undefined,
   };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function stringOr(value: unknown, fallback: string): string {

@@ -2,6 +2,7 @@
  * The Graph access layer: credential, base URL, `$batch`, paging, pacing to the tenant's budgets, retries and
  * classified errors. Activities call `createLicensingGraph(loadGraphSettings(process.env))`. See README.md.
  */
+import { errorMessage } from '../domain/values';
 import { existsSync } from 'node:fs';
 import {
   AzureAuthorityHosts,
@@ -11,9 +12,10 @@ import {
   ManagedIdentityCredential,
   type TokenCredential,
 } from '@azure/identity';
+import { systemClock } from '../clock';
 import { LicenseAssigner } from './assign';
 import { GraphRequestError } from './errors';
-import { pacerFor, type Clock } from './pacing';
+import { pacerFor } from './pacing';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
 import { GraphTransport } from './transport';
@@ -21,7 +23,7 @@ import type { LicensingGraph, LicensingGraphDeps, RetryPolicy } from './types';
 
 export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
 export type { GraphErrorInfo, GraphOperation } from './errors';
-export { escapeODataString, isGuid, odataStringLiteral } from './odata';
+export { escapeODataString, odataStringLiteral } from './odata';
 export {
   GRAPH_AUTH_MODES,
   GraphConfigurationError,
@@ -51,9 +53,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const realNow = (): number => Date.now();
-
 /**
  * Builds the layer. Throws GraphConfigurationError when the settings cannot work (checked before any request), so
  * a bad deployment fails at start-up with a message naming the setting to fix.
@@ -64,15 +63,14 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     throw new GraphConfigurationError(`Graph configuration is not usable:\n- ${problems.join('\n- ')}`);
   }
   const credential = deps.credential ?? (settings.auth === 'none' ? undefined : createCredential(settings));
-  const now = deps.now ?? realNow;
-  const clock: Clock = { now, sleep: deps.sleep ?? realSleep };
+  // Graph's budgets are real seconds at the service, so pacing reads the system clock unless a test passes its own.
+  const clock = deps.clock ?? systemClock;
   const log = deps.log ?? (() => undefined);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
   const baseUrl = settings.baseUrl.replace(/\/+$/, '');
   const pacer = pacerFor(
     `${baseUrl.toLowerCase()}|${(settings.tenantId ?? '').toLowerCase()}`,
     clock,
-    now,
     {
       writeBudgetPer150s: settings.writeBudgetPer150s,
       resourceUnitBudgetPer10s: settings.resourceUnitBudgetPer10s,
@@ -111,7 +109,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       try {
         path = reader.userPath(userId).replace(/\?.*$/, '');
       } catch (error) {
-        throw invalidArgument(error instanceof Error ? error.message : String(error));
+        throw invalidArgument(errorMessage(error));
       }
       // Setting the same location twice is harmless, so this write may be retried like a read.
       await transport.request({

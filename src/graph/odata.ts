@@ -2,8 +2,8 @@
  * Building OData filters from untrusted values. Every value goes through one of these functions, so no input
  * (an apostrophe in a UPN, `&`, `#`, `+`, `%`, non-ASCII letters) can change a filter's meaning or the query string.
  */
+import { isGuid } from '../domain/values';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The content of an OData string literal: single quotes are doubled, nothing else needs escaping. */
@@ -14,10 +14,6 @@ export function escapeODataString(value: string): string {
 /** A complete OData string literal, quotes included. */
 export function odataStringLiteral(value: string): string {
   return `'${escapeODataString(value)}'`;
-}
-
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
 }
 
 /** Strings that cannot travel in a URL (lone UTF-16 surrogates make `encodeURIComponent` throw). */

@@ -5,10 +5,7 @@
  * Across machines the orchestrator hands each concurrent batch a `budgetShare` (see README.md).
  */
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import type { Clock } from '../clock';
 
 export interface PacerLimits {
   writeBudgetPer150s: number;
@@ -311,17 +308,11 @@ const registry = new WeakMap<object, Map<string, TenantPacer>>();
  * The process-wide pacer for a tenant. Keyed by clock too, so a test's virtual clock never shares state with the
  * real one.
  */
-export function pacerFor(
-  key: string,
-  clock: Clock,
-  clockIdentity: object,
-  limits: PacerLimits,
-  log?: (msg: string) => void,
-): TenantPacer {
-  let byTenant = registry.get(clockIdentity);
+export function pacerFor(key: string, clock: Clock, limits: PacerLimits, log?: (msg: string) => void): TenantPacer {
+  let byTenant = registry.get(clock);
   if (!byTenant) {
     byTenant = new Map();
-    registry.set(clockIdentity, byTenant);
+    registry.set(clock, byTenant);
   }
   let pacer = byTenant.get(key);
   if (!pacer) {

@@ -7,8 +7,9 @@ import type {
   TenantSku,
   UserLicenseSnapshot,
 } from '../domain/types';
-import { GraphRequestError, isRecord, type GraphOperation } from './errors';
-import { chunkForFilter, filterParam, inStrings, isEncodable, isGuid, requireGuid } from './odata';
+import { isGuid, isRecord } from '../domain/values';
+import { GraphRequestError, type GraphOperation } from './errors';
+import { chunkForFilter, filterParam, inStrings, isEncodable, requireGuid } from './odata';
 import type { GraphTransport } from './transport';
 import type { CompanySubscription } from './types';
 

@@ -3,6 +3,7 @@
  * bearer token; our terminal middleware sends with the injected fetch and a timeout; the pacer gates every request.
  * The SDK's own RetryHandler is left out on purpose: retries here are per item, paced and verified.
  */
+import { errorMessage } from '../domain/values';
 import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
@@ -22,7 +23,8 @@ import {
   type GraphOperation,
   type HeaderSource,
 } from './errors';
-import type { Clock, TenantPacer } from './pacing';
+import type { Clock } from '../clock';
+import type { TenantPacer } from './pacing';
 import type { RetryPolicy } from './types';
 
 /** No answer came: the connection failed or timed out. The request may or may not have reached Graph. */
@@ -58,7 +60,7 @@ class CredentialAuthProvider implements AuthenticationProvider {
     try {
       token = await this.credential.getToken(this.scope);
     } catch (error) {
-      throw new CredentialFailure(error instanceof Error ? error.message : String(error));
+      throw new CredentialFailure(errorMessage(error));
     }
     if (!token) throw new CredentialFailure(`The credential returned no token for ${this.scope}.`);
     return token.token;
@@ -87,7 +89,7 @@ class FetchHandler implements Middleware {
 function transportFailure(error: unknown, timeout: AbortSignal): TransportFailure {
   if (timeout.aborted) return new TransportFailure('Timeout', 'Graph did not answer before the timeout.');
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return new TransportFailure('NetworkError', `${error instanceof Error ? error.message : String(error)}${cause}`);
+  return new TransportFailure('NetworkError', `${errorMessage(error)}${cause}`);
 }
 
 export interface GraphExchangeRequest {
@@ -180,7 +182,7 @@ export class GraphTransport {
       if (error instanceof TransportFailure || error instanceof CredentialFailure) throw error;
       if (timeout.aborted) throw new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.');
       if (error instanceof GraphClientError) throw error;
-      throw new TransportFailure('NetworkError', error instanceof Error ? error.message : String(error));
+      throw new TransportFailure('NetworkError', errorMessage(error));
     }
     const body = parseBody(text);
     this.observe(request, response.headers, startedAt);
@@ -229,7 +231,7 @@ export class GraphTransport {
       if (status >= 200 && status < 300) return outcome;
       if (status === 429) {
         throttled += 1;
-        const wait = retryAfterMs(outcome.headers, this.options.retry.defaultRetryAfterMs);
+        const wait = retryAfterMs(outcome.headers, this.options.retry.defaultRetryAfterMs, this.clock.now());
         this.pacer.onThrottled(request.writes > 0 ? 'write' : 'read', wait, outcome.startedAt);
         if (throttled > this.options.retry.maxThrottled) throw this.failure(outcome, request.operation);
         await this.clock.sleep(wait);
@@ -238,7 +240,7 @@ export class GraphTransport {
       if (status >= 500 || status === 408) {
         transient += 1;
         if (transient > this.options.retry.maxTransientFailures) throw this.failure(outcome, request.operation);
-        const hinted = outcome.headers.has('retry-after') ? retryAfterMs(outcome.headers, 0) : 0;
+        const hinted = outcome.headers.has('retry-after') ? retryAfterMs(outcome.headers, 0, this.clock.now()) : 0;
         await this.clock.sleep(Math.max(hinted, this.backoff(transient)));
         continue;
       }
@@ -269,13 +271,13 @@ export function credentialError(error: CredentialFailure, operation: GraphOperat
 }
 
 /** Retry-After in seconds (fractional allowed, as the simulator sends on a scaled clock) or as an HTTP date. */
-export function retryAfterMs(headers: HeaderSource | undefined, fallbackMs: number): number {
+export function retryAfterMs(headers: HeaderSource | undefined, fallbackMs: number, nowMs: number): number {
   const raw = headerValue(headers, 'retry-after');
   if (raw === undefined || raw.trim() === '') return fallbackMs;
   const seconds = Number(raw.trim());
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : fallbackMs;
+  return Number.isFinite(date) ? Math.max(0, date - nowMs) : fallbackMs;
 }
 
 async function readBody(response: Response, timeout: AbortSignal): Promise<string> {

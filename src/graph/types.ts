@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { TokenCredential } from '@azure/identity';
 import type { AssignedLicense, TenantSku, UserLicenseSnapshot } from '../domain/types';
 import type { GraphErrorInfo } from './errors';
@@ -88,8 +89,8 @@ export interface RetryPolicy {
 export interface LicensingGraphDeps {
   credential?: TokenCredential;
   fetch?: typeof fetch;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Time for pacing, back-off and timeouts; the system clock by default. */
+  clock?: Clock;
   random?: () => number;
   log?: (msg: string) => void;
   /** Per-request timeout (ms, real time); a request without an answer by then counts as a transient failure. */

@@ -4,92 +4,50 @@
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
-import { reportToCsv } from '../domain/report';
-import { parseMigrationRequest, problemDetails, PROBLEM_CONTENT_TYPE, type Problem } from '../domain/request';
-import type { MigrationStatus } from '../domain/types';
+import { currentIso, type Clock } from '../clock';
+import { parseMigrationRequest } from '../domain/request';
+import { isFinished, type MigrationStatus } from '../domain/status';
 import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
+import { readJsonBody, requestOrigin } from '../http/body';
+import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
+import { assembleReport } from '../reports/assemble';
+import { reportToCsv } from '../reports/csv';
 import type { DocumentStore } from '../storage/document-store';
-import { MigrationDocuments } from '../storage/migration-documents';
-import { assembleReport } from './report';
+import { MigrationDocuments, type ApprovalRecord } from '../storage/migration-documents';
 import { startMigration } from './start';
-import { getMigrationView, isFinished, listMigrations } from './view';
+import { getMigrationView, listMigrations, type MigrationView } from './view';
 
-export interface HttpDeps {
+export interface MigrationHttpDeps {
   client: DurableClient;
   store: DocumentStore;
+  clock: Clock;
 }
 
 /** Largest request body accepted: 100,000 UPNs of realistic length fit with room to spare. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const INVALID_REQUEST_TYPE = 'urn:license-shift:problem:invalid-migration-request';
 
-function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): HttpResponseInit {
-  return {
-    status,
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE },
-    body: JSON.stringify({ type: 'about:blank', title, status, detail, ...extra }),
-  };
-}
+const invalidRequest = (instance: string): ValidationProblemOptions => ({
+  type: INVALID_REQUEST_TYPE,
+  title: 'The migration request is not valid',
+  consequence: 'Nothing was started.',
+  instance,
+});
 
-function badRequest(problems: Problem[], instance: string): HttpResponseInit {
-  return {
-    status: 400,
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE },
-    body: JSON.stringify(problemDetails(problems, instance)),
-  };
-}
+const notFound = (id: string): HttpResponseInit =>
+  problemResponse(404, 'Migration not found', `There is no migration with id "${id}".`);
 
-function origin(request: HttpRequest): string {
-  return new URL(request.url).origin;
-}
-
-async function readJsonBody(
-  request: HttpRequest,
-): Promise<{ ok: true; value: unknown } | { ok: false; response: HttpResponseInit }> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) {
-    return {
-      ok: false,
-      response: problem(
-        413,
-        'Request body too large',
-        `The body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes are accepted. Split the users into several migrations.`,
-      ),
-    };
-  }
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    return {
-      ok: false,
-      response: problem(
-        413,
-        'Request body too large',
-        `At most ${MAX_BODY_BYTES} bytes are accepted. Split the users into several migrations.`,
-      ),
-    };
-  }
-  if (text.trim() === '')
-    return {
-      ok: false,
-      response: badRequest([{ field: '(body)', message: 'is empty: send a JSON migration request' }], request.url),
-    };
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      response: badRequest([{ field: '(body)', message: `is not valid JSON: ${detail}` }], request.url),
-    };
-  }
-}
-
-export async function startMigrationHandler(deps: HttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const body = await readJsonBody(request);
+export async function startMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
+  const body = await readJsonBody(request, {
+    maxBytes: MAX_BODY_BYTES,
+    tooLargeAdvice: 'Split the users into several migrations.',
+    invalid: invalidRequest(request.url),
+  });
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
-  if (!parsed.ok) return badRequest(parsed.problems, request.url);
+  if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
   const { id, created } = await startMigration(deps, parsed.value, { origin: 'http' });
-  const view = await getMigrationView(deps.client, id, origin(request));
+  const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {
     status: created ? 202 : 200,
@@ -98,32 +56,33 @@ export async function startMigrationHandler(deps: HttpDeps, request: HttpRequest
   };
 }
 
-export async function getMigrationHandler(deps: HttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
+export async function getMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  const view = await getMigrationView(deps.client, id, origin(request));
-  if (!view) return problem(404, 'Migration not found', `There is no migration with id "${id}".`);
+  const view = await getMigrationView(deps, id, requestOrigin(request));
+  if (!view) return notFound(id);
   return { status: 200, jsonBody: view };
 }
 
-export async function listMigrationsHandler(deps: HttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
+export async function listMigrationsHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const limit = Math.min(500, Math.max(1, Number(request.query.get('top') ?? '50') || 50));
   const statusFilter = request.query.get('status');
-  let migrations = await listMigrations(deps.client, origin(request), 500);
+  let migrations = await listMigrations(deps, requestOrigin(request), 500);
   if (statusFilter) migrations = migrations.filter((m) => m.status === statusFilter);
   return { status: 200, jsonBody: { migrations: migrations.slice(0, limit) } };
 }
 
-export async function reportHandler(deps: HttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
+export async function reportHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  const view = await getMigrationView(deps.client, id, origin(request));
-  if (!view) return problem(404, 'Migration not found', `There is no migration with id "${id}".`);
+  const view = await getMigrationView(deps, id, requestOrigin(request));
+  if (!view) return notFound(id);
   const docs = new MigrationDocuments(deps.store, id);
   const stored = await docs.request();
   const assembled = await assembleReport(docs, stored?.request.dryRun ?? false);
-  if (!assembled)
-    return problem(409, 'No report yet', `Migration "${id}" has not finished planning; try again shortly.`, {
-      status: view.status,
+  if (!assembled) {
+    return problemResponse(409, 'No report yet', `Migration "${id}" has not finished planning; try again shortly.`, {
+      migrationStatus: view.status,
     });
+  }
   const wantsCsv =
     request.query.get('format')?.toLowerCase() === 'csv' || (request.headers.get('accept') ?? '').includes('text/csv');
   if (wantsCsv) {
@@ -166,36 +125,39 @@ const allowedIn: Record<Action, (status: MigrationStatus) => boolean> = {
   cancel: (status) => !isFinished(status),
 };
 
-async function optionalJson(request: HttpRequest): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (text.trim() === '') return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
+const notNow = (id: string, action: Action, status: MigrationStatus): HttpResponseInit =>
+  problemResponse(
+    409,
+    `Cannot ${action} now`,
+    `Migration "${id}" is ${status}; ${action} is not possible in that state.`,
+    {
+      migrationStatus: status,
+    },
+  );
 
 /** approve / reject / recheck / cancel: each only where it makes sense, with a 409 saying why otherwise. */
-export async function actionHandler(deps: HttpDeps, request: HttpRequest, action: Action): Promise<HttpResponseInit> {
+export async function actionHandler(
+  deps: MigrationHttpDeps,
+  request: HttpRequest,
+  action: Action,
+): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  const view = await getMigrationView(deps.client, id, origin(request));
-  if (!view) return problem(404, 'Migration not found', `There is no migration with id "${id}".`);
-  if (!allowedIn[action](view.status)) {
-    return problem(
-      409,
-      `Cannot ${action} now`,
-      `Migration "${id}" is ${view.status}; ${action} is not possible in that state.`,
-      { migrationStatus: view.status },
-    );
-  }
-  const body = await optionalJson(request);
+  const body = await readJsonBody(request, {
+    maxBytes: 64 * 1024,
+    tooLargeAdvice: 'An action body holds at most "by" and "reason".',
+    invalid: { type: 'about:blank', title: `The ${action} request is not valid`, consequence: 'Nothing was done.' },
+    optional: true,
+  });
+  if (!body.ok) return body.response;
+  const view = await getMigrationView(deps, id, requestOrigin(request));
+  if (!view) return notFound(id);
+  if (!allowedIn[action](view.status)) return notNow(id, action, view.status);
+  const fields = (typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
   const by =
-    (typeof body.by === 'string' ? body.by : undefined) ??
+    (typeof fields.by === 'string' ? fields.by : undefined) ??
     request.headers.get('x-ms-client-principal-name') ??
     undefined;
-  const reason = typeof body.reason === 'string' ? body.reason.slice(0, 500) : undefined;
+  const reason = typeof fields.reason === 'string' ? fields.reason.slice(0, 500) : undefined;
   const docs = new MigrationDocuments(deps.store, id);
   switch (action) {
     case 'approve':
@@ -203,7 +165,10 @@ export async function actionHandler(deps: HttpDeps, request: HttpRequest, action
       const decision: ApprovalDecision = { approved: action === 'approve' };
       if (by) decision.by = by.slice(0, 200);
       if (reason) decision.reason = reason;
-      await docs.saveApproval({ ...decision, at: new Date().toISOString() });
+      // Exactly one decision wins: the record is written only if absent, and only its writer raises the event.
+      if (!(await docs.saveApproval({ ...decision, at: currentIso(deps.clock) }))) {
+        return alreadyDecided(id, await docs.approval());
+      }
       await deps.client.raiseEvent(id, MigrationEvents.approval, decision);
       break;
     }
@@ -211,13 +176,26 @@ export async function actionHandler(deps: HttpDeps, request: HttpRequest, action
       await deps.client.raiseEvent(id, MigrationEvents.recheck, { by });
       break;
     case 'cancel':
-      await docs.saveControl({ cancelRequested: { at: new Date().toISOString(), ...(by ? { by } : {}) } });
+      await docs.saveControl({ cancelRequested: { at: currentIso(deps.clock), ...(by ? { by } : {}) } });
       await deps.client.raiseEvent(id, MigrationEvents.cancel, { by });
       break;
   }
+  return accepted(id, action, view);
+}
+
+function accepted(id: string, action: Action, view: MigrationView): HttpResponseInit {
   return {
     status: 202,
     headers: { Location: view.links.self },
     jsonBody: { id, action, accepted: true, links: view.links },
   };
+}
+
+function alreadyDecided(id: string, decision: ApprovalRecord | undefined): HttpResponseInit {
+  const verdict = decision?.approved ? 'approved' : 'rejected';
+  const who = decision?.by ? ` by ${decision.by}` : '';
+  const when = decision?.at ? ` at ${decision.at}` : '';
+  return problemResponse(409, 'Already decided', `Migration "${id}" was already ${verdict}${who}${when}.`, {
+    decision,
+  });
 }

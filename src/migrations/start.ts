@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
+import { currentIso, type Clock } from '../clock';
 import type { MigrationRequest } from '../domain/types';
-import { Orchestrators, type MigrationInput, type RunOptions } from '../domain/workflow';
+import { MIGRATION_ORCHESTRATOR, type MigrationInput, type RunOptions } from '../domain/workflow';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments } from '../storage/migration-documents';
 
 export interface StartDeps {
   client: DurableClient;
   store: DocumentStore;
-  now?: () => Date;
+  clock: Pick<Clock, 'now'>;
 }
 
 export interface StartOptions {
@@ -58,7 +59,7 @@ export async function startMigration(
   const stored = {
     migrationId: id,
     request,
-    createdAt: (deps.now?.() ?? new Date()).toISOString(),
+    createdAt: currentIso(deps.clock),
     origin: options.origin,
   };
   const fresh = await docs.saveRequest(
@@ -68,6 +69,18 @@ export async function startMigration(
   if (!fresh && (await instanceExists(deps.client, id))) return { id, created: false };
   // Fresh, or stored by a start that crashed before the orchestration began: start it (from the stored request).
   const input: MigrationInput = { migrationId: id, options: runOptions(existing?.request ?? request) };
-  await deps.client.startNew(Orchestrators.migration, { instanceId: id, input });
+  try {
+    await deps.client.startNew(MIGRATION_ORCHESTRATOR, { instanceId: id, input });
+  } catch (error) {
+    // Another start of the same id (a retried request, a schedule firing at the same moment) won the race: the host
+    // refuses a second instance with 409 while the first is pending or running. That run is this run.
+    if (isConflict(error) && (await instanceExists(deps.client, id))) return { id, created: false };
+    throw error;
+  }
   return { id, created: fresh };
+}
+
+/** The durable client reports a refused start as "unexpected status code: 409". */
+function isConflict(error: unknown): boolean {
+  return error instanceof Error && /\bstatus code: 409\b/.test(error.message);
 }

@@ -1,7 +1,9 @@
 import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrationStatus } from 'durable-functions';
-import type { MigrationCounts, MigrationStatus } from '../domain/types';
+import { currentDate, type Clock } from '../clock';
+import { isFinished, type MigrationStatus } from '../domain/status';
+import type { MigrationCounts } from '../domain/types';
 import {
-  Orchestrators,
+  MIGRATION_ORCHESTRATOR,
   waveInstanceId,
   type MigrationCustomStatus,
   type MigrationOutput,
@@ -135,10 +137,6 @@ export function toMigrationView(
   return view;
 }
 
-export function isFinished(status: MigrationStatus): boolean {
-  return ['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed'].includes(status);
-}
-
 async function statusOf(client: DurableClient, id: string): Promise<DurableOrchestrationStatus | undefined> {
   try {
     const status = await client.getStatus(id, { showInput: false });
@@ -149,14 +147,19 @@ async function statusOf(client: DurableClient, id: string): Promise<DurableOrche
   }
 }
 
+export interface ViewDeps {
+  client: DurableClient;
+  clock: Pick<Clock, 'now'>;
+}
+
 export async function getMigrationView(
-  client: DurableClient,
+  deps: ViewDeps,
   id: string,
   baseUrl: string,
-  now = new Date(),
 ): Promise<MigrationView | undefined> {
+  const { client } = deps;
   const status = await statusOf(client, id);
-  if (!status || status.name !== Orchestrators.migration) return undefined;
+  if (!status || status.name !== MIGRATION_ORCHESTRATOR) return undefined;
   const custom = status.customStatus as MigrationCustomStatus | undefined;
   let wave: WaveProgress | undefined;
   if (
@@ -167,15 +170,15 @@ export async function getMigrationView(
     const waveStatus = await statusOf(client, waveInstanceId(id, 'reassign', custom.currentWave));
     if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Running) wave = waveStatus.customStatus ?? undefined;
   }
-  return toMigrationView(status, baseUrl, now, wave);
+  return toMigrationView(status, baseUrl, currentDate(deps.clock), wave);
 }
 
 /** Recent migrations, newest first (waves are sub-orchestrations and are left out). */
-export async function listMigrations(client: DurableClient, baseUrl: string, limit = 50): Promise<MigrationView[]> {
-  const all = await client.getStatusAll();
-  const now = new Date();
+export async function listMigrations(deps: ViewDeps, baseUrl: string, limit = 50): Promise<MigrationView[]> {
+  const all = await deps.client.getStatusAll();
+  const now = currentDate(deps.clock);
   return all
-    .filter((status) => status.name === Orchestrators.migration)
+    .filter((status) => status.name === MIGRATION_ORCHESTRATOR)
     .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime())
     .slice(0, limit)
     .map((status) => toMigrationView(status, baseUrl, now));

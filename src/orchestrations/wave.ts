@@ -1,28 +1,34 @@
 /**
- * One wave of a migration phase: up to BATCHES_PER_WAVE batches, `concurrency` at a time. A sub-orchestration per
- * wave keeps every history bounded however many users a migration has.
+ * One wave of a migration phase: up to BATCHES_PER_WAVE batches, `concurrency` activities at a time. A
+ * sub-orchestration per wave keeps every history bounded however many users a migration has.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import {
-  Activities,
-  BATCHES_PER_ACTIVITY,
   addBatchCounts,
+  BATCHES_PER_ACTIVITY,
   emptyBatchCounts,
   failureBudgetExceeded,
+  type ActivityName,
   type BatchCounts,
   type BatchInput,
+  type Phase,
   type StopReason,
   type WaveInput,
   type WaveResult,
 } from '../domain/workflow';
+import { activityTask, batchRetry, whenAll } from './calls';
 
-/**
- * Batch activities are idempotent (each re-reads its users and only makes them hold what the plan says), so the host
- * may retry a batch that crashed or timed out; per-user Graph failures are results, not activity failures.
- */
-const batchRetry = new df.RetryOptions(10_000, 3);
-batchRetry.backoffCoefficient = 2;
+const ACTIVITY_FOR_PHASE = {
+  reassign: 'reassignBatch',
+  verify: 'verifyBatch',
+  cleanup: 'cleanupBatch',
+} as const satisfies Record<Phase, ActivityName>;
+
+/** Consecutive plan batches handled by one activity. */
+interface Unit {
+  batch: number;
+  batchCount: number;
+}
 
 export const migrationWaveOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<WaveInput>();
@@ -30,12 +36,7 @@ export const migrationWaveOrchestrator: OrchestrationHandler = function* (contex
   let counts: BatchCounts = emptyBatchCounts();
   let stopReason: StopReason | undefined;
   const notAfter = input.notAfter ? Date.parse(input.notAfter) : undefined;
-  const lastBatch = wave.firstBatch + wave.batchCount;
-
-  const units: { batch: number; batchCount: number }[] = [];
-  for (let batch = wave.firstBatch; batch < lastBatch; batch += BATCHES_PER_ACTIVITY) {
-    units.push({ batch, batchCount: Math.min(BATCHES_PER_ACTIVITY, lastBatch - batch) });
-  }
+  const units = unitsOf(input);
 
   for (let first = 0; first < units.length; first += concurrency) {
     if (notAfter !== undefined && context.df.currentUtcDateTime.getTime() >= notAfter) {
@@ -43,19 +44,10 @@ export const migrationWaveOrchestrator: OrchestrationHandler = function* (contex
       break;
     }
     const chunk = units.slice(first, first + concurrency);
-    const tasks = chunk.map((unit) => {
-      const batchInput: BatchInput = {
-        migrationId: input.migrationId,
-        phase: input.phase,
-        wave: wave.wave,
-        batch: unit.batch,
-        batchCount: unit.batchCount,
-        budgetShare: 1 / chunk.length,
-        batchSize: input.batchSize,
-      };
-      return context.df.callActivityWithRetry(activityFor(input.phase), batchRetry, batchInput);
-    });
-    const results = (yield context.df.Task.all(tasks)) as BatchCounts[];
+    const tasks = chunk.map((unit) =>
+      activityTask(context, ACTIVITY_FOR_PHASE[input.phase], batchInput(input, unit, chunk.length), batchRetry),
+    );
+    const results = yield* whenAll(context, tasks);
     for (const result of results) counts = addBatchCounts(counts, result);
     const last = chunk[chunk.length - 1];
     context.df.setCustomStatus({
@@ -65,18 +57,8 @@ export const migrationWaveOrchestrator: OrchestrationHandler = function* (contex
       batchesDone: last ? last.batch + last.batchCount - wave.firstBatch : 0,
       batches: wave.batchCount,
     });
-    if (counts.cancelled) {
-      stopReason = 'cancelled';
-      break;
-    }
-    const attempted = input.attemptedBefore + counts.moved + counts.failed;
-    if (
-      input.phase === 'reassign' &&
-      failureBudgetExceeded(attempted, input.failedBefore + counts.failed, input.maxFailureRate)
-    ) {
-      stopReason = 'failureRate';
-      break;
-    }
+    stopReason = stopAfterRound(input, counts);
+    if (stopReason) break;
   }
   if (stopReason)
     counts.notAttempted += wave.users - (counts.moved + counts.failed + counts.skipped + counts.notAttempted);
@@ -85,13 +67,34 @@ export const migrationWaveOrchestrator: OrchestrationHandler = function* (contex
   return result;
 };
 
-function activityFor(phase: WaveInput['phase']): string {
-  switch (phase) {
-    case 'reassign':
-      return Activities.reassignBatch;
-    case 'verify':
-      return Activities.verifyBatch;
-    case 'cleanup':
-      return Activities.cleanupBatch;
+function unitsOf(input: WaveInput): Unit[] {
+  const { wave } = input;
+  const lastBatch = wave.firstBatch + wave.batchCount;
+  const units: Unit[] = [];
+  for (let batch = wave.firstBatch; batch < lastBatch; batch += BATCHES_PER_ACTIVITY) {
+    units.push({ batch, batchCount: Math.min(BATCHES_PER_ACTIVITY, lastBatch - batch) });
   }
+  return units;
+}
+
+function batchInput(input: WaveInput, unit: Unit, activitiesAtOnce: number): BatchInput {
+  return {
+    migrationId: input.migrationId,
+    phase: input.phase,
+    wave: input.wave.wave,
+    batch: unit.batch,
+    batchCount: unit.batchCount,
+    budgetShare: 1 / activitiesAtOnce,
+    batchSize: input.batchSize,
+  };
+}
+
+/** A cancel stops the wave; so does a failure rate over the run's budget while reassigning. */
+function stopAfterRound(input: WaveInput, counts: BatchCounts): StopReason | undefined {
+  if (counts.cancelled) return 'cancelled';
+  const attempted = input.attemptedBefore + counts.moved + counts.failed;
+  const failed = input.failedBefore + counts.failed;
+  if (input.phase === 'reassign' && failureBudgetExceeded(attempted, failed, input.maxFailureRate))
+    return 'failureRate';
+  return undefined;
 }

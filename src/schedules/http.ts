@@ -4,7 +4,8 @@
  * registers them.
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { problemDetails, PROBLEM_CONTENT_TYPE, type Problem } from '../domain/request';
+import { currentDate, type Clock } from '../clock';
+import type { Problem } from '../domain/request';
 import {
   nextOccurrence,
   parseScheduleDefinition,
@@ -14,11 +15,13 @@ import {
   type ScheduleDefinition,
   type ScheduleFinished,
 } from '../domain/schedule';
+import { readJsonBody, requestOrigin } from '../http/body';
+import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
 import type { ScheduleRecord, ScheduleRepository } from './repository';
 
 export interface ScheduleHttpDeps {
   repository: ScheduleRepository;
-  now(): Date;
+  clock: Pick<Clock, 'now'>;
 }
 
 /** Schedules are small: a template naming users by list can still be large, as for POST /api/migrations. */
@@ -88,30 +91,19 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   body: JSON.stringify(body),
 });
 
-function problem(status: number, title: string, detail: string): HttpResponseInit {
-  return {
-    status,
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE },
-    body: JSON.stringify({ type: 'about:blank', title, status, detail }),
-  };
-}
+const invalidSchedule = (instance: string): ValidationProblemOptions => ({
+  type: INVALID_SCHEDULE_TYPE,
+  title: 'The schedule definition is not valid',
+  consequence: 'Nothing was saved.',
+  instance,
+});
 
 function invalid(problems: Problem[], instance: string): HttpResponseInit {
-  const details = problemDetails(problems, instance);
-  return {
-    status: 400,
-    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE },
-    body: JSON.stringify({
-      ...details,
-      type: INVALID_SCHEDULE_TYPE,
-      title: 'The schedule definition is not valid',
-      detail: details.detail.replace(/Nothing was started\.$/, 'Nothing was saved.'),
-    }),
-  };
+  return validationProblemResponse(problems, invalidSchedule(instance));
 }
 
 const notFound = (name: string) =>
-  problem(404, 'Schedule not found', `There is no schedule named "${name}". GET /api/schedules lists them.`);
+  problemResponse(404, 'Schedule not found', `There is no schedule named "${name}". GET /api/schedules lists them.`);
 
 function scheduleName(request: HttpRequest): { ok: true; name: string } | { ok: false; response: HttpResponseInit } {
   const name = request.params.name ?? '';
@@ -125,14 +117,12 @@ function scheduleName(request: HttpRequest): { ok: true; name: string } | { ok: 
   };
 }
 
-const baseUrlOf = (request: HttpRequest) => new URL(request.url).origin;
-
 export async function listSchedulesHandler(deps: ScheduleHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const now = deps.now();
+  const now = currentDate(deps.clock);
   const views: ScheduleView[] = [];
   for (const name of await deps.repository.names()) {
     const record = await deps.repository.get(name);
-    if (record) views.push(toScheduleView(record, baseUrlOf(request), now, false));
+    if (record) views.push(toScheduleView(record, requestOrigin(request), now, false));
   }
   return json(200, { schedules: views });
 }
@@ -142,29 +132,24 @@ export async function getScheduleHandler(deps: ScheduleHttpDeps, request: HttpRe
   if (!name.ok) return name.response;
   const record = await deps.repository.get(name.name, { details: true });
   if (!record) return notFound(name.name);
-  return json(200, toScheduleView(record, baseUrlOf(request), deps.now(), true));
+  return json(200, toScheduleView(record, requestOrigin(request), currentDate(deps.clock), true));
 }
 
 export async function putScheduleHandler(deps: ScheduleHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const name = scheduleName(request);
   if (!name.ok) return name.response;
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_SCHEDULE_BODY_BYTES) {
-    return problem(413, 'Request body too large', `At most ${MAX_SCHEDULE_BODY_BYTES} bytes are accepted.`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text) as unknown;
-  } catch (error) {
-    const reason = text.trim() === '' ? 'is empty' : `is not valid JSON: ${(error as Error).message}`;
-    return invalid([{ field: 'body', message: `${reason}; send a JSON schedule definition` }], request.url);
-  }
-  const now = deps.now();
-  const parsed = parseScheduleDefinition(body, { name: name.name, now });
+  const body = await readJsonBody(request, {
+    maxBytes: MAX_SCHEDULE_BODY_BYTES,
+    tooLargeAdvice: 'Name the users by group or by "all" rather than by a long list.',
+    invalid: invalidSchedule(request.url),
+  });
+  if (!body.ok) return body.response;
+  const now = currentDate(deps.clock);
+  const parsed = parseScheduleDefinition(body.value, { name: name.name, now });
   if (!parsed.ok) return invalid(parsed.problems, request.url);
   const { created } = await deps.repository.put(parsed.value, now);
   const record = await deps.repository.get(name.name, { details: true });
-  const view = toScheduleView(record!, baseUrlOf(request), now, true);
+  const view = toScheduleView(record!, requestOrigin(request), now, true);
   return json(created ? 201 : 200, view, created ? { Location: view.links.self } : {});
 }
 
@@ -182,8 +167,8 @@ export async function pauseScheduleHandler(
 ): Promise<HttpResponseInit> {
   const name = scheduleName(request);
   if (!name.ok) return name.response;
-  const now = deps.now();
+  const now = currentDate(deps.clock);
   if (!(await deps.repository.setPaused(name.name, paused, now))) return notFound(name.name);
   const record = await deps.repository.get(name.name, { details: true });
-  return json(200, toScheduleView(record!, baseUrlOf(request), now, true));
+  return json(200, toScheduleView(record!, requestOrigin(request), now, true));
 }

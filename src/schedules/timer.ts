@@ -8,7 +8,9 @@
  *    it but the window is still open), never while the previous wave still runs, and with a deterministic migration
  *    id, so a duplicate firing or a second instance starts nothing twice. Skipped occurrences are recorded with why.
  */
-import type { MigrationRequest, MigrationStatus } from '../domain/types';
+import { FINISHED_STATUSES, SUCCESSFUL_STATUSES, type MigrationStatus } from '../domain/status';
+import type { MigrationRequest } from '../domain/types';
+import { errorMessage } from '../domain/values';
 import {
   dueOccurrences,
   occurrenceMigrationId,
@@ -16,12 +18,7 @@ import {
   type OccurrenceRecord,
   type ScheduleFinished,
 } from '../domain/schedule';
-import {
-  TelemetryEvents,
-  type ScheduleFinishedProperties,
-  type ScheduleOccurrenceStartedProperties,
-  type Telemetry,
-} from '../telemetry';
+import { TelemetryEvents, type Telemetry } from '../telemetry';
 import type { ScheduleRecord, ScheduleRepository } from './repository';
 
 /**
@@ -54,16 +51,6 @@ export type ScheduleAction =
   | { schedule: string; action: 'finished'; reason: ScheduleFinished['reason'] }
   | { schedule: string; action: 'failed'; error: string };
 
-const ENDED: MigrationStatus[] = [
-  'completed',
-  'completedWithErrors',
-  'needsAttention',
-  'cancelled',
-  'rejected',
-  'failed',
-];
-const ENDED_WELL: MigrationStatus[] = ['completed', 'completedWithErrors'];
-
 /** One timer firing. `isPastDue` is the host's flag for a firing later than scheduled. */
 export async function runScheduleTimer(
   deps: ScheduleTimerDeps,
@@ -75,7 +62,7 @@ export async function runScheduleTimer(
       actions.push(...(await evaluateSchedule(deps, name, timer.isPastDue)));
     } catch (error) {
       // One broken schedule must not stop the others; the next firing tries again.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       deps.log(
         JSON.stringify({ level: 'error', message: 'schedule evaluation failed', scheduleName: name, error: message }),
       );
@@ -96,9 +83,9 @@ async function evaluateSchedule(deps: ScheduleTimerDeps, name: string, isPastDue
   const started = state.occurrences.filter((o) => o.outcome === 'started' && o.migrationId !== undefined);
   const last = started.at(-1);
   const lastRun = last?.migrationId ? await deps.migration(last.migrationId) : undefined;
-  const lastRunning = lastRun !== undefined && !ENDED.includes(lastRun.status);
+  const lastRunning = lastRun !== undefined && !FINISHED_STATUSES.includes(lastRun.status);
 
-  if (last && lastRun && ENDED_WELL.includes(lastRun.status) && lastRun.remaining === 0) {
+  if (last && lastRun && SUCCESSFUL_STATUSES.includes(lastRun.status) && lastRun.remaining === 0) {
     return finish(deps, record, 'complete', started.length, last.migrationId);
   }
   const maxOccurrences = definition.wave?.maxOccurrences;
@@ -106,8 +93,7 @@ async function evaluateSchedule(deps: ScheduleTimerDeps, name: string, isPastDue
     return finish(deps, record, 'maxOccurrences', started.length, last?.migrationId);
   }
 
-  const from = new Date(state.evaluatedThrough ?? record.updatedAt);
-  const due = dueOccurrences(definition, state, from, now);
+  const due = dueOccurrences(definition, state, new Date(state.evaluatedThrough ?? record.updatedAt), now);
   if (due.length === 0) {
     await deps.repository.setEvaluatedThrough(name, now);
     return [];
@@ -135,44 +121,56 @@ async function evaluateSchedule(deps: ScheduleTimerDeps, name: string, isPastDue
   } else if (lastRunning) {
     skip(candidate, `the previous wave (${last!.migrationId}) was still running`);
   } else {
-    const migrationId = occurrenceMigrationId(name, candidate);
     const late = isPastDue || now.getTime() - candidate.getTime() > LATE_AFTER_MS;
-    const request: MigrationRequest = { ...definition.request, id: migrationId };
-    if (definition.wave?.maxUsers !== undefined) request.maxUsers = definition.wave.maxUsers;
-    if (window.closesAt) request.notAfter = window.closesAt.toISOString();
-    // Start first, record after: a crash in between leaves the occurrence due, and the retry finds the same run.
-    const result = await deps.startMigration(request, { id: migrationId, origin: 'schedule', scheduleName: name });
-    const occurrence: OccurrenceRecord = {
-      occurrence: candidate.toISOString(),
-      outcome: 'started',
-      migrationId: result.id,
-      late,
-      recordedAt: now.toISOString(),
-    };
-    await deps.repository.recordStarted(name, occurrence);
-    if (result.created) {
-      const properties: ScheduleOccurrenceStartedProperties = {
-        scheduleName: name,
-        occurrence: candidate.toISOString(),
-        migrationId: result.id,
-        late,
-        maxUsers: request.maxUsers,
-        notAfter: request.notAfter,
-      };
-      deps.telemetry.event(TelemetryEvents.ScheduleOccurrenceStarted, properties);
-    }
-    actions.push({
-      schedule: name,
-      action: 'started',
-      migrationId: result.id,
-      occurrence: candidate.toISOString(),
-      late,
-      created: result.created,
-    });
+    actions.push(await startOccurrence(deps, record, { candidate, windowClosesAt: window.closesAt, late, now }));
   }
   await deps.repository.recordSkipped(name, skipped);
   await deps.repository.setEvaluatedThrough(name, now);
   return actions;
+}
+
+/**
+ * Starts one occurrence's wave with a deterministic migration id. Start first, record after: a crash in between
+ * leaves the occurrence due, and the retry finds the same run.
+ */
+async function startOccurrence(
+  deps: ScheduleTimerDeps,
+  record: ScheduleRecord,
+  occurrence: { candidate: Date; windowClosesAt: Date | undefined; late: boolean; now: Date },
+): Promise<ScheduleAction> {
+  const { definition } = record;
+  const name = definition.name;
+  const { candidate, late, now } = occurrence;
+  const migrationId = occurrenceMigrationId(name, candidate);
+  const request: MigrationRequest = { ...definition.request, id: migrationId };
+  if (definition.wave?.maxUsers !== undefined) request.maxUsers = definition.wave.maxUsers;
+  if (occurrence.windowClosesAt) request.notAfter = occurrence.windowClosesAt.toISOString();
+  const result = await deps.startMigration(request, { id: migrationId, origin: 'schedule', scheduleName: name });
+  await deps.repository.recordStarted(name, {
+    occurrence: candidate.toISOString(),
+    outcome: 'started',
+    migrationId: result.id,
+    late,
+    recordedAt: now.toISOString(),
+  });
+  if (result.created) {
+    deps.telemetry.event(TelemetryEvents.ScheduleOccurrenceStarted, {
+      scheduleName: name,
+      occurrence: candidate.toISOString(),
+      migrationId: result.id,
+      late,
+      maxUsers: request.maxUsers,
+      notAfter: request.notAfter,
+    });
+  }
+  return {
+    schedule: name,
+    action: 'started',
+    migrationId: result.id,
+    occurrence: candidate.toISOString(),
+    late,
+    created: result.created,
+  };
 }
 
 async function finish(
@@ -186,8 +184,12 @@ async function finish(
   const finished: ScheduleFinished = { at: deps.now().toISOString(), reason };
   if (lastMigrationId) finished.lastMigrationId = lastMigrationId;
   if (await deps.repository.markFinished(name, finished)) {
-    const properties: ScheduleFinishedProperties = { scheduleName: name, occurrences, lastMigrationId, reason };
-    deps.telemetry.event(TelemetryEvents.ScheduleFinished, properties);
+    deps.telemetry.event(TelemetryEvents.ScheduleFinished, {
+      scheduleName: name,
+      occurrences,
+      lastMigrationId,
+      reason,
+    });
   }
   return [{ schedule: name, action: 'finished', reason }];
 }

@@ -1,15 +1,16 @@
 import type { UserResult } from '../domain/report';
+import type { MigrationStatus } from '../domain/status';
 import type {
   AssignedLicense,
   MigrationCounts,
   MigrationRequest,
-  MigrationStatus,
   PlannedUser,
   PlanSummary,
   TenantSku,
 } from '../domain/types';
 import type { WaveRef } from '../domain/workflow';
 import type { ReportSummary } from '../domain/report';
+import { inParallel } from '../util/parallel';
 import type { DocumentStore } from './document-store';
 
 /** The request as accepted over HTTP or by a schedule. Written once: a second start with the same id finds it. */
@@ -202,19 +203,4 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
     if (oldest !== undefined) cache.delete(oldest);
   }
   cache.set(key, value);
-}
-
-/** Runs async jobs with at most `limit` in flight, keeping results in order. */
-export async function inParallel<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array<T>(jobs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const index = next++;
-      const job = jobs[index];
-      if (job) results[index] = await job();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return results;
 }

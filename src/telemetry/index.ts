@@ -1,4 +1,10 @@
 export * from './names';
-export { telemetry, setupTelemetry, setTelemetryForTests, type Telemetry, type TelemetryProperties } from './telemetry';
+export {
+  createOpenTelemetryTelemetry,
+  noopTelemetry,
+  setupTelemetry,
+  type Telemetry,
+  type TelemetryProperties,
+} from './telemetry';
 export { userIdentity, type UserIdentity } from './identity';
-export { migrationLogger, type MigrationLogger, type LogProperties } from './logger';
+export { invocationLogger, type LogProperties, type StructuredLogger } from './logger';

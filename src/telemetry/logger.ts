@@ -1,24 +1,25 @@
 import type { InvocationContext } from '@azure/functions';
 
-export type LogProperties = Record<string, string | number | boolean | null | undefined>;
+export type LogProperties = Record<string, unknown>;
 
-export interface MigrationLogger {
+export interface StructuredLogger {
   info(message: string, properties?: LogProperties): void;
   warn(message: string, properties?: LogProperties): void;
   error(message: string, properties?: LogProperties): void;
 }
 
 /**
- * Structured logs for one migration: each line is one JSON object carrying `migrationId` (and the invocation id), so
- * `traces | where message has '<id>'` or `parse_json(message).migrationId` finds every line of a run in the portal.
+ * Structured logs for one invocation: each line is one JSON object carrying the invocation id, the function name and
+ * whatever the caller fixes (a migration id, say), so `parse_json(message).migrationId` finds every line of a run in
+ * the portal.
  */
-export function migrationLogger(context: InvocationContext, migrationId: string): MigrationLogger {
+export function invocationLogger(context: InvocationContext, fixed: LogProperties = {}): StructuredLogger {
   const line = (level: 'info' | 'warn' | 'error', message: string, properties: LogProperties = {}): string =>
     JSON.stringify({
       level,
       message,
       ...properties,
-      migrationId,
+      ...fixed,
       invocationId: context.invocationId,
       functionName: context.functionName,
     });

@@ -35,7 +35,8 @@ type Scalar = string | number | boolean | undefined;
 /**
  * The properties each event carries (documented in docs/monitoring.md; the KQL queries read them from
  * `customDimensions`). Every migration event carries `migrationId`, which also correlates the structured logs.
- * Use with `satisfies`, e.g. `telemetry().event(TelemetryEvents.BatchCompleted, { ... } satisfies BatchCompletedProperties)`.
+ * `Telemetry.event` takes the properties of the event it is given (TelemetryEventProperties), so a missing or
+ * misspelt property is a compile error.
  */
 export interface MigrationStartedProperties extends Record<string, Scalar> {
   migrationId: string;
@@ -124,4 +125,16 @@ export interface ScheduleFinishedProperties extends Record<string, Scalar> {
   lastMigrationId?: string;
   /** `complete` (nothing left to move) or `maxOccurrences` (the wave limit was reached first). */
   reason: 'complete' | 'maxOccurrences';
+}
+
+/** Each event's properties, by event name. */
+export interface TelemetryEventProperties {
+  [TelemetryEvents.MigrationStarted]: MigrationStartedProperties;
+  [TelemetryEvents.StageChanged]: StageChangedProperties;
+  [TelemetryEvents.WaitingForLicenses]: WaitingForLicensesProperties;
+  [TelemetryEvents.BatchCompleted]: BatchCompletedProperties;
+  [TelemetryEvents.UserFailed]: UserFailedProperties;
+  [TelemetryEvents.MigrationFinished]: MigrationFinishedProperties;
+  [TelemetryEvents.ScheduleOccurrenceStarted]: ScheduleOccurrenceStartedProperties;
+  [TelemetryEvents.ScheduleFinished]: ScheduleFinishedProperties;
 }

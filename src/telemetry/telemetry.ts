@@ -2,12 +2,13 @@ import type { TokenCredential } from '@azure/identity';
 import { metrics, type Histogram, type Meter } from '@opentelemetry/api';
 import { logs, SeverityNumber, type Logger } from '@opentelemetry/api-logs';
 import { readSetting } from '../config/settings';
+import type { TelemetryEventName, TelemetryEventProperties } from './names';
 
 export type TelemetryProperties = Record<string, string | number | boolean | undefined>;
 
 /** Business telemetry: custom events and metrics. Call it from activities only, never from orchestrator code. */
 export interface Telemetry {
-  event(name: string, properties: TelemetryProperties): void;
+  event<N extends TelemetryEventName>(name: N, properties: TelemetryEventProperties[N]): void;
   metric(name: string, value: number, properties?: Record<string, string>): void;
   /** Sends whatever is buffered (events are batched for a few seconds, metrics for a minute). */
   flush(): Promise<void>;
@@ -22,7 +23,7 @@ export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
 /** Instrumentation scope name; shows up as the logger/meter name in exported telemetry. */
 const SCOPE = 'license-shift';
 
-const noopTelemetry: Telemetry = {
+export const noopTelemetry: Telemetry = {
   event: () => undefined,
   metric: () => undefined,
   flush: () => Promise.resolve(),
@@ -35,7 +36,7 @@ const noopTelemetry: Telemetry = {
 export function createOpenTelemetryTelemetry(logger: Logger, meter: Meter, flush: () => Promise<void>): Telemetry {
   const histograms = new Map<string, Histogram>();
   return {
-    event(name, properties) {
+    event(name: string, properties: TelemetryProperties) {
       const attributes: Record<string, string | number | boolean> = {};
       for (const [key, value] of Object.entries(properties)) {
         if (value !== undefined) attributes[key] = value;
@@ -55,26 +56,6 @@ export function createOpenTelemetryTelemetry(logger: Logger, meter: Meter, flush
     },
     flush,
   };
-}
-
-let current: Telemetry = noopTelemetry;
-let configured = false;
-
-/**
- * The test override lives on the global object, not in this module: the local runtime loads the app in its own
- * module registry (jest.isolateModules), and a test must still reach the copy of this module the app uses.
- */
-const OVERRIDE = Symbol.for('license-shift.telemetry.testOverride');
-type WithOverride = typeof globalThis & { [OVERRIDE]?: Telemetry };
-
-/** The process-wide telemetry: a no-op until `setupTelemetry` ran with a connection string. */
-export function telemetry(): Telemetry {
-  return (globalThis as WithOverride)[OVERRIDE] ?? current;
-}
-
-/** Replaces the process-wide telemetry (e.g. with a recording fake); `undefined` restores the real one. */
-export function setTelemetryForTests(replacement: Telemetry | undefined): void {
-  (globalThis as WithOverride)[OVERRIDE] = replacement;
 }
 
 /**
@@ -111,19 +92,17 @@ function parseKeyValues(text: string): Map<string, string> {
 }
 
 /**
- * Sets up Application Insights (OpenTelemetry distro) once per process. Must run before other modules are loaded
- * so its HTTP and Azure SDK instrumentation sees them: `src/index.ts` imports `./telemetry/setup` first.
- * Without a connection string telemetry is a no-op, and one log line says so.
+ * Sets up Application Insights (OpenTelemetry distro) for the process. Must run before other modules are loaded
+ * so its HTTP and Azure SDK instrumentation sees them: `src/index.ts` calls it first. Without a connection string
+ * telemetry is a no-op, and one log line says so.
  */
 export function setupTelemetry(env: NodeJS.ProcessEnv, log: (line: string) => void = console.log): Telemetry {
-  if (configured) return current;
-  configured = true;
   const connectionString = readSetting(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
   if (!connectionString) {
     log(
       'license-shift telemetry is off: APPLICATIONINSIGHTS_CONNECTION_STRING is not set, so custom events and metrics are not sent anywhere.',
     );
-    return current;
+    return noopTelemetry;
   }
   const credential = ingestionCredential(env);
   // Loaded only when configured: the distro pulls in the whole OpenTelemetry SDK (seconds of start-up).
@@ -136,18 +115,10 @@ export function setupTelemetry(env: NodeJS.ProcessEnv, log: (line: string) => vo
     enableLiveMetrics: true,
     instrumentationOptions: { http: { enabled: true }, azureSdk: { enabled: true } },
   });
-  current = createOpenTelemetryTelemetry(logs.getLogger(SCOPE), metrics.getMeter(SCOPE), () =>
-    appInsights.flushAzureMonitor(),
-  );
   log(
     `license-shift telemetry is on: Application Insights ${credential ? 'with Entra (managed identity) authentication' : 'with the instrumentation key only'}.`,
   );
-  return current;
-}
-
-/** Forgets the set-up so a test can run `setupTelemetry` again. */
-export function resetTelemetryForTests(): void {
-  current = noopTelemetry;
-  configured = false;
-  setTelemetryForTests(undefined);
+  return createOpenTelemetryTelemetry(logs.getLogger(SCOPE), metrics.getMeter(SCOPE), () =>
+    appInsights.flushAzureMonitor(),
+  );
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseMigrationRequest, problemDetails, upnProblem, type Problem } from '../../src/domain/request';
+import { parseMigrationRequest, upnProblem, type Problem } from '../../src/domain/request';
 
 const GUID = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
 const minimal = () => ({ moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }] });
@@ -267,29 +267,6 @@ describe('upnProblem', () => {
     [`${'a'.repeat(60)}@${'b'.repeat(50)}.com`, /at most 113/],
   ])('rejects %j', (upn, message) => {
     expect(upnProblem(upn)).toMatch(message);
-  });
-});
-
-describe('problemDetails', () => {
-  it('builds an RFC 9457 body listing the problems', () => {
-    const problems = [
-      { field: 'moves[0].to', message: 'is required (a string)' },
-      { field: 'batchSize', message: 'must be at most 20' },
-    ];
-    expect(problemDetails(problems, '/api/migrations')).toEqual({
-      type: 'urn:license-shift:problem:invalid-migration-request',
-      title: 'The migration request is not valid',
-      status: 400,
-      detail: '2 problems: moves[0].to is required (a string); batchSize must be at most 20. Nothing was started.',
-      instance: '/api/migrations',
-      errors: problems,
-    });
-    expect(problemDetails(problems)).not.toHaveProperty('instance');
-  });
-
-  it('keeps the detail short when there are many problems', () => {
-    const problems = Array.from({ length: 10 }, (_, index) => ({ field: `f${index}`, message: 'is wrong' }));
-    expect(problemDetails(problems).detail).toMatch(/\(and 7 more\)/);
   });
 });
 

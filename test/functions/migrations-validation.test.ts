@@ -14,7 +14,7 @@ describe('bad input to POST /api/migrations: 400 naming the problem, nothing sta
   });
 
   async function expectRejected(body: unknown, field: RegExp, message?: RegExp): Promise<void> {
-    const response = await stack.api('POST', '/api/migrations', body);
+    const response = await stack.api('POST', '/api/migrations', body, { 'content-type': 'application/json' });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     const errors = response.json.errors as { field: string; message: string }[];
@@ -28,8 +28,22 @@ describe('bad input to POST /api/migrations: 400 naming the problem, nothing sta
   });
 
   it('rejects malformed JSON and an empty body', async () => {
-    await expectRejected('{"moves": [', /\(body\)/, /not valid JSON/);
-    await expectRejected('', /\(body\)/, /empty/);
+    await expectRejected('{"moves": [', /^body$/, /not valid JSON/);
+    await expectRejected('', /^body$/, /empty/);
+  });
+
+  it('accepts only JSON: a form or plain-text body gets 415 and starts nothing', async () => {
+    const body = JSON.stringify({ moves: [MOVE] });
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const response = await stack.api('POST', '/api/migrations', body, { 'content-type': contentType });
+      expect(response.status).toBe(415);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.json.detail).toMatch(/Content-Type: application\/json/);
+    }
+    const withoutType = await stack.api('POST', '/api/migrations', body);
+    expect(withoutType.status).toBe(415);
+    const list = await stack.api('GET', '/api/migrations');
+    expect(list.json.migrations).toEqual([]);
   });
 
   it('rejects unknown fields by name', async () => {

@@ -76,8 +76,7 @@ async function setUp(handler: FakeHandler, deps: LicensingGraphDeps = {}, budget
       maxConcurrency: 4,
     },
     {
-      now: clock.now,
-      sleep: clock.sleep,
+      clock,
       random: () => 0.5,
       retry: { baseDelayMs: 100, maxDelayMs: 1_000, maxTransientFailures: 4, maxThrottled: 5 },
       ...deps,
@@ -209,7 +208,7 @@ describe('assignLicenses', () => {
         resourceUnitBudgetPer10s: 3500,
         maxConcurrency: 1,
       },
-      { now: clock.now, sleep: clock.sleep, random: () => 0.5, requestTimeoutMs: 300, retry: { baseDelayMs: 10 } },
+      { clock, random: () => 0.5, requestTimeoutMs: 300, retry: { baseDelayMs: 10 } },
     );
     const results = await graph.assignLicenses(Array.from({ length: 30 }, (_, i) => item(i)));
     expect(results.every((r) => r.ok)).toBe(true);

@@ -1,6 +1,5 @@
 import { generateScenario } from '../../emulators/graph';
-import { setScheduleClockForTests } from '../../src/schedules/clock';
-import { setTelemetryForTests, TelemetryEvents } from '../../src/telemetry';
+import { TelemetryEvents } from '../../src/telemetry';
 import { licenseWritesPerUser, SKU } from '../support/demo-tenant';
 import { inMemoryTelemetry, type InMemoryTelemetry } from '../telemetry/in-memory-telemetry';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
@@ -22,9 +21,9 @@ describe('scheduled bulk moves, end to end', () => {
 
   beforeAll(async () => {
     memory = inMemoryTelemetry();
-    setTelemetryForTests(memory.telemetry);
     stack = await startAppStack({
       clock: 'virtual',
+      telemetry: memory.telemetry,
       env: { MIGRATION_SCHEDULE: '0 0 * * * *' },
       simulator: {
         scenario: generateScenario({
@@ -40,13 +39,10 @@ describe('scheduled bulk moves, end to end', () => {
         }),
       },
     });
-    setScheduleClockForTests(() => new Date(stack.host.clock.now()));
     stack.host.clock.setAutoAdvance(false);
   });
 
   afterAll(async () => {
-    setScheduleClockForTests(undefined);
-    setTelemetryForTests(undefined);
     await stack?.stop();
     await memory?.shutdown();
   });

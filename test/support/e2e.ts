@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { startFunctionsHost, type FunctionsHost } from '../../emulators/functions';
 import { startGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../emulators/graph';
+import { FINISHED_STATUSES } from '../../src/domain/status';
 import type { MigrationView } from '../../src/migrations/view';
+import type { Telemetry } from '../../src/telemetry';
+import { APP_MODULE, composeApp } from './app';
 import { testStorageConnectionString } from './storage';
 
 // Response bodies are whatever JSON the API returns; tests assert on their fields directly.
@@ -35,9 +37,9 @@ export interface StackOptions {
   functionKey?: string;
   persistenceDir?: string;
   container?: string;
+  /** Telemetry the app sends to (an in-memory recorder, say); none by default. */
+  telemetry?: Telemetry;
 }
-
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 
 /**
  * The product as it runs locally: the compiled app's registrations on the local runtime, the Graph simulator as the
@@ -50,7 +52,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     options.sim ??
     (await startGraphSimulator({ scenario: 'demo', latency: 'none', seed: 7, ...options.simulator, timeScale }));
   const host = await startFunctionsHost({
-    appEntry: join(__dirname, '../../src/index.ts'),
+    appEntry: APP_MODULE,
+    compose: composeApp(options.telemetry ? { telemetry: options.telemetry } : {}),
     port: 0,
     clock: options.clock ?? 'virtual',
     persistenceDir: options.persistenceDir,
@@ -119,7 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     baseUrl: host.baseUrl,
     api,
     waitForMigration,
-    waitForFinish: (id, timeoutMs) => waitForMigration(id, (view) => FINISHED.has(view.status), timeoutMs),
+    waitForFinish: (id, timeoutMs) => waitForMigration(id, (view) => FINISHED_STATUSES.includes(view.status), timeoutMs),
     stop: async () => {
       await host.stop();
       if (!options.sim) await sim.stop();

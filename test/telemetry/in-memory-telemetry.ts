@@ -27,7 +27,7 @@ export interface RecordedMetric {
 
 /**
  * The real OpenTelemetry-backed telemetry over SDK providers with in-memory exporters: what would be sent to
- * Application Insights is kept in memory instead. Use with `setTelemetryForTests(memory.telemetry)`.
+ * Application Insights is kept in memory instead. Pass `memory.telemetry` to the app (`createApp`'s telemetry).
  */
 export interface InMemoryTelemetry {
   telemetry: Telemetry;

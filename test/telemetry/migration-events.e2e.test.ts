@@ -1,5 +1,6 @@
 import { generateScenario } from '../../emulators/graph';
-import { setTelemetryForTests, TelemetryEvents, TelemetryMetrics } from '../../src/telemetry';
+import { TelemetryEvents, TelemetryMetrics } from '../../src/telemetry';
+import { isFinished } from '../../src/domain/status';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 import { inMemoryTelemetry, type InMemoryTelemetry } from './in-memory-telemetry';
 
@@ -13,9 +14,9 @@ describe('telemetry of real migrations', () => {
 
   beforeAll(async () => {
     memory = inMemoryTelemetry();
-    setTelemetryForTests(memory.telemetry);
     stack = await startAppStack({
       clock: 'virtual',
+      telemetry: memory.telemetry,
       simulator: {
         scenario: generateScenario({
           users: 60,
@@ -27,7 +28,6 @@ describe('telemetry of real migrations', () => {
   });
 
   afterAll(async () => {
-    setTelemetryForTests(undefined);
     await stack?.stop();
     await memory?.shutdown();
   });
@@ -35,7 +35,7 @@ describe('telemetry of real migrations', () => {
   const waitForEnd = async (id: string) => {
     for (let i = 0; i < 600; i++) {
       const view = await stack.api('GET', `/api/migrations/${id}`);
-      if (['completed', 'completedWithErrors', 'needsAttention', 'failed'].includes(view.json?.status as string)) {
+      if (isFinished(String(view.json?.status))) {
         await stack.host.waitForIdle();
         return view.json as { status: string; message?: string; counts: { moved: number; total: number } };
       }

@@ -6,15 +6,15 @@ import { logs } from '@opentelemetry/api-logs';
 import {
   TelemetryEvents,
   TelemetryMetrics,
-  migrationLogger,
-  setTelemetryForTests,
+  invocationLogger,
   setupTelemetry,
-  telemetry,
   userIdentity,
   type BatchCompletedProperties,
+  type Telemetry,
   type UserFailedProperties,
 } from '../../src/telemetry';
-import { ingestionCredential, resetTelemetryForTests } from '../../src/telemetry/telemetry';
+import { readAppSettings } from '../../src/config/settings';
+import { ingestionCredential } from '../../src/telemetry/telemetry';
 import { inMemoryTelemetry, type InMemoryTelemetry } from './in-memory-telemetry';
 
 // Stand-in for the Azure Monitor distro: records its options and installs in-memory providers globally, as the real
@@ -37,7 +37,6 @@ const CONNECTION_STRING =
   'InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
 
 afterEach(async () => {
-  resetTelemetryForTests();
   logs.disable();
   metrics.disable();
   await distro.memory?.shutdown();
@@ -47,21 +46,20 @@ afterEach(async () => {
 });
 
 describe('setupTelemetry', () => {
-  it('is a no-op with one clear log line when no connection string is set, however often it is called', () => {
+  it('is a no-op with one clear log line when no connection string is set', () => {
     const lines: string[] = [];
-    setupTelemetry({}, (line) => lines.push(line));
-    setupTelemetry({}, (line) => lines.push(line));
+    const telemetry = setupTelemetry({}, (line) => lines.push(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/telemetry is off: APPLICATIONINSIGHTS_CONNECTION_STRING is not set/);
     expect(distro.options).toHaveLength(0);
-    expect(() => telemetry().event(TelemetryEvents.MigrationStarted, { migrationId: 'm1' })).not.toThrow();
+    const started = { migrationId: 'm1', origin: 'http', dryRun: false, mode: 'swap', strategy: 'atomic', moves: 1 } as const;
+    expect(() => telemetry.event(TelemetryEvents.MigrationStarted, started)).not.toThrow();
   });
 
-  it('starts the Azure Monitor distro once, with the managed identity for Entra-only ingestion', async () => {
+  it('starts the Azure Monitor distro with the managed identity for Entra-only ingestion', async () => {
     const env = { APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING, AZURE_CLIENT_ID: 'client-1' };
     const lines: string[] = [];
-    setupTelemetry(env, (line) => lines.push(line));
-    setupTelemetry(env, (line) => lines.push(line));
+    const telemetry = setupTelemetry(env, (line) => lines.push(line));
 
     expect(distro.options).toHaveLength(1);
     const options = distro.options[0] as {
@@ -73,7 +71,7 @@ describe('setupTelemetry', () => {
     expect(options.samplingRatio).toBe(1);
     expect(lines).toEqual([expect.stringMatching(/telemetry is on: .*Entra/)]);
 
-    telemetry().event(TelemetryEvents.BatchCompleted, {
+    telemetry.event(TelemetryEvents.BatchCompleted, {
       migrationId: 'mig-1',
       batch: 3,
       moved: 18,
@@ -82,7 +80,7 @@ describe('setupTelemetry', () => {
       throttled: 4,
       durationMs: 2100,
     } satisfies BatchCompletedProperties);
-    await telemetry().flush();
+    await telemetry.flush();
 
     expect(distro.flushes).toBe(1);
     expect(distro.memory?.events()).toEqual([
@@ -119,16 +117,17 @@ describe('ingestionCredential', () => {
 
 describe('OpenTelemetry-backed telemetry', () => {
   let memory: InMemoryTelemetry;
+  let telemetry: Telemetry;
   beforeEach(() => {
     memory = inMemoryTelemetry();
-    setTelemetryForTests(memory.telemetry);
+    telemetry = memory.telemetry;
   });
   afterEach(() => memory.shutdown());
 
   it('sends each event once with its documented properties and leaves out undefined ones', () => {
-    telemetry().event(TelemetryEvents.UserFailed, {
+    telemetry.event(TelemetryEvents.UserFailed, {
       migrationId: 'mig-2',
-      ...userIdentity({}, { id: 'u-1', userPrincipalName: 'adele@contoso.com' }),
+      ...userIdentity(false, { id: 'u-1', userPrincipalName: 'adele@contoso.com' }),
       errorClass: 'userFixable',
       graphCode: 'Request_BadRequest',
       requestId: 'req-9',
@@ -150,9 +149,9 @@ describe('OpenTelemetry-backed telemetry', () => {
   });
 
   it('adds up metric values per name and dimension', async () => {
-    telemetry().metric(TelemetryMetrics.UsersMoved, 20, { migrationId: 'mig-3' });
-    telemetry().metric(TelemetryMetrics.UsersMoved, 15, { migrationId: 'mig-3' });
-    telemetry().metric(TelemetryMetrics.Throttled, 2, { migrationId: 'mig-3' });
+    telemetry.metric(TelemetryMetrics.UsersMoved, 20, { migrationId: 'mig-3' });
+    telemetry.metric(TelemetryMetrics.UsersMoved, 15, { migrationId: 'mig-3' });
+    telemetry.metric(TelemetryMetrics.Throttled, 2, { migrationId: 'mig-3' });
 
     expect(await memory.metrics(TelemetryMetrics.UsersMoved)).toEqual([
       { name: 'licenseShift.usersMoved', sum: 35, count: 2, attributes: { migrationId: 'mig-3' } },
@@ -163,7 +162,7 @@ describe('OpenTelemetry-backed telemetry', () => {
   });
 
   it("becomes a customEvents row and a customMetrics row in the Azure Monitor exporter's wire format", async () => {
-    telemetry().event(TelemetryEvents.MigrationFinished, {
+    telemetry.event(TelemetryEvents.MigrationFinished, {
       migrationId: 'mig-4',
       outcome: 'completed',
       total: 5,
@@ -172,7 +171,7 @@ describe('OpenTelemetry-backed telemetry', () => {
       failed: 0,
       blocked: 0,
     });
-    telemetry().metric(TelemetryMetrics.UsersMoved, 5, { migrationId: 'mig-4' });
+    telemetry.metric(TelemetryMetrics.UsersMoved, 5, { migrationId: 'mig-4' });
     await memory.telemetry.flush();
 
     // The exporter's own conversion (not part of its public exports, hence the file path), so the test shows what
@@ -205,15 +204,15 @@ describe('OpenTelemetry-backed telemetry', () => {
   });
 });
 
-describe('migrationLogger', () => {
-  it('writes one JSON line per message carrying the migration id', () => {
+describe('invocationLogger', () => {
+  it('writes one JSON line per message carrying the invocation and what the caller fixed (the migration id)', () => {
     const lines: { level: string; text: string }[] = [];
     const context = new InvocationContext({
       invocationId: 'inv-1',
       functionName: 'reassignBatch',
       logHandler: (level, ...args) => lines.push({ level, text: String(args[0]) }),
     });
-    const log = migrationLogger(context, 'mig-5');
+    const log = invocationLogger(context, { migrationId: 'mig-5' });
     log.info('batch done', { batch: 2, moved: 20 });
     log.error('user failed', { userId: 'u-7' });
 
@@ -243,9 +242,11 @@ describe('migrationLogger', () => {
 describe('userIdentity', () => {
   const user = { id: 'u-1', userPrincipalName: 'adele@contoso.com' };
   it('names users by object id only, unless TELEMETRY_INCLUDE_UPN=true', () => {
-    expect(userIdentity({}, user)).toEqual({ userId: 'u-1' });
-    expect(userIdentity({ TELEMETRY_INCLUDE_UPN: 'false' }, user)).toEqual({ userId: 'u-1' });
-    expect(userIdentity({ TELEMETRY_INCLUDE_UPN: 'true' }, user)).toEqual({
+    expect(userIdentity(readAppSettings({}).includeUpnInTelemetry, user)).toEqual({ userId: 'u-1' });
+    expect(userIdentity(readAppSettings({ TELEMETRY_INCLUDE_UPN: 'false' }).includeUpnInTelemetry, user)).toEqual({
+      userId: 'u-1',
+    });
+    expect(userIdentity(readAppSettings({ TELEMETRY_INCLUDE_UPN: 'true' }).includeUpnInTelemetry, user)).toEqual({
       userId: 'u-1',
       userPrincipalName: 'adele@contoso.com',
     });

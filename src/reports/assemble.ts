@@ -1,7 +1,7 @@
 import { reportRowFor, summariseReport, type ReportSummary, type UserResult } from '../domain/report';
 import type { PlannedUser, ReportRow, TenantSku } from '../domain/types';
 import type { MigrationDocuments, StoredPlan } from '../storage/migration-documents';
-import { inParallel } from '../storage/migration-documents';
+import { inParallel } from '../util/parallel';
 
 export interface AssembledReport {
   rows: ReportRow[];

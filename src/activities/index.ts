@@ -1,0 +1,30 @@
+/**
+ * Every activity, built once from the app's dependencies. The map's type comes from the contracts in
+ * `src/domain/workflow.ts`, so each name is bound to a handler with exactly its input and output.
+ */
+import type { ActivityInput, ActivityName, ActivityOutput } from '../domain/workflow';
+import type { AppDeps } from '../deps';
+import type { StructuredLogger } from '../telemetry';
+import { cleanupBatch, reassignBatch, verifyBatch } from './batches';
+import { finalizeMigration, recordStage } from './finalize';
+import { checkLicenses } from './licenses';
+import { planMigration } from './plan';
+
+export type ActivityHandler<N extends ActivityName> = (
+  input: ActivityInput<N>,
+  log: StructuredLogger,
+) => Promise<ActivityOutput<N>>;
+
+export type ActivityHandlers = { [N in ActivityName]: ActivityHandler<N> };
+
+export function createActivities(deps: AppDeps): ActivityHandlers {
+  return {
+    planMigration: (input, log) => planMigration({ ...deps, log }, input),
+    checkLicenses: (input, log) => checkLicenses({ ...deps, log }, input),
+    reassignBatch: (input, log) => reassignBatch({ ...deps, log }, input),
+    verifyBatch: (input, log) => verifyBatch({ ...deps, log }, input),
+    cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
+    recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
+    finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
+  };
+}

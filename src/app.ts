@@ -1,0 +1,32 @@
+/**
+ * The composition root: `createApp` builds the app's dependencies (or takes the ones given), builds every activity
+ * once from them, and registers every trigger. The Functions host runs it through src/index.ts with production
+ * dependencies; tests and the local runtime call it with their own clock, telemetry, Graph or storage.
+ */
+import { app } from '@azure/functions';
+import { createActivities } from './activities';
+import { buildAppDeps, type AppDeps, type AppOptions } from './deps';
+import { registerActivities } from './functions/activities';
+import { registerDashboard } from './functions/dashboard';
+import { registerHealth } from './functions/health';
+import { registerMigrationRoutes } from './functions/migrations';
+import { registerOrchestrations } from './functions/orchestrations';
+import { registerScheduleTimer } from './functions/schedule-timer';
+import { registerScheduleRoutes } from './functions/schedules';
+
+export type { AppDeps, AppOptions } from './deps';
+
+export function createApp(options: AppOptions): AppDeps {
+  const deps = buildAppDeps(options);
+  app.setup({ enableHttpStream: false });
+  registerHealth();
+  registerOrchestrations();
+  registerActivities(createActivities(deps));
+  registerMigrationRoutes(deps);
+  registerScheduleRoutes(deps);
+  registerScheduleTimer(deps);
+  registerDashboard();
+  // An instance that scales in must not lose the last events of a run (Migration.Finished, say).
+  app.hook.appTerminate(() => deps.telemetry.flush());
+  return deps;
+}

@@ -1,0 +1,106 @@
+import { parse } from 'csv-parse/sync';
+import { planUser } from '../../src/domain/plan';
+import { reportRowFor, type ReportContext } from '../../src/domain/report';
+import type { PlannedUser, ResolvedMove } from '../../src/domain/types';
+import { formatLicenses, reportToCsv } from '../../src/reports/csv';
+import {
+  ALL_SKUS,
+  BUSINESS_PREMIUM,
+  BUSINESS_STANDARD,
+  STANDARD_TO_PREMIUM,
+  VERIFIED_DOMAINS,
+  makeUser,
+  migrationRequest,
+  planId,
+} from '../domain/fixtures';
+
+const STANDARD = BUSINESS_STANDARD.skuId;
+const PREMIUM = BUSINESS_PREMIUM.skuId;
+const move: ResolvedMove = STANDARD_TO_PREMIUM;
+const request = migrationRequest({
+  moves: [
+    { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true }, disabledPlans: [], keepDisabledPlans: true },
+  ],
+});
+const context: ReportContext = { moves: [move], skus: ALL_SKUS };
+
+function planned(
+  id: string,
+  overrides: Parameters<typeof makeUser>[1] = {},
+  licenses = [{ skuId: STANDARD, disabledPlans: [] as string[] }],
+): PlannedUser {
+  return planUser({
+    user: makeUser(licenses, { id, userPrincipalName: `${id}@contoso.com`, ...overrides }),
+    move,
+    moveRequest: request.moves[0]!,
+    request,
+    skus: ALL_SKUS,
+    verifiedDomains: VERIFIED_DOMAINS,
+  });
+}
+
+describe('reportToCsv', () => {
+  it('writes the documented columns with licenses as part numbers and disabled plan names', () => {
+    const sway = planId(BUSINESS_PREMIUM, 'SWAY');
+    const row = reportRowFor(
+      planned('adele'),
+      { kind: 'moved', after: [{ skuId: PREMIUM, disabledPlans: [sway] }] },
+      context,
+    );
+    const csv = reportToCsv([row], ALL_SKUS);
+    expect(
+      csv.startsWith(
+        '\uFEFFuserPrincipalName,userId,move,action,outcome,reason,errorClass,graphErrorCode,requestId,licensesBefore,licensesAfter\n',
+      ),
+    ).toBe(true);
+    const [record] = parse<Record<string, string>>(csv, { columns: true, bom: true });
+    expect(record).toEqual({
+      userPrincipalName: 'adele@contoso.com',
+      userId: 'adele',
+      move: '0: Microsoft 365 Business Standard → Microsoft 365 Business Premium',
+      action: 'add SPB; remove O365_BUSINESS_PREMIUM',
+      outcome: 'moved',
+      reason: 'move from Microsoft 365 Business Standard to Microsoft 365 Business Premium',
+      errorClass: '',
+      graphErrorCode: '',
+      requestId: '',
+      licensesBefore: 'O365_BUSINESS_PREMIUM',
+      licensesAfter: 'SPB-disabled:SWAY',
+    });
+  });
+
+  it('neutralises cells a spreadsheet would run as formulas', () => {
+    const row = reportRowFor(
+      planned('x'),
+      {
+        kind: 'failed',
+        errorClass: 'permanent',
+        message: '=HYPERLINK("http://evil")',
+        graphErrorCode: '+1',
+        requestId: '@x',
+      },
+      context,
+    );
+    const [record] = parse<Record<string, string>>(reportToCsv([{ ...row, userPrincipalName: '-2+3@contoso.com' }]), {
+      columns: true,
+      bom: true,
+    });
+    expect(record?.reason).toBe('\'=HYPERLINK("http://evil")');
+    expect(record?.graphErrorCode).toBe("'+1");
+    expect(record?.requestId).toBe("'@x");
+    expect(record?.userPrincipalName).toBe("'-2+3@contoso.com");
+  });
+
+  it('shows unknown SKUs and plans by id', () => {
+    expect(formatLicenses([{ skuId: 'unknown-sku', disabledPlans: ['p1', 'p2'] }], [])).toBe(
+      'unknown-sku-disabled:p1|p2',
+    );
+    expect(formatLicenses([], ALL_SKUS)).toBe('');
+  });
+
+  it('keeps the header when there are no rows', () => {
+    expect(reportToCsv([])).toBe(
+      '\uFEFFuserPrincipalName,userId,move,action,outcome,reason,errorClass,graphErrorCode,requestId,licensesBefore,licensesAfter\n',
+    );
+  });
+});
