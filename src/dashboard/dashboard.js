@@ -6,7 +6,8 @@
   var params = new URLSearchParams(window.location.search);
   // Every 3 s by default; ?refresh=<ms> (at least 250) for a wall screen or a test.
   var REFRESH_MS = Math.max(250, Number(params.get('refresh')) || 3000);
-  var FINISHED = ['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed'];
+  // The finished statuses come from the server's one list (src/domain/status.ts), inlined by page.ts.
+  var FINISHED = JSON.parse(document.getElementById('vocabulary').textContent).finished;
   var STATUS_CLASS = {
     completed: 'good',
     completedWithErrors: 'bad',
@@ -39,7 +40,7 @@
           var detail = text;
           try {
             detail = JSON.parse(text).detail || text;
-          } catch (ignored) {
+          } catch {
             // not JSON: show the text as is
           }
           throw new Error(response.status + ' ' + response.statusText + ': ' + detail);

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FINISHED_STATUSES } from '../domain/status';
 
 export interface DashboardPage {
   html: string;
@@ -15,6 +16,15 @@ let page: DashboardPage | undefined;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
+/**
+ * The status vocabulary the page's script reads, as a JSON data block (not executed, so the CSP needs no entry for
+ * it): the browser code uses the same list as the server.
+ */
+function vocabulary(): string {
+  const data = JSON.stringify({ finished: FINISHED_STATUSES }).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="vocabulary">${data}</script>`;
+}
+
 export function dashboardPage(directory: string = __dirname): DashboardPage {
   if (page && directory === __dirname) return page;
   const read = (file: string) => readFileSync(join(directory, file), 'utf8');
@@ -22,7 +32,7 @@ export function dashboardPage(directory: string = __dirname): DashboardPage {
   const script = read('dashboard.js');
   const html = read('index.html')
     .replace('<!-- STYLE -->', () => `<style>${style}</style>`)
-    .replace('<!-- SCRIPT -->', () => `<script>${script}</script>`);
+    .replace('<!-- SCRIPT -->', () => `${vocabulary()}<script>${script}</script>`);
   const built: DashboardPage = {
     html,
     headers: {
