@@ -16,6 +16,7 @@ import { startFunctionsHost } from '../emulators/functions';
 import { generateScenario, startGraphSimulator } from '../emulators/graph';
 import { startLocalAzurite } from '../emulators/local/azurite';
 import type { MigrationView } from '../src/migrations/view';
+import { isFinished } from '../src/domain/status';
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +102,7 @@ async function runOnce(users: number): Promise<Result> {
       const now = Date.now();
       if (view.status === 'reassigning') reassignStart ??= now;
       if (reassignStart !== undefined && view.status !== 'reassigning') reassignEnd ??= now;
-      if (['completed', 'completedWithErrors', 'needsAttention', 'failed', 'cancelled'].includes(view.status)) break;
+      if (isFinished(view.status)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (view.status !== 'completed') throw new Error(`Migration ended ${view.status}: ${view.message ?? ''}`);

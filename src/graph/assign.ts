@@ -24,7 +24,7 @@ import {
 } from './transport';
 import type { AssignLicenseItem, AssignLicenseResult, AssignLicensesOptions, RetryPolicy } from './types';
 
-/** Graph's limit on requests per `$batch` (reference §5). */
+/** Graph's limit on requests per `$batch` (Microsoft Graph JSON batching). */
 export const BATCH_LIMIT = 20;
 
 interface Work {

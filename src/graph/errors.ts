@@ -11,7 +11,7 @@ export type GraphOperation =
   | 'readSubscriptions'
   | 'readOrganization';
 
-/** Least-privileged application permission for each operation (reference §1.4, §2, §3.3, §4, §7). */
+/** Least-privileged application permission for each operation (each endpoint's Permissions section in the Graph API reference). */
 export const REQUIRED_PERMISSION: Record<GraphOperation, string> = {
   assignLicense: 'LicenseAssignment.ReadWrite.All',
   setUsageLocation: 'User.ReadWrite.All',
@@ -62,7 +62,7 @@ function skuOf(message: string): string {
   return SKU_IN_MESSAGE.exec(message)?.[1] ?? 'the SKU';
 }
 
-/** The assignLicense refusals of reference §3.5, matched on Graph's message because they all share one code. */
+/** The documented and observed assignLicense refusals, matched on Graph's message because they all share one code. */
 const MESSAGE_RULES: { test: RegExp; verdict: (message: string) => Verdict }[] = [
   {
     test: /does not have any available licenses/i,

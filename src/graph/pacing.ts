@@ -1,5 +1,5 @@
 /**
- * Pacing against Graph's per app-and-tenant budgets (reference §6.2): a smooth write gate, a resource-unit gate and
+ * Pacing against Graph's per app-and-tenant budgets (Microsoft Graph throttling limits, identity and access): a smooth write gate, a resource-unit gate and
  * an adaptive concurrency limit. One `TenantPacer` per tenant and clock is shared by every LicensingGraph in the
  * process, so several activities working on one tenant on one machine never add up to more than the budget.
  * Across machines the orchestrator hands each concurrent batch a `budgetShare` (see README.md).

@@ -98,7 +98,7 @@ export interface GraphExchangeRequest {
   path: string;
   body?: unknown;
   operation: GraphOperation;
-  /** Estimated resource units (reference §6.2): corrected from `x-ms-resource-unit` afterwards. */
+  /** Estimated resource units (Graph throttling limits, identity and access service): corrected from `x-ms-resource-unit` afterwards. */
   resourceUnits: number;
   /** Writes this request spends (a `$batch` of n assignLicense items: n). */
   writes: number;

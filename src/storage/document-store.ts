@@ -4,7 +4,7 @@ import { readSetting } from '../config/settings';
 
 /**
  * JSON documents in blob storage: migration requests, plans, per-batch results, reports, schedules.
- * Large lists live here so orchestration state stays small (ARCHITECTURE §4).
+ * Large lists live here so orchestration state stays small.
  */
 export interface DocumentStore {
   read<T>(path: string): Promise<T | undefined>;

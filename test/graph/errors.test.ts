@@ -4,7 +4,7 @@ const SKU = 'f245ecc8-75af-4f8e-b61f-27d8114de5f3';
 const classify = (status: number, code: string, message: string, operation: GraphOperation = 'assignLicense') =>
   classifyGraphError({ status, code, message, requestId: 'rid-1', date: '2026-11-26T05:00:00' }, operation);
 
-describe('Graph error classification (reference §3.5)', () => {
+describe('Graph error classification (documented and observed assignLicense errors)', () => {
   it.each([
     [
       400,
