@@ -35,7 +35,11 @@ describe('recorded histories replay through the current orchestrators', () => {
   });
 
   it('the wave orchestrator does too', async () => {
-    const result = await checkReplay({ appEntry: APP_MODULE, compose: replayApp, history: fixture('wave.history.json') });
+    const result = await checkReplay({
+      appEntry: APP_MODULE,
+      compose: replayApp,
+      history: fixture('wave.history.json'),
+    });
     expect(result).toEqual({ deterministic: true, newDecisions: 0 });
   });
 

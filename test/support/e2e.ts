@@ -122,7 +122,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     baseUrl: host.baseUrl,
     api,
     waitForMigration,
-    waitForFinish: (id, timeoutMs) => waitForMigration(id, (view) => FINISHED_STATUSES.includes(view.status), timeoutMs),
+    waitForFinish: (id, timeoutMs) =>
+      waitForMigration(id, (view) => FINISHED_STATUSES.includes(view.status), timeoutMs),
     stop: async () => {
       await host.stop();
       if (!options.sim) await sim.stop();

@@ -52,7 +52,14 @@ describe('setupTelemetry', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/telemetry is off: APPLICATIONINSIGHTS_CONNECTION_STRING is not set/);
     expect(distro.options).toHaveLength(0);
-    const started = { migrationId: 'm1', origin: 'http', dryRun: false, mode: 'swap', strategy: 'atomic', moves: 1 } as const;
+    const started = {
+      migrationId: 'm1',
+      origin: 'http',
+      dryRun: false,
+      mode: 'swap',
+      strategy: 'atomic',
+      moves: 1,
+    } as const;
     expect(() => telemetry.event(TelemetryEvents.MigrationStarted, started)).not.toThrow();
   });
 
