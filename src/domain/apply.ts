@@ -43,14 +43,20 @@ export function pendingChange(
 ): PendingChange {
   if (planned.decision.kind !== 'change') return { kind: 'alreadyDone' };
   const direct = directlyHeld(current);
+  const notYetHeld = (licenses: AssignedLicense[]): AssignedLicense[] =>
+    licenses.filter((license) => {
+      const held = holds(current, license.skuId);
+      return !held || !sameSet(held.disabledPlans, license.disabledPlans);
+    });
   if (phase === 'removeLater') {
+    // Cleanup: remove the sources and, where the target's clashing plans waited for that, switch them on in the
+    // same call.
     const removeLicenses = planned.decision.removeLater.filter((skuId) => direct.has(skuId.toLowerCase()));
-    return removeLicenses.length === 0 ? { kind: 'alreadyDone' } : { kind: 'assign', addLicenses: [], removeLicenses };
+    const addLicenses = notYetHeld(planned.decision.addLater ?? []);
+    if (addLicenses.length === 0 && removeLicenses.length === 0) return { kind: 'alreadyDone' };
+    return { kind: 'assign', addLicenses, removeLicenses };
   }
-  const addLicenses = planned.decision.add.filter((license) => {
-    const held = holds(current, license.skuId);
-    return !held || !sameSet(held.disabledPlans, license.disabledPlans);
-  });
+  const addLicenses = notYetHeld(planned.decision.add);
   const removeLicenses = planned.decision.remove.filter((skuId) => direct.has(skuId.toLowerCase()));
   if (addLicenses.length === 0 && removeLicenses.length === 0) return { kind: 'alreadyDone' };
   // When the targets are already held as planned, removing the rest alone cannot leave the user unlicensed.

@@ -3,6 +3,7 @@
  * and passes them in; the same inputs always give the same plan, so it is safe to call from an orchestration.
  */
 import { findLostPlans } from './downgrade';
+import { conflictsWith } from './plan-conflicts';
 import { mapKeptDisabledPlans, skuNameById } from './skus';
 import type {
   AssignedLicense,
@@ -290,6 +291,9 @@ function buildChange(context: DecisionContext): UserDecision {
     if (move.disabledPlanIds.length > 0) notes.push(`${move.disabledPlanIds.length} switched off as requested`);
   }
   const removeIds = toRemove.map((holding) => holding.skuId);
+  const clash = target ? undefined : planClashes(context, add, toRemove);
+  if (clash?.blocked) return clash.blocked;
+  if (clash?.overlap) notes.push(clash.overlap.note);
   if (request.mode === 'replace') {
     for (const holding of holdings.values()) {
       if (holding.direct || key(holding.skuId) === key(move.toSkuId)) continue;
@@ -307,7 +311,57 @@ function buildChange(context: DecisionContext): UserDecision {
     reason: `${changeAction(context, removeIds)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
   };
   if (setUsageLocation) decision.setUsageLocation = setUsageLocation;
+  if (clash?.overlap) {
+    decision.add = clash.overlap.add;
+    decision.addLater = add;
+  }
   return decision;
+}
+
+const asLicense = (holding: Holding): AssignedLicense => ({
+  skuId: holding.skuId,
+  disabledPlans: holding.disabledPlans,
+});
+
+/**
+ * Service plans of the target that clash with plans the user holds (see plan-conflicts.ts). A clash with a license
+ * the move keeps cannot be resolved by the move: the user is blocked. A clash with a license it removes is fine in
+ * one atomic call; with overlap the clashing plans stay off until cleanup, which switches them on in the same call
+ * that removes the source, so the service behind them never drops.
+ */
+function planClashes(
+  { input, holdings, name, targetName }: DecisionContext,
+  add: AssignedLicense[],
+  toRemove: Holding[],
+): { blocked?: UserDecision; overlap?: { add: AssignedLicense[]; note: string } } | undefined {
+  const [target] = add;
+  if (!target) return undefined;
+  const removed = new Set(toRemove.map((holding) => key(holding.skuId)));
+  const kept = [...holdings.values()].filter((holding) => !removed.has(key(holding.skuId)));
+  const [keptClash] = conflictsWith(target, kept.map(asLicense), input.skus);
+  if (keptClash) {
+    return {
+      blocked: blocked(
+        'conflictingLicense',
+        `${targetName} brings ${keptClash.targetPlanName}, which cannot be held together with ${keptClash.heldPlanName} ` +
+          `from ${name(keptClash.heldSkuId)}, a license this move keeps: remove that license first, or switch off ` +
+          `${keptClash.targetPlanName} with disabledPlans`,
+      ),
+    };
+  }
+  if (input.request.strategy !== 'overlap') return undefined;
+  const clashes = conflictsWith(target, toRemove.map(asLicense), input.skus);
+  if (clashes.length === 0) return undefined;
+  const planIds = [...new Set(clashes.map((clash) => clash.targetPlanId))];
+  const planNames = [...new Set(clashes.map((clash) => clash.targetPlanName))].join(', ');
+  const heldNames = [...new Set(clashes.map((clash) => clash.heldPlanName))].join(', ');
+  const removing = toRemove.map((holding) => name(holding.skuId)).join(', ');
+  return {
+    overlap: {
+      add: [{ skuId: target.skuId, disabledPlans: union(target.disabledPlans, planIds) }],
+      note: `${planNames} of ${targetName} stays off until ${removing} is removed in cleanup (it cannot be held together with ${heldNames})`,
+    },
+  };
 }
 
 /** "move from A to B (A removed once the new license is active)", in plain words. */

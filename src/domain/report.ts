@@ -14,7 +14,12 @@ import type {
 
 /** What happened when the reassignment stage handled a user planned for a change. */
 export type UserResult =
-  | { kind: 'moved'; after: AssignedLicense[] }
+  | {
+      kind: 'moved';
+      after: AssignedLicense[];
+      /** How it got there when that is worth knowing (an answer lost and read back, an atomic fallback). */
+      note?: string;
+    }
   | {
       kind: 'failed';
       errorClass: ErrorClass;
@@ -89,8 +94,10 @@ export function reportRowFor(planned: PlannedUser, result?: UserResult, context:
     return { ...row, outcome: 'skipped', reason };
   }
   switch (result.kind) {
-    case 'moved':
-      return { ...row, outcome: 'moved', reason: planWords, after: result.after };
+    case 'moved': {
+      const reason = result.note ? `${planWords}; ${result.note}` : planWords;
+      return { ...row, outcome: 'moved', reason, after: result.after };
+    }
     case 'notAttempted':
       return { ...row, outcome: 'skipped', reason: `${result.reason}; planned to ${planWords}` };
     case 'failed': {

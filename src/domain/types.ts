@@ -109,6 +109,11 @@ export type UserDecision =
       remove: string[];
       /** SKU ids to remove in cleanup (overlap strategy only). */
       removeLater: string[];
+      /**
+       * Overlap with plans that clash with the source's: `add` carries the target with those plans switched off, and
+       * cleanup re-adds it as planned here in the same call that removes the source, so service never drops.
+       */
+      addLater?: AssignedLicense[];
       /** Usage location to set before assigning, when the user has none and the request gives one. */
       setUsageLocation?: string;
       /** What the change does, in plain words for the report ("move from … to …; … stays: it comes from group …"). */

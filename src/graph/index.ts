@@ -98,6 +98,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     listVerifiedDomains: () => reader.listVerifiedDomains(),
     listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
     getUsersByIds: (ids) => reader.getUsersByIds(ids),
+    getUsersDirect: (ids) => reader.getUsersDirect(ids),
     getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
     listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
     setUsageLocation: async (userId, countryCode) => {

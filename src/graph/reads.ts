@@ -10,6 +10,7 @@ import type {
 import { isGuid, isRecord } from '../domain/values';
 import { GraphRequestError, type GraphOperation } from './errors';
 import { chunkForFilter, filterParam, inStrings, isEncodable, requireGuid } from './odata';
+import { inParallel } from '../util/parallel';
 import type { GraphTransport } from './transport';
 import type { CompanySubscription } from './types';
 
@@ -20,6 +21,8 @@ const SKU_SELECT =
 /** At most 15 values per `in (...)` and a conservative URL budget for the encoded list. */
 const FILTER_CHUNK_VALUES = 15;
 const FILTER_CHUNK_CHARS = 1_500;
+/** Direct user reads in flight per call; the transport's concurrency gate still bounds the tenant's total. */
+const DIRECT_READS_IN_FLIGHT = 8;
 
 export class GraphReader {
   constructor(private readonly transport: GraphTransport) {}
@@ -78,6 +81,37 @@ export class GraphReader {
       4,
     );
     return rows.filter((row) => row['@odata.type'] === '#microsoft.graph.user').map(toSnapshot);
+  }
+
+  /**
+   * Users by id, each read directly (`GET /users/{id}`): a list query may lag several seconds behind a write, a
+   * direct read much less, so everything that checks the result of a write reads this way.
+   */
+  async getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+    const wanted = unique(ids.filter(isGuid).map((id) => id.toLowerCase()));
+    const read = async (id: string): Promise<UserLicenseSnapshot | undefined> => {
+      try {
+        const response = await this.transport.request({
+          method: 'GET',
+          path: this.userPath(id),
+          operation: 'readUsers',
+          resourceUnits: 1,
+          writes: 0,
+        });
+        return isRecord(response.body) ? toSnapshot(response.body) : undefined;
+      } catch (error) {
+        if (error instanceof GraphRequestError && error.info.status === 404) return undefined;
+        throw error;
+      }
+    };
+    const rows = await inParallel(
+      wanted.map((id) => () => read(id)),
+      DIRECT_READS_IN_FLIGHT,
+    );
+    const byId = new Map(
+      rows.filter((row): row is UserLicenseSnapshot => row !== undefined).map((row) => [row.id.toLowerCase(), row]),
+    );
+    return splitFoundMissing(ids, (id) => byId.get(id.toLowerCase()));
   }
 
   /** One user by id, read directly (not through a list, which may lag behind recent writes). */

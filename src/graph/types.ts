@@ -58,6 +58,8 @@ export interface LicensingGraph {
   listVerifiedDomains(): Promise<string[]>;
   listUsersHoldingSku(skuId: string): Promise<UserLicenseSnapshot[]>;
   getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
+  /** Users by id, each read directly: less behind recent writes than a list query (use it to check a write). */
+  getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   getUsersByUpns(upns: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   /** Transitive members of a group that are users. */
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]>;

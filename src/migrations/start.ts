@@ -73,14 +73,22 @@ export async function startMigration(
     await deps.client.startNew(MIGRATION_ORCHESTRATOR, { instanceId: id, input });
   } catch (error) {
     // Another start of the same id (a retried request, a schedule firing at the same moment) won the race: the host
-    // refuses a second instance with 409 while the first is pending or running. That run is this run.
-    if (isConflict(error) && (await instanceExists(deps.client, id))) return { id, created: false };
+    // refuses a second instance while the first is pending or running. That run is this run.
+    if (isAlreadyRunning(error) && (await instanceExists(deps.client, id))) return { id, created: false };
     throw error;
   }
   return { id, created: fresh };
 }
 
-/** The durable client reports a refused start as "unexpected status code: 409". */
-function isConflict(error: unknown): boolean {
-  return error instanceof Error && /\bstatus code: 409\b/.test(error.message);
+/**
+ * The host refuses a start for an id that is pending or running (overridableExistingInstanceStates defaults to the
+ * non-running states): its HTTP API answers 500 with an OrchestrationAlreadyExistsException, which the durable client
+ * passes on as "unexpected status code: 500. Details: {...}". A 409 is accepted too, for backends that answer so.
+ */
+function isAlreadyRunning(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    /\bstatus code: 409\b/.test(error.message) ||
+    (/\bstatus code: 500\b/.test(error.message) && /OrchestrationAlreadyExists|already exists/i.test(error.message))
+  );
 }

@@ -39,6 +39,12 @@ export interface UserRecord {
   userId: string;
   before: AssignedLicense[];
   result: UserResult;
+  /**
+   * Written before the user's `assignLicense` goes out. A retried activity that finds it without a final result
+   * does not know whether the write landed: it reads the user back (allowing for replication lag) before sending
+   * anything again.
+   */
+  attempted?: boolean;
   verified?: boolean;
   cleanedUp?: boolean;
 }

@@ -1,0 +1,242 @@
+/**
+ * Stage 4 for a few plan batches: re-read the users, send one atomic `assignLicense` per user who still needs it (one
+ * `$batch` per plan batch, back to back), and record each user's before and after.
+ *
+ * At most one write per user per run: each user is marked `attempted` in storage before the write goes out, so a
+ * retried activity knows which writes may have landed. For those it reads the user back, allowing for replication
+ * lag, and sends again only what did not land (and says so in the report). Users with a final result are not
+ * touched again.
+ */
+import { pendingChange } from '../domain/apply';
+import type { PlannedUser, UserLicenseSnapshot } from '../domain/types';
+import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
+import type { AssignLicenseItem, AssignLicenseResult } from '../graph';
+import type { UserRecord } from '../storage/migration-documents';
+import { inParallel } from '../util/parallel';
+import {
+  failedPlain,
+  failedResult,
+  graphErrorInfo,
+  loadRange,
+  readUntilSettled,
+  readUsers,
+  recordsOf,
+  type PlanBatch,
+  type RangeContext,
+} from './batch-range';
+import { reportBatch } from './batch-telemetry';
+import type { ActivityDeps } from './deps';
+
+const key = (id: string): string => id.toLowerCase();
+
+const NOTES = {
+  landed:
+    "the first attempt's answer was lost; reading the user back showed it had been applied, so nothing was sent again",
+  resent:
+    "the first attempt's answer was lost and reading the user back showed it had not been applied, so it was sent again",
+  atomic:
+    'Graph refused holding both licenses at once (mutually exclusive service plans), so the source was removed in the same call that added the target',
+} as const;
+
+interface PreparedBatch {
+  planBatch: PlanBatch;
+  records: Map<string, UserRecord>;
+  items: AssignLicenseItem[];
+}
+
+/** A result the run keeps: a user who got one is never written to again by this run. */
+function isFinal(record: UserRecord | undefined): record is UserRecord {
+  return record !== undefined && record.result.kind !== 'notAttempted';
+}
+
+export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
+  const release = deps.graph.holdBudgetShare(input.budgetShare);
+  try {
+    return await reassignRange(deps, input);
+  } finally {
+    release();
+  }
+}
+
+async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
+  const range = await loadRange(deps, input);
+  if ((await range.docs.control())?.cancelRequested) return cancelledCounts(range);
+  const earlier = new Map((await recordsOf(range)).flatMap((r) => r.users).map((u) => [key(u.userId), u]));
+  const open = range.batches.flatMap((b) => b.users).filter((user) => !isFinal(earlier.get(key(user.userId))));
+  const current = await readCurrent(deps, open, earlier);
+  const started = deps.clock.now();
+  const prepared = await Promise.all(range.batches.map((b) => prepareBatch(deps, b, current, earlier)));
+  await saveRecords(range, prepared);
+  const items = prepared.flatMap((batch) => batch.items);
+  const results =
+    items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: 'held', batchSize: input.batchSize }) : [];
+  const outcomes = await withAtomicFallback(deps, input, range, results);
+  const durationMs = deps.clock.now() - started;
+  let total = emptyBatchCounts();
+  for (const batch of prepared) {
+    const counts = recordOutcomes(batch, outcomes);
+    const batchResults = batch.items.flatMap((item) => outcomes.get(key(item.userId))?.results ?? []);
+    reportBatch(deps, input, batch.planBatch, batch.records.values(), counts, durationMs, batchResults);
+    total = addBatchCounts(total, counts);
+  }
+  await saveRecords(range, prepared);
+  return total;
+}
+
+function cancelledCounts(range: RangeContext): BatchCounts {
+  const counts = emptyBatchCounts();
+  counts.notAttempted = range.batches.reduce((n, b) => n + b.users.length, 0);
+  counts.cancelled = true;
+  return counts;
+}
+
+/**
+ * The users' state now. Users an earlier attempt wrote to are re-read until they show the change or the waits run
+ * out, so a stale read never makes the run write twice.
+ */
+async function readCurrent(
+  deps: ActivityDeps,
+  open: PlannedUser[],
+  earlier: Map<string, UserRecord>,
+): Promise<Map<string, UserLicenseSnapshot>> {
+  const users = await readUsers(
+    deps,
+    open.map((user) => user.userId),
+  );
+  const attempted = open.filter((user) => earlier.get(key(user.userId))?.attempted);
+  if (attempted.length === 0) return users;
+  const planned = new Map(attempted.map((user) => [key(user.userId), user]));
+  const landed = (id: string, user: UserLicenseSnapshot | undefined): boolean => {
+    const plan = planned.get(key(id));
+    return user === undefined || plan === undefined || pendingChange(plan, user, 'add').kind === 'alreadyDone';
+  };
+  const ids = attempted.map((user) => user.userId);
+  return (await readUntilSettled(deps, ids, landed, users)).users;
+}
+
+/** Works out each user's pending change from their current state (setting usage locations on the way). */
+async function prepareBatch(
+  deps: ActivityDeps,
+  planBatch: PlanBatch,
+  current: Map<string, UserLicenseSnapshot>,
+  earlier: Map<string, UserRecord>,
+): Promise<PreparedBatch> {
+  const records = new Map<string, UserRecord>();
+  const items: AssignLicenseItem[] = [];
+  for (const user of planBatch.users) {
+    const previous = earlier.get(key(user.userId));
+    if (isFinal(previous)) {
+      records.set(user.userId, previous);
+      continue;
+    }
+    const now = current.get(key(user.userId));
+    const record = await prepareUser(deps, user, now, previous);
+    records.set(user.userId, record);
+    if (record.attempted && now) {
+      const change = pendingChange(user, now, 'add');
+      if (change.kind === 'assign') items.push({ userId: user.userId, ...pick(change) });
+    }
+  }
+  return { planBatch, records, items };
+}
+
+function pick(change: { addLicenses: AssignLicenseItem['addLicenses']; removeLicenses: string[] }) {
+  return { addLicenses: change.addLicenses, removeLicenses: change.removeLicenses };
+}
+
+/** One user's record before the write: final when there is nothing to send, `attempted` when a write will go out. */
+async function prepareUser(
+  deps: ActivityDeps,
+  user: PlannedUser,
+  now: UserLicenseSnapshot | undefined,
+  previous: UserRecord | undefined,
+): Promise<UserRecord> {
+  const before = previous?.before ?? now?.assignedLicenses ?? user.before;
+  if (!now) return { userId: user.userId, before, result: failedPlain('the user no longer exists in this tenant') };
+  if (pendingChange(user, now, 'add').kind === 'alreadyDone') {
+    // Planned as a change and already in the planned state: an earlier attempt of this batch did it.
+    const moved = { kind: 'moved' as const, after: now.assignedLicenses };
+    return { userId: user.userId, before, result: previous?.attempted ? { ...moved, note: NOTES.landed } : moved };
+  }
+  if (user.decision.kind === 'change' && user.decision.setUsageLocation && !now.usageLocation) {
+    try {
+      await deps.graph.setUsageLocation(user.userId, user.decision.setUsageLocation);
+    } catch (error) {
+      return { userId: user.userId, before, result: failedResult(graphErrorInfo(error)) };
+    }
+  }
+  const reason = previous?.attempted ? 'resent' : 'pending';
+  return { userId: user.userId, before, result: { kind: 'notAttempted', reason }, attempted: true };
+}
+
+interface Outcome {
+  result: AssignLicenseResult;
+  /** Every call made for the user (the first, and the atomic fallback), for telemetry. */
+  results: AssignLicenseResult[];
+  note?: string;
+}
+
+/**
+ * Overlap adds the target first; a pair of service plans that Graph refuses to have on one user (and the plan's
+ * table did not know) makes that fail. The documented way out is to swap in one call, which never leaves the user
+ * without the service: those users get one atomic `assignLicense` instead.
+ */
+async function withAtomicFallback(
+  deps: ActivityDeps,
+  input: BatchInput,
+  range: RangeContext,
+  results: AssignLicenseResult[],
+): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>(
+    results.map((result) => [key(result.userId), { result, results: [result] }]),
+  );
+  if (range.strategy !== 'overlap') return outcomes;
+  const planned = new Map(range.batches.flatMap((b) => b.users).map((user) => [key(user.userId), user]));
+  const retry: AssignLicenseItem[] = [];
+  for (const result of results) {
+    const decision = planned.get(key(result.userId))?.decision;
+    if (result.ok || decision?.kind !== 'change' || decision.removeLater.length === 0) continue;
+    if (!/mutually exclusive/i.test(result.error.message)) continue;
+    retry.push({
+      userId: result.userId,
+      addLicenses: decision.addLater ?? decision.add,
+      removeLicenses: decision.removeLater,
+    });
+  }
+  if (retry.length === 0) return outcomes;
+  const again = await deps.graph.assignLicenses(retry, { budgetShare: 'held', batchSize: input.batchSize });
+  for (const result of again) {
+    const first = outcomes.get(key(result.userId));
+    outcomes.set(key(result.userId), { result, results: [...(first?.results ?? []), result], note: NOTES.atomic });
+  }
+  return outcomes;
+}
+
+function recordOutcomes(batch: PreparedBatch, outcomes: Map<string, Outcome>): BatchCounts {
+  const counts = emptyBatchCounts();
+  for (const record of batch.records.values()) {
+    const outcome = outcomes.get(key(record.userId));
+    if (outcome) {
+      const { result } = outcome;
+      counts.throttled += outcome.results.reduce((sum, r) => sum + r.throttled, 0);
+      const resent = record.result.kind === 'notAttempted' && record.result.reason === 'resent';
+      const note = resent ? NOTES.resent : outcome.note;
+      if (result.ok)
+        record.result = note ? { kind: 'moved', after: result.after, note } : { kind: 'moved', after: result.after };
+      else record.result = failedResult(result.error);
+    }
+    if (record.result.kind === 'moved') counts.moved += 1;
+    else if (record.result.kind === 'failed') counts.failed += 1;
+    else counts.skipped += 1;
+  }
+  return counts;
+}
+
+async function saveRecords(range: RangeContext, prepared: PreparedBatch[]): Promise<void> {
+  await inParallel(
+    prepared.map(
+      (batch) => () => range.docs.saveBatch({ batch: batch.planBatch.batch, users: [...batch.records.values()] }),
+    ),
+    8,
+  );
+}
