@@ -48,7 +48,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeScale = options.simulator?.timeScale ?? 10;
   const sim =
     options.sim ??
-    (await startGraphSimulator({ scenario: 'demo', latency: 'none', seed: 7, ...options.simulator, timeScale }));
+    (await startGraphSimulator({
+      scenario: 'demo',
+      latency: 'none',
+      seed: 7,
+      profile: 'deterministic',
+      ...options.simulator,
+      timeScale,
+    }));
   const host = await startFunctionsHost({
     appEntry: join(__dirname, '../../src/index.ts'),
     port: 0,
