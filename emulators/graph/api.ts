@@ -495,7 +495,8 @@ export class GraphApi {
     const select = parseSelect(req.query.get('$select'), USER_PROPERTIES, 'microsoft.graph.user');
     let wantCount = req.query.get('$count') === 'true';
     if (wantCount && !isEventual(req)) {
-      // [DOC] aad-advanced-queries: without the header Graph silently ignores `?$count=true` (no @odata.count).
+      // [DOC] without the header Graph silently ignores `?$count=true`: no @odata.count
+      // (https://learn.microsoft.com/graph/aad-advanced-queries#error-handling-for-advanced-queries-on-directory-objects).
       if (this.hooks.countWithoutConsistencyLevel() === 'reject') throw countNeedsEventual();
       wantCount = false;
     }

@@ -764,7 +764,7 @@ export class TenantState {
 
   /**
    * Brings a user's group-based entries in line with the groups' licenses, group by group, all-or-nothing per group
-   * ([DOC] resolve-problems). New or failed assignments are (re)tried and end `Error` on failure; an assignment
+   * ([DOC] https://learn.microsoft.com/entra/identity/users/licensing-groups-resolve-problems). New or failed assignments are (re)tried and end `Error` on failure; an assignment
    * already in force whose change fails keeps its old plans and becomes `ActiveWithError`, as does one whose removal
    * would break a dependency.
    */
