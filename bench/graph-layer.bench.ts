@@ -215,7 +215,14 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const scenario = generateScenario({ users: Math.ceil(SWAPS / 0.74) + 50, seed: 11 });
-  const sim = await startGraphSimulator({ scenario, port: 0, latency: 'realistic', timeScale: K, seed: 11 });
+  const sim = await startGraphSimulator({
+    scenario,
+    port: 0,
+    latency: 'realistic',
+    timeScale: K,
+    seed: 11,
+    profile: 'deterministic',
+  });
   const rows: Row[] = [];
   try {
     for (const spent of [false, true]) {

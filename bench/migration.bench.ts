@@ -60,6 +60,7 @@ function replayedEvents(history: { EventType: number }[]): number {
 async function runOnce(users: number): Promise<Result> {
   const azurite = await startLocalAzurite();
   const sim = await startGraphSimulator({
+    profile: 'deterministic',
     scenario: generateScenario({ users, seed: 42, mix: { noUsageLocation: 0, disabledAccounts: 0, groupLicensed: 0 } }),
     timeScale: k,
     latency: 'realistic',

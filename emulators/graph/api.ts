@@ -121,15 +121,27 @@ const COLLECTIONS = new Set([
   'groups',
 ]);
 
+/** What the API needs from the server besides the tenant. */
+export interface ApiHooks {
+  baseUrl: () => string;
+  /** Group license processing is asynchronous: the server applies it after its delay. */
+  scheduleGroupProcessing: (group: SimGroup) => void;
+  /** Likewise for one member whose membership changed over Graph. */
+  scheduleMemberProcessing: (user: SimUser) => void;
+  countWithoutConsistencyLevel: () => 'ignore' | 'reject';
+}
+
 /** Graph v1.0 resources over a TenantState. Handlers are synchronous; the server adds latency and headers. */
 export class GraphApi {
   private readonly cursors = new Map<string, Cursor>();
+  private readonly baseUrl: () => string;
 
   constructor(
     private readonly tenant: TenantState,
-    private readonly baseUrl: () => string,
-    private readonly scheduleGroupProcessing: (group: SimGroup) => void,
-  ) {}
+    private readonly hooks: ApiHooks,
+  ) {
+    this.baseUrl = hooks.baseUrl;
+  }
 
   resetCursors(): void {
     this.cursors.clear();
@@ -379,8 +391,10 @@ export class GraphApi {
       const filter = req.query.get('$filter');
       const compiled = filter ? compileFilter(filter, FILTERABLE) : null;
       let count = 0;
-      for (const u of this.tenant.users.values())
-        if (!compiled || compiled.predicate(subject(u), this.tenant.laggedLicenses(u))) count++;
+      for (const u of this.tenant.users.values()) {
+        const seen = this.tenant.view(u, 'list');
+        if (!compiled || compiled.predicate(subject(seen), seen.assignedLicenses)) count++;
+      }
       return { status: 200, text: String(count) };
     }
     const key = rest[0] ?? '';
@@ -392,7 +406,7 @@ export class GraphApi {
         const select = parseSelect(req.query.get('$select'), USER_PROPERTIES, 'microsoft.graph.user');
         return ok({
           '@odata.context': `${METADATA}#users${select ? `(${select.join(',')})` : ''}/$entity`,
-          ...this.userJson(user, select),
+          ...this.userJson(this.tenant.view(user, 'read'), select),
         });
       }
       if (req.method === 'PATCH') {
@@ -423,9 +437,10 @@ export class GraphApi {
       case 'licenseDetails': {
         requireMethod(req, 'GET');
         if (!user) throw notFound(key);
+        const seen = this.tenant.view(user, 'read');
         return ok({
           '@odata.context': `${METADATA}#users('${user.id}')/licenseDetails`,
-          value: user.assignedLicenses.map((l) => {
+          value: seen.assignedLicenses.map((l) => {
             const sku = this.tenant.skus.get(l.skuId);
             const off = new Set(l.disabledPlans);
             return {
@@ -462,10 +477,15 @@ export class GraphApi {
         throw badRequest(`Invalid value specified for property 'accountEnabled' of resource 'User'.`);
       }
     }
-    for (const [name, value] of Object.entries(changes)) {
-      (user as unknown as Record<string, unknown>)[name] =
-        name === 'usageLocation' && typeof value === 'string' ? value.toUpperCase() : value;
-    }
+    this.tenant.updateUser(
+      user,
+      Object.fromEntries(
+        Object.entries(changes).map(([name, value]) => [
+          name,
+          name === 'usageLocation' && typeof value === 'string' ? value.toUpperCase() : value,
+        ]),
+      ),
+    );
   }
 
   private listUsers(req: ApiRequest): ApiResponse {
@@ -473,8 +493,13 @@ export class GraphApi {
     if (skipToken !== null) return this.continuePage(skipToken);
     const top = parseTop(req.query.get('$top'));
     const select = parseSelect(req.query.get('$select'), USER_PROPERTIES, 'microsoft.graph.user');
-    const wantCount = req.query.get('$count') === 'true';
-    if (wantCount && !isEventual(req)) throw countNeedsEventual();
+    let wantCount = req.query.get('$count') === 'true';
+    if (wantCount && !isEventual(req)) {
+      // [DOC] without the header Graph silently ignores `?$count=true`: no @odata.count
+      // (https://learn.microsoft.com/graph/aad-advanced-queries#error-handling-for-advanced-queries-on-directory-objects).
+      if (this.hooks.countWithoutConsistencyLevel() === 'reject') throw countNeedsEventual();
+      wantCount = false;
+    }
     const filterText = req.query.get('$filter');
     const filter = filterText ? compileFilter(filterText, FILTERABLE) : null;
     if (filter?.advanced && !(isEventual(req) && wantCount)) {
@@ -522,7 +547,8 @@ export class GraphApi {
   private matches(cursor: Cursor, item: Listed): boolean {
     if (!cursor.predicate) return true;
     if (!('userPrincipalName' in item)) return false;
-    return cursor.predicate(subject(item), this.tenant.laggedLicenses(item));
+    const seen = this.tenant.view(item, 'list');
+    return cursor.predicate(subject(seen), seen.assignedLicenses);
   }
 
   private exists(item: Listed): boolean {
@@ -577,7 +603,7 @@ export class GraphApi {
 
   private serialize(item: Listed, cursor: Cursor): Record<string, unknown> {
     if ('userPrincipalName' in item) {
-      const json = this.userJson(item, cursor.select, this.tenant.laggedLicenses(item));
+      const json = this.userJson(this.tenant.view(item, 'list'), cursor.select);
       return cursor.typed ? { '@odata.type': '#microsoft.graph.user', ...json } : json;
     }
     return { '@odata.type': '#microsoft.graph.group', ...this.groupJson(item) };
@@ -618,6 +644,7 @@ export class GraphApi {
       if (!group) throw notFound(id);
       return ok({ '@odata.context': `${METADATA}#groups/$entity`, ...this.groupJson(group) });
     }
+    if (rest[1] === 'members' && (rest[2] === '$ref' || rest[3] === '$ref')) return this.memberRef(req, id, rest);
     if (rest.length > 2) throw segmentNotFound(rest[2] ?? '');
     switch (rest[1]) {
       case 'members':
@@ -640,7 +667,7 @@ export class GraphApi {
       case 'assignLicense': {
         requireMethod(req, 'POST');
         const updated = this.tenant.assignGroupLicense(id, req.body);
-        this.scheduleGroupProcessing(updated);
+        this.hooks.scheduleGroupProcessing(updated);
         return {
           status: 202,
           headers: { location: `${this.baseUrl()}/groups/${updated.id}` },
@@ -650,6 +677,33 @@ export class GraphApi {
       default:
         throw segmentNotFound(rest[1] ?? '');
     }
+  }
+
+  /**
+   * [DOC] `POST /groups/{id}/members/$ref` with `{"@odata.id": ".../directoryObjects/{id}"}` and
+   * `DELETE /groups/{id}/members/{id}/$ref`, both 204. Users only. The member's group licenses follow when the
+   * group is processed, like any group license change.
+   */
+  private memberRef(req: ApiRequest, groupId: string, rest: string[]): ApiResponse {
+    const adding = rest.length === 3;
+    if (!(adding ? rest.length === 3 : rest.length === 4)) throw segmentNotFound(rest[rest.length - 1] ?? '');
+    requireMethod(req, adding ? 'POST' : 'DELETE');
+    const group = this.tenant.groups.get(groupId);
+    if (!group) throw notFound(groupId);
+    let memberId = rest[2] ?? '';
+    if (adding) {
+      const reference = (req.body as Record<string, unknown> | undefined)?.['@odata.id'];
+      if (typeof reference !== 'string' || reference === '') {
+        // [UNCONFIRMED] wording.
+        throw badRequest("The request body must contain an '@odata.id' reference.", 'BadRequest');
+      }
+      memberId = reference.replace(/\/+$/, '').split('/').pop() ?? '';
+    }
+    const user = this.tenant.users.get(memberId);
+    if (!user) throw notFound(memberId);
+    this.tenant.changeMembership(group, user, adding);
+    this.hooks.scheduleMemberProcessing(user);
+    return { status: 204 };
   }
 }
 

@@ -1,25 +1,31 @@
 /**
- * Standalone simulator: `npm run simulator -- --scenario demo --port 4000 [--time-scale 10] [--latency none]
- * [--no-throttling] [--seed 7] [--lag-ms 2000]`. Stops on Ctrl+C.
+ * Standalone simulator: `npm run simulator -- --scenario demo --port 4000 [--profile realistic|deterministic]
+ * [--time-scale 10] [--latency none] [--no-throttling] [--seed 7] [--lag-ms 2000]`. Stops on Ctrl+C.
  */
 import { parseArgs } from 'node:util';
 import { startGraphSimulator } from './index';
+import { isProfile } from './profiles';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'demo' },
+      profile: { type: 'string' },
       port: { type: 'string', default: '4000' },
       host: { type: 'string', default: '127.0.0.1' },
       'time-scale': { type: 'string', default: '1' },
       latency: { type: 'string', default: 'realistic' },
       'no-throttling': { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
-      'lag-ms': { type: 'string', default: '0' },
+      'lag-ms': { type: 'string' },
     },
   });
   const latency = values.latency === 'none' ? 'none' : 'realistic';
+  if (values.profile !== undefined && !isProfile(values.profile)) {
+    throw new Error(`--profile must be realistic or deterministic, not ${values.profile}`);
+  }
   const simulator = await startGraphSimulator({
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
     scenario: values.scenario,
     port: Number(values.port),
     host: values.host,
@@ -27,12 +33,13 @@ async function main(): Promise<void> {
     latency,
     throttling: !values['no-throttling'],
     seed: Number(values.seed),
-    settings: { replicationLagMs: Number(values['lag-ms']) },
+    ...(values['lag-ms'] !== undefined ? { settings: { replicationLagMs: Number(values['lag-ms']) } } : {}),
   });
   const t = simulator.tenant;
   process.stdout.write(
     `Graph simulator listening: ${simulator.baseUrl}\n` +
       `Control API: ${simulator.controlUrl}\n` +
+      `Profile: ${simulator.profile}\n` +
       `Tenant ${t.organization.displayName} (${t.tenantId}): ${t.users.size} users, ${t.skus.size} SKUs, ${t.groups.size} groups\n`,
   );
   const shutdown = (): void => {

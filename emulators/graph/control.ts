@@ -1,12 +1,16 @@
 import { GraphError } from './errors';
 import { findUnlicensedGaps, findWriteBudgetViolations } from './events';
 import { NO_LATENCY, REALISTIC_LATENCY } from './latency';
+import { ENDPOINT_PERMISSIONS, defaultGrantedRoles } from './permissions';
+import { PLAN_RULES, type PlanRule } from './plan-rules';
+import { isProfile } from './profiles';
 import type { GraphSimulatorServer } from './server';
 import {
   CAPABILITY_STATUSES,
   type CapabilityStatus,
   type FaultRule,
   type LatencyModel,
+  type NoiseConfig,
   type Scenario,
   type ScenarioUser,
   type SimulatorSettings,
@@ -161,6 +165,47 @@ function route(
       if (limit !== null) events = events.slice(0, Number(limit));
       return { status: 200, body: events };
     }
+    case 'GET profile':
+      return { status: 200, body: { profile: sim.profile } };
+    case 'PUT profile': {
+      const profile = isRecord(body) ? body.profile : body;
+      if (!isProfile(profile)) throw new Error('Send { "profile": "realistic" | "deterministic" }.');
+      sim.applyProfile(profile);
+      return { status: 200, body: { profile: sim.profile } };
+    }
+    case 'GET permissions':
+      return { status: 200, body: permissions(sim) };
+    case 'PUT permissions': {
+      // Same shape as infra/graph-permissions.json: `appRoles` is read, other fields are ignored.
+      if (!isRecord(body))
+        throw new Error('Send { "appRoles": ["Role.Name", ...] } (or "default"), optionally "enforce".');
+      if (body.appRoles === 'default') sim.grantedRoles = new Set(defaultGrantedRoles());
+      else if (Array.isArray(body.appRoles) && body.appRoles.every((r) => typeof r === 'string')) {
+        sim.grantedRoles = new Set(body.appRoles);
+      } else if (body.appRoles !== undefined) throw new Error('appRoles must be an array of role names or "default".');
+      if (body.enforce !== undefined) {
+        if (typeof body.enforce !== 'boolean') throw new Error('enforce must be true or false.');
+        sim.settings.enforcePermissions = body.enforce;
+      }
+      return { status: 200, body: permissions(sim) };
+    }
+    case 'GET noise':
+      return { status: 200, body: sim.noise };
+    case 'PATCH noise':
+    case 'PUT noise': {
+      if (!isRecord(body)) throw new Error('Send an object of noise settings.');
+      for (const name of Object.keys(body)) if (!(name in sim.noise)) throw new Error(`Unknown noise setting ${name}`);
+      sim.noise = { ...sim.noise, ...(body as Partial<NoiseConfig>) };
+      return { status: 200, body: sim.noise };
+    }
+    case 'GET plan-rules':
+      return { status: 200, body: sim.planRules };
+    case 'PUT plan-rules': {
+      const list = Array.isArray(body) ? body : isRecord(body) ? body.rules : undefined;
+      if (!Array.isArray(list)) throw new Error('Send an array of rule ids from PLAN_RULES or rule objects.');
+      sim.setPlanRules(list.map(planRule));
+      return { status: 200, body: sim.planRules };
+    }
     case 'GET counters': {
       // Writes inside the current throttle windows (from the request log), next to the running totals.
       const now = sim.now();
@@ -215,6 +260,38 @@ function route(
   return { status: 404, body: { error: `No control operation ${method} /_simulator/${segments.join('/')}` } };
 }
 
+function permissions(sim: GraphSimulatorServer): Record<string, unknown> {
+  return {
+    enforce: sim.settings.enforcePermissions,
+    appRoles: [...sim.grantedRoles].sort(),
+    endpoints: ENDPOINT_PERMISSIONS,
+  };
+}
+
+/** A rule id from the built-in table, or a rule object of the same shape. */
+function planRule(entry: unknown): PlanRule {
+  if (typeof entry === 'string') {
+    const known = PLAN_RULES.find((r) => r.id === entry);
+    if (!known) throw new Error(`Unknown plan rule ${entry}; known: ${PLAN_RULES.map((r) => r.id).join(', ')}`);
+    return known;
+  }
+  const rule = entry as Partial<PlanRule>;
+  const isPlanList = (v: unknown): boolean =>
+    Array.isArray(v) &&
+    v.every((p) => Array.isArray(p) && p.length === 2 && p.every((x: unknown) => typeof x === 'string'));
+  if (
+    !isRecord(entry) ||
+    typeof rule.id !== 'string' ||
+    (rule.kind !== 'mutuallyExclusive' && rule.kind !== 'dependency') ||
+    !isPlanList(rule.plans) ||
+    (rule.kind === 'dependency' && !isPlanList(rule.requires))
+  ) {
+    throw new Error('A plan rule needs id, kind, plans [[id, name], ...] (and requires for a dependency).');
+  }
+  const given = entry as unknown as PlanRule;
+  return { ...given, sources: Array.isArray(given.sources) ? given.sources : [] };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -261,8 +338,12 @@ function state(sim: GraphSimulatorServer, includeUsers: boolean): Record<string,
   const t = sim.tenant;
   return {
     ...summary(sim),
+    profile: sim.profile,
     tenantSize: t.size,
     settings: sim.settings,
+    noise: sim.noise,
+    planRules: sim.planRules.map((r) => r.id),
+    appRoles: [...sim.grantedRoles].sort(),
     throttling: sim.throttler.settings,
     timeScale: sim.timeScale,
     latency: sim.latencyModel,

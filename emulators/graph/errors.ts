@@ -17,12 +17,15 @@ export function graphErrorDate(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 19);
 }
 
+/** [DOC] the message of the throttling page's sample 429. */
+export const THROTTLE_SAMPLE_MESSAGE = 'Please retry again later.';
+
 export function errorBody(
   error: GraphError,
   ids: { requestId: string; clientRequestId: string; nowMs: number },
 ): { error: Record<string, unknown> } {
-  if (error.status === 429) {
-    // [DOC] throttling.md sample body.
+  if (error.status === 429 && error.message === THROTTLE_SAMPLE_MESSAGE) {
+    // [DOC] throttling.md sample body. Other observed 429 texts come with the plain innerError below.
     return {
       error: {
         code: error.code,

@@ -1,4 +1,4 @@
-import type { AssignedLicense, LicenseChangeEvent, RequestEvent, SimulatorEvent, Violation } from './types';
+import type { AssignedLicense, LicenseChangeEvent, NoiseKind, RequestEvent, SimulatorEvent, Violation } from './types';
 
 /**
  * Append-only event log. Entries are small plain objects that reference (never copy) the immutable license
@@ -11,17 +11,21 @@ export class EventLog {
   readonly counters = {
     requests: 0,
     writes: 0,
+    /** 429s from the app's own use of the documented limits (background 429s count under `noise`). */
     throttled: 0,
     faults: 0,
     licenseChanges: 0,
     byStatus: {} as Record<string, number>,
+    /** Background trouble (realistic profile), by kind. */
+    noise: { throttle: 0, unavailable: 0, reset: 0 } as Record<NoiseKind, number>,
   };
 
   appendRequest(event: Omit<RequestEvent, 'kind' | 'seq'>, record: boolean): void {
     this.counters.requests++;
     this.counters.writes += event.writeCost;
-    if (event.status === 429) this.counters.throttled++;
+    if (event.status === 429 && !event.noise) this.counters.throttled++;
     if (event.fault) this.counters.faults++;
+    if (event.noise) this.counters.noise[event.noise]++;
     const key = String(event.status);
     this.counters.byStatus[key] = (this.counters.byStatus[key] ?? 0) + 1;
     if (record) this.entries.push({ kind: 'request', seq: ++this.seq, ...event });
@@ -73,6 +77,7 @@ export class EventLog {
     this.counters.faults = 0;
     this.counters.licenseChanges = 0;
     this.counters.byStatus = {};
+    this.counters.noise = { throttle: 0, unavailable: 0, reset: 0 };
   }
 }
 
@@ -130,7 +135,8 @@ export function findWriteBudgetViolations(
   const windowMs = opts.windowMs ?? 150_000;
   const perTenant = opts.perTenant ?? 18_000;
   const tenantWindowMs = opts.tenantWindowMs ?? 300_000;
-  const writes = events.filter((e): e is RequestEvent => e.kind === 'request' && e.writeCost > 0);
+  // Background refusals never reached the directory (they carry no write cost either): they spend no budget.
+  const writes = events.filter((e): e is RequestEvent => e.kind === 'request' && e.writeCost > 0 && !e.noise);
   const violations: Violation[] = [];
   const byApp = new Map<string, RequestEvent[]>();
   for (const w of writes) {

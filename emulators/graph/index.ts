@@ -11,12 +11,19 @@ export { SKU_CATALOG, type CatalogPartNumber } from './scenarios/catalog';
 export { parseScenario, resolveScenario } from './scenario';
 export { REALISTIC_LATENCY, NO_LATENCY } from './latency';
 export { DOCUMENTED_THROTTLE_CONFIG, formatRetryAfter } from './throttle';
+export { PROFILES, type ProfileDefaults } from './profiles';
+export { PLAN_RULES, type PlanRule } from './plan-rules';
+export { ENDPOINT_PERMISSIONS, type EndpointPermission } from './permissions';
+export { REALISTIC_NOISE, NO_NOISE, BACKGROUND_THROTTLE_MESSAGES } from './noise';
 export { DEFAULT_SETTINGS, DEFAULT_APP_ID, GraphSimulatorServer } from './server';
 export type { GraphSimulator, GraphSimulatorOptions } from './server';
 export type { TenantState, SimUser, SimSku, SimGroup, LicenseStateEntry } from './tenant';
 export type * from './types';
 
-/** Starts a simulator on `host:port` (default 127.0.0.1, port 0 = free port) with the given scenario (default demo). */
+/**
+ * Starts a simulator on `host:port` (default 127.0.0.1, port 0 = free port) with the given scenario (default demo)
+ * and profile (default `realistic`; pass `profile: 'deterministic'` for answers that follow from the requests alone).
+ */
 export async function startGraphSimulator(
   options: GraphSimulatorOptions = {},
 ): Promise<GraphSimulator & GraphSimulatorServer> {

@@ -10,6 +10,7 @@ const license = z.object({ sku: z.string(), disabledPlans: z.array(z.string()).o
 /** The JSON scenario file format (see README.md). */
 export const scenarioSchema = z.object({
   name: z.string().optional(),
+  profile: z.enum(['realistic', 'deterministic']).optional(),
   tenantId: z.string().optional(),
   organization: z
     .object({

@@ -6,16 +6,23 @@ import { handleControl } from './control';
 import { GraphError, badRequest, errorBody } from './errors';
 import { EventLog } from './events';
 import { NO_LATENCY, REALISTIC_LATENCY, latencyFor } from './latency';
+import { drawNoise, drawReset, serviceUnavailable } from './noise';
+import { defaultGrantedRoles, endpointPermission, insufficientPrivileges, isGranted } from './permissions';
+import { PLAN_RULES, toLicenseRules, type PlanRule } from './plan-rules';
+import { PROFILES } from './profiles';
 import { SeededRandom, shuffleInPlace } from './random';
 import { resolveScenario } from './scenario';
-import { TenantState, type SimGroup } from './tenant';
+import { TenantState, type SimGroup, type SimUser } from './tenant';
 import { DOCUMENTED_THROTTLE_CONFIG, Throttler, formatRetryAfter, requestCost } from './throttle';
 import type {
   CapabilityStatus,
   FaultRule,
   LatencyModel,
+  NoiseConfig,
+  NoiseKind,
   Scenario,
   SimulatorEvent,
+  SimulatorProfile,
   SimulatorSettings,
   ThrottleConfig,
 } from './types';
@@ -25,6 +32,11 @@ import type {
 export type ScenarioPath = string & {};
 
 export interface GraphSimulatorOptions {
+  /**
+   * `realistic` (default, or the scenario's `profile`) or `deterministic`. The options below override single parts
+   * of the profile.
+   */
+  profile?: SimulatorProfile;
   /** A scenario object, a built-in name (`demo`, `generated:N`) or a path to a JSON scenario file. */
   scenario?: Scenario | 'demo' | ScenarioPath;
   /** 0 = a free port. */
@@ -43,6 +55,12 @@ export interface GraphSimulatorOptions {
   now?: () => number;
   /** Behaviours the reference marks [UNCONFIRMED], and other switches. */
   settings?: Partial<SimulatorSettings>;
+  /** Background 429/503/resets: `false` for none, `true` for the realistic rates, or single fields. */
+  noise?: boolean | Partial<NoiseConfig>;
+  /** Service-plan rules on top of the scenario's own: `true` = `PLAN_RULES`, `false` = none, or a list. */
+  planRules?: boolean | readonly PlanRule[];
+  /** Application roles granted to callers (default: `appRoles` of infra/graph-permissions.json). */
+  grantedRoles?: readonly string[];
 }
 
 export interface GraphSimulator {
@@ -64,10 +82,12 @@ export interface GraphSimulator {
   stop(): Promise<void>;
 }
 
+/** Base settings; the profile's settings (see profiles.ts) and then `options.settings` apply on top. */
 export const DEFAULT_SETTINGS: SimulatorSettings = {
   freeSeatFormula: 'enabled',
   atomicAssignLicense: true,
   replicationLagMs: 0,
+  ...PROFILES.deterministic.settings,
   shuffleBatchResponses: true,
   batchThrottledEnvelopeStatus: 200,
   groupProcessingDelayMs: 2000,
@@ -111,13 +131,22 @@ export class GraphSimulatorServer implements GraphSimulator {
   readonly now: () => number;
   latencyModel: LatencyModel;
   readonly throttler: Throttler;
+  profile: SimulatorProfile;
+  noise: NoiseConfig;
+  /** Roles callers hold unless their token carries a `roles` claim. */
+  grantedRoles: Set<string>;
+  private planRuleList: readonly PlanRule[] = [];
   private faults: ArmedFault[] = [];
   private random: SeededRandom;
+  /** Separate streams, so turning noise or lag on does not shift latency, fault or shuffle samples. */
+  private noiseRandom: SeededRandom;
+  private lagRandom: SeededRandom;
   private readonly seed: number;
   private readonly api: GraphApi;
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pendingGroups = new Set<SimGroup>();
+  private readonly pendingMembers = new Set<SimUser>();
   private readonly sockets = new Set<Socket>();
   /** The scenario last loaded successfully: what reset() restores (not re-read from disk). */
   private scenario: Scenario;
@@ -129,7 +158,19 @@ export class GraphSimulatorServer implements GraphSimulator {
     this.now = options.now ?? (() => Date.now());
     this.seed = options.seed ?? 42;
     this.random = new SeededRandom(this.seed);
-    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.noiseRandom = new SeededRandom(this.seed ^ NOISE_STREAM);
+    this.lagRandom = new SeededRandom(this.seed ^ LAG_STREAM);
+    this.scenario = resolveScenario(options.scenario ?? 'demo');
+    this.profile = options.profile ?? this.scenario.profile ?? 'realistic';
+    const profile = PROFILES[this.profile];
+    this.settings = { ...DEFAULT_SETTINGS, ...profile.settings, ...options.settings };
+    this.noise =
+      options.noise === undefined
+        ? { ...profile.noise }
+        : typeof options.noise === 'boolean'
+          ? { ...(options.noise ? PROFILES.realistic.noise : PROFILES.deterministic.noise) }
+          : { ...profile.noise, ...options.noise };
+    this.grantedRoles = new Set(options.grantedRoles ?? this.readDefaultRoles());
     this.latencyModel =
       options.latency === 'none'
         ? NO_LATENCY
@@ -147,7 +188,12 @@ export class GraphSimulatorServer implements GraphSimulator {
       now: this.now,
       freeSeatFormula: () => this.settings.freeSeatFormula,
       atomicAssignLicense: () => this.settings.atomicAssignLicense,
-      replicationLagMs: () => this.settings.replicationLagMs / this.timeScale,
+      lagActive: () =>
+        this.settings.replicationLagMs > 0 || this.settings.readLagMaxMs > 0 || this.settings.listLagMaxMs > 0,
+      drawLag: () => ({
+        readMs: (this.lagRandom.next() * this.settings.readLagMaxMs) / this.timeScale,
+        listMs: (this.settings.replicationLagMs + this.lagRandom.next() * this.settings.listLagMaxMs) / this.timeScale,
+      }),
       onLicenseChange: (user, before, after, context) =>
         this.log.appendLicenseChange({
           at: this.now(),
@@ -160,12 +206,21 @@ export class GraphSimulatorServer implements GraphSimulator {
           ...(context.appId ? { appId: context.appId } : {}),
         }),
     });
-    this.api = new GraphApi(
-      this.tenant,
-      () => this.baseUrl,
-      (group) => this.scheduleGroup(group),
+    this.api = new GraphApi(this.tenant, {
+      baseUrl: () => this.baseUrl,
+      scheduleGroupProcessing: (group) => this.scheduleGroup(group),
+      scheduleMemberProcessing: (user) => this.scheduleMember(user),
+      countWithoutConsistencyLevel: () => this.settings.countWithoutConsistencyLevel,
+    });
+    this.setPlanRules(
+      options.planRules === undefined
+        ? profile.planRules
+        : options.planRules === true
+          ? PLAN_RULES
+          : options.planRules === false
+            ? []
+            : options.planRules,
     );
-    this.scenario = resolveScenario(options.scenario ?? 'demo');
     this.tenant.load(this.scenario);
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((error: unknown) => {
@@ -232,6 +287,35 @@ export class GraphSimulatorServer implements GraphSimulator {
     this.tenant.setSkuStatus(skuIdOrPartNumber, status);
   }
 
+  /** Switches profile at run time: its settings, noise and plan rules replace the current ones. */
+  applyProfile(profile: SimulatorProfile): void {
+    const defaults = PROFILES[profile];
+    this.profile = profile;
+    Object.assign(this.settings, defaults.settings);
+    this.noise = { ...defaults.noise };
+    this.setPlanRules(defaults.planRules);
+  }
+
+  get planRules(): readonly PlanRule[] {
+    return this.planRuleList;
+  }
+
+  /** Replaces the service-plan rules that hold whatever scenario is loaded (scenario `rules` still apply). */
+  setPlanRules(rules: readonly PlanRule[]): void {
+    this.planRuleList = rules;
+    this.tenant.setStandingRules(toLicenseRules(rules));
+  }
+
+  private readDefaultRoles(): string[] {
+    try {
+      return defaultGrantedRoles();
+    } catch (error) {
+      // Without enforcement the roles are never looked at, so a missing file must not stop the simulator.
+      if (this.settings.enforcePermissions) throw error;
+      return [];
+    }
+  }
+
   loadScenario(s: Scenario | 'demo' | ScenarioPath): void {
     const scenario = resolveScenario(s);
     try {
@@ -242,6 +326,7 @@ export class GraphSimulatorServer implements GraphSimulator {
       throw error;
     }
     this.scenario = scenario;
+    if (scenario.profile) this.applyProfile(scenario.profile);
     this.clearRunState();
   }
 
@@ -255,18 +340,27 @@ export class GraphSimulatorServer implements GraphSimulator {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.pendingGroups.clear();
+    this.pendingMembers.clear();
     this.log.clear();
     this.throttler.reset();
     this.api.resetCursors();
     this.random = new SeededRandom(this.seed);
+    this.noiseRandom = new SeededRandom(this.seed ^ NOISE_STREAM);
+    this.lagRandom = new SeededRandom(this.seed ^ LAG_STREAM);
   }
 
-  /** Applies every queued group license change now (instead of waiting for the processing delay). */
+  /**
+   * Applies every queued group license change now (instead of waiting for the processing delay): groups whose
+   * licenses changed, and members added or removed over Graph. Returns how many were queued.
+   */
   processPendingGroups(): number {
     const groups = [...this.pendingGroups];
+    const members = [...this.pendingMembers];
     this.pendingGroups.clear();
+    this.pendingMembers.clear();
     for (const g of groups) this.tenant.processGroup(g);
-    return groups.length;
+    for (const u of members) this.processMember(u);
+    return groups.length + members.length;
   }
 
   async stop(): Promise<void> {
@@ -282,6 +376,18 @@ export class GraphSimulatorServer implements GraphSimulator {
       action();
     }, ms);
     this.timers.add(timer);
+  }
+
+  private scheduleMember(user: SimUser): void {
+    this.pendingMembers.add(user);
+    this.later(this.settings.groupProcessingDelayMs / this.timeScale, () => {
+      if (this.pendingMembers.delete(user)) this.processMember(user);
+    });
+  }
+
+  private processMember(user: SimUser): void {
+    // The user may have been deleted meanwhile.
+    if (this.tenant.users.get(user.id) === user) this.tenant.evaluateUser(user, { cause: 'groupProcessing' });
   }
 
   private scheduleGroup(group: SimGroup): void {
@@ -327,6 +433,12 @@ export class GraphSimulatorServer implements GraphSimulator {
         return;
       }
       this.later((fault.delayMs ?? 120_000) / this.timeScale, () => req.socket.destroy());
+      return;
+    }
+    if (url.pathname.startsWith('/v1.0') && drawReset(this.noise, this.noiseRandom)) {
+      // Background connection reset: nothing was processed and nothing is answered.
+      this.recordRequest(method, graphPath, 0, 0, 0, context, { noise: 'reset' });
+      req.socket.destroy();
       return;
     }
 
@@ -389,7 +501,7 @@ export class GraphSimulatorServer implements GraphSimulator {
     ru: number,
     writeCost: number,
     context: CallContext,
-    extra: { throttleScope?: string; fault?: FaultRule['kind'] } = {},
+    extra: { throttleScope?: string; fault?: FaultRule['kind']; noise?: NoiseKind } = {},
   ): void {
     this.log.appendRequest(
       {
@@ -461,6 +573,29 @@ export class GraphSimulatorServer implements GraphSimulator {
       return { ...this.errorResult(error, context, ru), delayMs: 0 };
     }
 
+    const noise = drawNoise(this.noise, this.noiseRandom, context.appId);
+    if (noise) {
+      // Load on the service, not the caller's pace: answered at the front door, so nothing ran or was charged.
+      const used = this.throttler.usage(context.appId, this.tenant.tenantId, this.tenant.size, writes, this.now());
+      const percentage: Record<string, string> =
+        used > 0.8 ? { 'x-ms-throttle-limit-percentage': String(Math.min(1.8, Math.round(used * 100) / 100)) } : {};
+      const retryAfter: Record<string, string> =
+        noise.retryAfterSeconds !== undefined
+          ? { 'retry-after': formatRetryAfter(noise.retryAfterSeconds / this.timeScale, this.timeScale) }
+          : {};
+      const error =
+        noise.kind === 'throttle'
+          ? // [CONF] no x-ms-throttle-scope (no limit of the app's was hit); CPULimitExceeded is a documented reason.
+            new GraphError(429, 'TooManyRequests', noise.message, {
+              ...retryAfter,
+              'x-ms-throttle-information': 'CPULimitExceeded',
+              ...percentage,
+            })
+          : serviceUnavailable({ ...retryAfter, ...percentage });
+      this.recordRequest(method, path, error.status, 0, 0, context, { noise: noise.kind });
+      return { ...this.errorResult(error, context, ru), delayMs: Math.min(delayMs, 20 / this.timeScale) };
+    }
+
     const decision = this.throttler.admit(
       context.appId,
       this.tenant.tenantId,
@@ -486,6 +621,17 @@ export class GraphSimulatorServer implements GraphSimulator {
       decision.limitPercentage !== undefined
         ? { 'x-ms-throttle-limit-percentage': String(decision.limitPercentage) }
         : {};
+
+    if (this.settings.enforcePermissions) {
+      const permission = endpointPermission(method, segments);
+      if (permission && !isGranted(permission, rolesOf(headers) ?? this.grantedRoles)) {
+        // The directory refuses after the request was admitted (and charged), as an authorization failure.
+        const error = insufficientPrivileges();
+        this.recordRequest(method, path, error.status, ru, writes, context);
+        const failed = this.errorResult(error, context, ru);
+        return { ...failed, headers: { ...failed.headers, ...percentage }, delayMs };
+      }
+    }
 
     let response: ApiResponse;
     try {
@@ -741,22 +887,34 @@ function safeDecode(text: string): string {
   }
 }
 
+/** Seed offsets of the noise and lag streams (arbitrary odd constants). */
+const NOISE_STREAM = 0x9e3779b1;
+const LAG_STREAM = 0x85ebca6b;
+
+/** The `roles` claim of a JWT bearer token (app-only tokens carry the granted application roles there). */
+export function rolesOf(headers: Record<string, string>): Set<string> | undefined {
+  const claims = jwtClaims(headers);
+  const roles = claims?.roles;
+  return Array.isArray(roles) ? new Set(roles.filter((r): r is string => typeof r === 'string')) : undefined;
+}
+
+function jwtClaims(headers: Record<string, string>): Record<string, unknown> | undefined {
+  const token = /^bearer\s+(\S+)/i.exec(headers.authorization ?? '')?.[1];
+  const parts = token?.split('.');
+  if (parts?.length !== 3) return undefined;
+  try {
+    return JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // Not a JWT after all.
+    return undefined;
+  }
+}
+
 /** The app id: JWT `appid` (v1 tokens) or `azp` (v2), else `x-simulator-app-id`, else the default app. */
 export function appIdOf(headers: Record<string, string>): string {
-  const auth = headers.authorization ?? '';
-  const token = /^bearer\s+(\S+)/i.exec(auth)?.[1];
-  if (token) {
-    const parts = token.split('.');
-    if (parts.length === 3) {
-      try {
-        const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-        const app = claims.appid ?? claims.azp;
-        if (typeof app === 'string' && app) return app;
-      } catch {
-        // Not a JWT after all: fall through to the header.
-      }
-    }
-  }
+  const claims = jwtClaims(headers);
+  const app = claims?.appid ?? claims?.azp;
+  if (typeof app === 'string' && app) return app;
   return headers['x-simulator-app-id'] ?? DEFAULT_APP_ID;
 }
 

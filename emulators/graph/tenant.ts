@@ -8,6 +8,7 @@ import type {
   Scenario,
   ScenarioLicense,
   ScenarioUser,
+  LicenseRules,
   ServicePlanInfo,
 } from './types';
 
@@ -126,8 +127,20 @@ export interface TenantOptions {
   now: () => number;
   freeSeatFormula: () => FreeSeatFormula;
   atomicAssignLicense: () => boolean;
-  replicationLagMs: () => number;
+  /** Whether writes must be remembered for replication lag (any lag setting above zero). */
+  lagActive: () => boolean;
+  /** Draws how long (ms, already scaled) a new write stays invisible to single reads and to lists. */
+  drawLag: () => { readMs: number; listMs: number };
   onLicenseChange: LicenseChangeListener;
+}
+
+/** A write not yet visible everywhere: reads see `before` until `readAt`, lists until `listAt`. */
+interface PendingWrite {
+  at: number;
+  readAt: number;
+  listAt: number;
+  /** A shallow copy of the user as it was before the write. */
+  before: SimUser;
 }
 
 interface RuleViolation {
@@ -136,6 +149,8 @@ interface RuleViolation {
   kind: 'MutuallyExclusiveViolation' | 'DependencyViolation';
   /** The service plans involved. */
   plans: string[];
+  /** For a dependency: the plans of which one is missing. */
+  requires?: string[];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -161,11 +176,15 @@ export class TenantState {
   mutuallyExclusive: [string, string][] = [];
   /** Plan id → plan ids of which at least one must be enabled too. */
   dependencies = new Map<string, string[]>();
+  /** Rules that hold whatever scenario is loaded (the profile's plan rules), by plan id. */
+  private standingRules: LicenseRules = {};
+  /** The loaded scenario's own `rules`, by plan id. */
+  private scenarioRules: LicenseRules = {};
 
   private nextOrdinal = 0;
   private ids = new SeededRandom(0x5eed);
-  /** For replication lag: per user, license sets before each recent change (oldest first). */
-  private readonly recentChanges = new Map<SimUser, { at: number; before: readonly AssignedLicense[] }[]>();
+  /** For replication lag: per user, the writes not yet visible everywhere (oldest first). */
+  private readonly recentChanges = new Map<SimUser, PendingWrite[]>();
 
   constructor(private readonly options: TenantOptions) {}
 
@@ -256,16 +275,17 @@ export class TenantState {
         });
       }
     }
-    this.mutuallyExclusive = (scenario.rules?.mutuallyExclusive ?? []).map(([a, b]) => [
-      this.resolvePlanRef(a),
-      this.resolvePlanRef(b),
-    ]);
-    this.dependencies = new Map(
-      (scenario.rules?.dependencies ?? []).map((d) => [
-        this.resolvePlanRef(d.servicePlan),
-        d.requires.map((r) => this.resolvePlanRef(r)),
+    this.scenarioRules = {
+      mutuallyExclusive: (scenario.rules?.mutuallyExclusive ?? []).map(([a, b]) => [
+        this.resolvePlanRef(a),
+        this.resolvePlanRef(b),
       ]),
-    );
+      dependencies: (scenario.rules?.dependencies ?? []).map((d) => ({
+        servicePlan: this.resolvePlanRef(d.servicePlan),
+        requires: d.requires.map((r) => this.resolvePlanRef(r)),
+      })),
+    };
+    this.combineRules();
     const stamp = created;
     for (const u of scenario.users) this.insertUser(u, stamp);
     const declared: [SimGroup, string[]][] = (scenario.groups ?? []).map((g) => {
@@ -360,6 +380,32 @@ export class TenantState {
     this.notifyIfChanged(user, before, { cause: 'control' });
   }
 
+  /** Sets the rules that hold across scenario loads (plan ids). Scenario `rules` still apply on top. */
+  setStandingRules(rules: LicenseRules): void {
+    this.standingRules = rules;
+    this.combineRules();
+  }
+
+  private combineRules(): void {
+    const pairs = new Map<string, [string, string]>();
+    for (const [a, b] of [
+      ...(this.standingRules.mutuallyExclusive ?? []),
+      ...(this.scenarioRules.mutuallyExclusive ?? []),
+    ]) {
+      const x = a.toLowerCase();
+      const y = b.toLowerCase();
+      pairs.set(x < y ? `${x}|${y}` : `${y}|${x}`, [x, y]);
+    }
+    this.mutuallyExclusive = [...pairs.values()];
+    const dependencies = new Map<string, string[]>();
+    for (const d of [...(this.standingRules.dependencies ?? []), ...(this.scenarioRules.dependencies ?? [])]) {
+      const plan = d.servicePlan.toLowerCase();
+      const requires = d.requires.map((r) => r.toLowerCase());
+      dependencies.set(plan, [...new Set([...(dependencies.get(plan) ?? []), ...requires])]);
+    }
+    this.dependencies = dependencies;
+  }
+
   private resolveLicense(l: ScenarioLicense): AssignedLicense {
     const sku = this.findSku(l.sku);
     if (!sku) throw new Error(`Scenario refers to unknown SKU ${l.sku}`);
@@ -425,7 +471,6 @@ export class TenantState {
   /** Seats in use as lists and `subscribedSkus` report them (behind by the replication lag). */
   reportedConsumedUnits(sku: SimSku): number {
     let consumed = sku.holders.size;
-    if (this.options.replicationLagMs() <= 0) return consumed;
     for (const user of this.recentlyChangedUsers()) {
       const heldThen = this.laggedLicenses(user).some((l) => l.skuId === sku.skuId);
       const heldNow = sku.holders.has(user);
@@ -443,32 +488,68 @@ export class TenantState {
     return usable - this.consumedUnits(sku);
   }
 
-  /** The user's licenses as lists see them: the state before any change younger than the replication lag. */
-  laggedLicenses(user: SimUser): readonly AssignedLicense[] {
-    const lag = this.options.replicationLagMs();
-    if (lag <= 0) return user.assignedLicenses;
+  /**
+   * The user as a replica serving this kind of read sees it: as it was before the oldest write not yet visible to
+   * that kind of read. `read` is a GET of one user; `list` is a collection (users, group members) or a count.
+   */
+  view(user: SimUser, kind: 'read' | 'list'): SimUser {
     const changes = this.recentChanges.get(user);
-    if (!changes) return user.assignedLicenses;
-    const horizon = this.options.now() - lag;
-    const pending = changes.find((c) => c.at > horizon);
-    return pending ? pending.before : user.assignedLicenses;
+    if (!changes) return user;
+    const now = this.options.now();
+    for (const c of changes) {
+      if ((kind === 'read' ? c.readAt : c.listAt) > now) return c.before;
+    }
+    return user;
   }
 
-  /** Users with a change younger than the replication lag (they may still look as they were). */
+  /** The user's licenses as lists see them. */
+  laggedLicenses(user: SimUser): readonly AssignedLicense[] {
+    return this.view(user, 'list').assignedLicenses;
+  }
+
+  /** Users with a write that lists do not see yet (they may still look as they were). */
   recentlyChangedUsers(): SimUser[] {
-    const lag = this.options.replicationLagMs();
-    if (lag <= 0) {
-      this.recentChanges.clear();
-      return [];
-    }
-    const horizon = this.options.now() - lag;
+    if (this.recentChanges.size === 0) return [];
+    const now = this.options.now();
     const result: SimUser[] = [];
     for (const [user, changes] of this.recentChanges) {
-      while (changes.length > 0 && (changes[0]?.at ?? 0) <= horizon) changes.shift();
+      // Both visibility times only grow along the list, so visible writes are all at its front.
+      while (changes.length > 0 && (changes[0]?.readAt ?? 0) <= now && (changes[0]?.listAt ?? 0) <= now) {
+        changes.shift();
+      }
       if (changes.length === 0) this.recentChanges.delete(user);
-      else result.push(user);
+      else if (changes.some((c) => c.listAt > now)) result.push(user);
     }
     return result;
+  }
+
+  /** A copy of the user to remember as "before this write", when replication lag is on. */
+  private snapshot(user: SimUser): SimUser | undefined {
+    if (!this.options.lagActive()) return undefined;
+    return { ...user, removedSkus: user.removedSkus ? new Map(user.removedSkus) : undefined };
+  }
+
+  /** Remembers a write so reads and lists keep showing `before` for their lag. Writes become visible in order. */
+  private rememberWrite(user: SimUser, before: SimUser | undefined): void {
+    if (!before) return;
+    const at = this.options.now();
+    const lag = this.options.drawLag();
+    const list = this.recentChanges.get(user) ?? [];
+    const previous = list[list.length - 1];
+    list.push({
+      at,
+      readAt: Math.max(previous?.readAt ?? 0, at + lag.readMs),
+      listAt: Math.max(previous?.listAt ?? 0, at + lag.listMs),
+      before,
+    });
+    this.recentChanges.set(user, list);
+  }
+
+  /** `PATCH /users/{id}` after validation: the change is subject to replication lag like a license change. */
+  updateUser(user: SimUser, changes: Record<string, unknown>): void {
+    const before = this.snapshot(user);
+    for (const [name, value] of Object.entries(changes)) (user as unknown as Record<string, unknown>)[name] = value;
+    this.rememberWrite(user, before);
   }
 
   // ------------------------------------------------------------------------------------------ assignLicense
@@ -502,9 +583,10 @@ export class TenantState {
     const afterRemoval = user.licenseStates.filter((s) => !(s.assignedByGroup === null && removeIds.has(s.skuId)));
     if (!this.options.atomicAssignLicense() && removeIds.size > 0) {
       // Non-atomic mode: removals land before the additions are checked, as if they were two calls.
+      const snapshot = this.snapshot(user);
       user.licenseStates = afterRemoval;
       this.refreshDerived(user, stamp);
-      this.notifyIfChanged(user, before, context);
+      this.notifyIfChanged(user, before, context, snapshot);
     }
     const heldAfterRemoval = new Set(deriveAssigned(afterRemoval).map((l) => l.skuId));
     for (const l of add) {
@@ -530,10 +612,11 @@ export class TenantState {
     }
     const ruleError = this.newRuleViolation(deriveAssigned(user.licenseStates), deriveAssigned(next));
     if (ruleError) throw ruleError;
+    const snapshot = this.snapshot(user);
     user.licenseStates = next;
     const beforeApply = user.assignedLicenses;
     this.refreshDerived(user, stamp);
-    this.notifyIfChanged(user, beforeApply, context);
+    this.notifyIfChanged(user, beforeApply, context, snapshot);
     return user;
   }
 
@@ -564,6 +647,7 @@ export class TenantState {
           error: licenseErrors.dependency(plan, requires),
           kind: 'DependencyViolation',
           plans: [plan],
+          requires,
         });
       }
     }
@@ -619,8 +703,9 @@ export class TenantState {
     for (const member of group.members) {
       if (!('userPrincipalName' in member)) continue;
       const before = member.assignedLicenses;
+      const snapshot = this.snapshot(member);
       this.evaluateGroupAssignments(member, stamp);
-      this.notifyIfChanged(member, before, context);
+      this.notifyIfChanged(member, before, context, snapshot);
     }
     group.licenseProcessingState = 'ProcessingComplete';
   }
@@ -641,9 +726,32 @@ export class TenantState {
       group.members = group.members.filter((m) => m !== user);
       user.memberOf.delete(group);
     }
+    return this.evaluateUser(user, { cause: 'groupProcessing' });
+  }
+
+  /**
+   * Changes a group's membership without touching licenses (`POST /groups/{id}/members/$ref`, `DELETE
+   * .../members/{id}/$ref`): the member's group licenses follow when the group is processed (`evaluateUser`).
+   * Throws Graph's errors for an unknown group or member, a duplicate add or a missing member.
+   */
+  changeMembership(group: SimGroup, user: SimUser, member: boolean): void {
+    if (member) {
+      if (user.memberOf.has(group)) throw membershipErrors.alreadyMember();
+      group.members.push(user);
+      user.memberOf.add(group);
+    } else {
+      if (!user.memberOf.has(group)) throw notFound(user.id);
+      group.members = group.members.filter((m) => m !== user);
+      user.memberOf.delete(group);
+    }
+  }
+
+  /** Brings one user's group licenses in line with their groups now (group processing for one member). */
+  evaluateUser(user: SimUser, context: ChangeContext): SimUser {
     const before = user.assignedLicenses;
+    const snapshot = this.snapshot(user);
     this.evaluateGroupAssignments(user, new Date(this.options.now()).toISOString());
-    this.notifyIfChanged(user, before, { cause: 'groupProcessing' });
+    this.notifyIfChanged(user, before, context, snapshot);
     return user;
   }
 
@@ -651,42 +759,47 @@ export class TenantState {
   reprocess(userKey: string, context: ChangeContext): SimUser {
     const user = this.findUser(userKey);
     if (!user) throw notFound(userKey);
-    const before = user.assignedLicenses;
-    this.evaluateGroupAssignments(user, new Date(this.options.now()).toISOString());
-    this.notifyIfChanged(user, before, context);
-    return user;
+    return this.evaluateUser(user, context);
   }
 
   /**
-   * Brings a user's group-based entries in line with the groups' licenses. Active entries stay active; new or
-   * failed ones are (re)tried, group by group, all-or-nothing per group ([DOC] resolve-problems).
+   * Brings a user's group-based entries in line with the groups' licenses, group by group, all-or-nothing per group
+   * ([DOC] https://learn.microsoft.com/entra/identity/users/licensing-groups-resolve-problems). New or failed assignments are (re)tried and end `Error` on failure; an assignment
+   * already in force whose change fails keeps its old plans and becomes `ActiveWithError`, as does one whose removal
+   * would break a dependency.
    */
   private evaluateGroupAssignments(user: SimUser, stamp: string): void {
     const wanted = new Map<string, SimGroup>();
     for (const g of user.memberOf) wanted.set(g.id, g);
-    let states = user.licenseStates.filter((s) => {
-      if (s.assignedByGroup === null) return true;
-      const g = wanted.get(s.assignedByGroup);
-      return g !== undefined && g.assignedLicenses.some((l) => l.skuId === s.skuId);
-    });
+    let states = this.dropUnwanted(user.licenseStates, wanted, stamp);
     for (const group of wanted.values()) {
       const pending = group.assignedLicenses.filter(
-        (l) => !states.some((s) => s.assignedByGroup === group.id && s.skuId === l.skuId && s.state === 'Active'),
+        (l) =>
+          !states.some(
+            (s) =>
+              s.assignedByGroup === group.id &&
+              s.skuId === l.skuId &&
+              s.state === 'Active' &&
+              samePlans(s.disabledPlans, l.disabledPlans),
+          ),
       );
       if (pending.length === 0) continue;
-      const others = states.filter(
-        (s) => !(s.assignedByGroup === group.id && pending.some((l) => l.skuId === s.skuId)),
-      );
+      const isPending = (s: LicenseStateEntry): boolean =>
+        s.assignedByGroup === group.id && pending.some((l) => l.skuId === s.skuId);
+      const others = states.filter((s) => !isPending(s));
       const candidate = [...others, ...pending.map((l) => this.stateEntry(l.skuId, group.id, l.disabledPlans, stamp))];
-      const failure = this.groupFailure(user, others, candidate, pending);
+      const failure = this.groupFailure(user, states, candidate, pending);
       if (failure) {
+        const current = states;
         states = [
           ...others,
-          ...pending.map((l) => ({
-            ...this.stateEntry(l.skuId, group.id, l.disabledPlans, stamp),
-            state: 'Error' as const,
-            error: l.skuId === failure.skuId ? failure.error : 'Other',
-          })),
+          ...pending.map((l): LicenseStateEntry => {
+            const error = l.skuId === failure.skuId ? failure.error : 'Other';
+            const inForce = current.find((s) => isPending(s) && s.skuId === l.skuId && isActive(s));
+            return inForce
+              ? { ...inForce, state: 'ActiveWithError', error, lastUpdatedDateTime: stamp }
+              : { ...this.stateEntry(l.skuId, group.id, l.disabledPlans, stamp), state: 'Error', error };
+          }),
         ];
       } else {
         states = candidate;
@@ -699,6 +812,48 @@ export class TenantState {
     this.refreshDerived(user, stamp);
   }
 
+  /**
+   * Removes group assignments the user no longer gets (left the group, or the group dropped the SKU). One whose
+   * removal would leave an enabled plan without the plan it depends on stays, `ActiveWithError` with
+   * `DependencyViolation` ([DOC] resolve-problems, "Other products depend on this license").
+   */
+  private dropUnwanted(
+    states: readonly LicenseStateEntry[],
+    wanted: ReadonlyMap<string, SimGroup>,
+    stamp: string,
+  ): LicenseStateEntry[] {
+    const isWanted = (s: LicenseStateEntry): boolean =>
+      s.assignedByGroup === null ||
+      (wanted.get(s.assignedByGroup)?.assignedLicenses.some((l) => l.skuId === s.skuId) ?? false);
+    let kept = states.filter(isWanted);
+    if (kept.length === states.length) return kept;
+    let removable = states.filter((s) => !isWanted(s) && isActive(s));
+    const was = new Set(this.ruleViolations(deriveAssigned(states)).map((v) => v.key));
+    for (;;) {
+      const required = new Set(
+        this.ruleViolations(deriveAssigned(kept))
+          .filter((v) => v.kind === 'DependencyViolation' && !was.has(v.key))
+          .flatMap((v) => v.requires ?? []),
+      );
+      const blocking = removable.filter((s) => {
+        const off = new Set(s.disabledPlans);
+        return [...(this.skus.get(s.skuId)?.planIds ?? [])].some((p) => required.has(p) && !off.has(p));
+      });
+      if (blocking.length === 0) return kept;
+      kept = [
+        ...kept,
+        ...blocking.map((s): LicenseStateEntry => ({
+          ...s,
+          state: 'ActiveWithError',
+          error: 'DependencyViolation',
+          lastUpdatedDateTime: stamp,
+        })),
+      ];
+      removable = removable.filter((s) => !blocking.includes(s));
+    }
+  }
+
+  /** Why a group's pending licenses cannot be applied, or null. `current` is the user's state before the attempt. */
   private groupFailure(
     user: SimUser,
     current: LicenseStateEntry[],
@@ -773,15 +928,22 @@ export class TenantState {
     user.assignedLicenses = next;
   }
 
-  private notifyIfChanged(user: SimUser, before: readonly AssignedLicense[], context: ChangeContext): void {
+  /**
+   * Records a license write: the event when the licenses changed, and (with replication lag) the state before it,
+   * also when only `licenseAssignmentStates` changed.
+   */
+  private notifyIfChanged(
+    user: SimUser,
+    before: readonly AssignedLicense[],
+    context: ChangeContext,
+    snapshot?: SimUser,
+  ): void {
     const after = user.assignedLicenses;
-    if (sameLicenses(before, after)) return;
-    if (this.options.replicationLagMs() > 0) {
-      const list = this.recentChanges.get(user) ?? [];
-      list.push({ at: this.options.now(), before });
-      this.recentChanges.set(user, list);
+    const changed = !sameLicenses(before, after);
+    if (snapshot && (changed || !sameStates(snapshot.licenseStates, user.licenseStates))) {
+      this.rememberWrite(user, snapshot);
     }
-    this.options.onLicenseChange(user, before, after, context);
+    if (changed) this.options.onLicenseChange(user, before, after, context);
   }
 }
 
@@ -804,6 +966,29 @@ export function sameLicenses(a: readonly AssignedLicense[], b: readonly Assigned
   const left = new Set(a.map(key));
   return b.every((l) => left.has(key(l)));
 }
+
+function isActive(s: LicenseStateEntry): boolean {
+  return s.state === 'Active' || s.state === 'ActiveWithError';
+}
+
+function samePlans(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((p) => b.includes(p));
+}
+
+function sameStates(a: readonly LicenseStateEntry[], b: readonly LicenseStateEntry[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const key = (s: LicenseStateEntry): string =>
+    `${s.skuId}|${s.assignedByGroup ?? ''}|${s.state}|${s.error}|${[...s.disabledPlans].sort().join(',')}`;
+  const left = new Set(a.map(key));
+  return b.every((s) => left.has(key(s)));
+}
+
+/** [OBS] Graph's answers to membership changes through `members/$ref`. */
+const membershipErrors = {
+  alreadyMember: (): GraphError =>
+    badRequest("One or more added object references already exist for the following modified properties: 'members'."),
+};
 
 function parseAssignLicenseBody(body: unknown): { add: AssignedLicense[]; remove: string[] } {
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};

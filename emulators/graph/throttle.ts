@@ -181,6 +181,15 @@ export class Throttler {
     return bucket;
   }
 
+  /** The largest fraction in use of any bucket the request would draw from, without charging it. */
+  usage(appId: string, tenantId: string, size: 'S' | 'M' | 'L', writes: number, now: number): number {
+    if (!this.config.enabled) return 0;
+    return Math.max(
+      0,
+      ...this.specs(appId, tenantId, size, 1, writes).map((spec) => this.bucket(spec, now).usedFraction(now)),
+    );
+  }
+
   /** Charges a request and says whether it may run. */
   admit(
     appId: string,

@@ -104,8 +104,13 @@ export interface LicenseRules {
   dependencies?: { servicePlan: string; requires: string[] }[];
 }
 
+/** `realistic` (default): Graph's documented unkindness on; `deterministic`: the exact, noise-free simulator. */
+export type SimulatorProfile = 'realistic' | 'deterministic';
+
 export interface Scenario {
   name?: string;
+  /** Profile to start with when the simulator is not given one (see README, Profiles). */
+  profile?: SimulatorProfile;
   tenantId?: string;
   organization?: {
     id?: string;
@@ -173,8 +178,16 @@ export interface SimulatorSettings {
   freeSeatFormula: FreeSeatFormula;
   /** One assignLicense call is all-or-nothing (default). When false, removals apply even if an add fails. */
   atomicAssignLicense: boolean;
-  /** Lists (`/users`, group members) and `consumedUnits` lag behind writes by this long (ms, before scaling). */
+  /** Lists (`/users`, group members) and `consumedUnits` lag behind writes by at least this long (ms, before scaling). */
   replicationLagMs: number;
+  /** A GET of one user may show the state before a write for a random 0 to this many ms after it (before scaling). */
+  readLagMaxMs: number;
+  /** Lists and `consumedUnits` lag a further random 0 to this many ms behind each write (before scaling). */
+  listLagMaxMs: number;
+  /** `?$count=true` without `ConsistencyLevel: eventual`: `ignore` as Graph does, or `reject` with a 400. */
+  countWithoutConsistencyLevel: 'ignore' | 'reject';
+  /** Answer 403 `Authorization_RequestDenied` when the caller lacks the endpoint's application role. */
+  enforcePermissions: boolean;
   /** Shuffle `$batch` responses (order is not guaranteed by Graph). */
   shuffleBatchResponses: boolean;
   /** Envelope status of a `$batch` whose items were throttled: 200 [OBS] or 424 (throttling.md). */
@@ -185,6 +198,20 @@ export interface SimulatorSettings {
   requireAuth: boolean;
   /** Record every request in the event log (license changes are always recorded). */
   recordRequests: boolean;
+}
+
+/** Background trouble unrelated to the caller's pace (realistic profile). Rates are chances per request, 0–1. */
+export interface NoiseConfig {
+  /** 429 below the documented limits. */
+  throttleRate: number;
+  /** Retry-After of those 429s: a whole number of seconds in [min, max] (before scaling). */
+  throttleRetryAfterSeconds: { min: number; max: number };
+  /** 503 `serviceNotAvailable`. */
+  unavailableRate: number;
+  /** Share of those 503s that carry a Retry-After (1–10 s before scaling). */
+  unavailableRetryAfterShare: number;
+  /** Connection reset without an answer (top-level requests only). */
+  resetRate: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -250,7 +277,14 @@ export interface RequestEvent {
   throttleScope?: string;
   /** Set when a fault rule produced the response. */
   fault?: FaultRule['kind'];
+  /**
+   * Set when background noise produced the response (realistic profile). Such a request never reached the
+   * directory: it changed nothing and was not charged to the throttling budgets.
+   */
+  noise?: NoiseKind;
 }
+
+export type NoiseKind = 'throttle' | 'unavailable' | 'reset';
 
 export type SimulatorEvent = LicenseChangeEvent | RequestEvent;
 

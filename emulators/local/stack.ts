@@ -105,7 +105,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let graph: GraphInUse;
     if (graphChoice.kind === 'embedded') {
-      const simulator = await startGraphSimulator({ scenario: 'demo', latency: options.graphLatency ?? 'realistic' });
+      const simulator = await startGraphSimulator({
+        scenario: 'demo',
+        profile: 'deterministic',
+        latency: options.graphLatency ?? 'realistic',
+      });
       stoppers.push(() => simulator.stop());
       graph = {
         kind: 'embedded',

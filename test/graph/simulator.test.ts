@@ -34,7 +34,15 @@ async function start(
   throttling: boolean | Partial<ThrottleConfig> = true,
   timeScale = 1,
 ): Promise<Sim> {
-  sim = await startGraphSimulator({ scenario, port: 0, latency: 'none', throttling, timeScale, seed: 7 });
+  sim = await startGraphSimulator({
+    scenario,
+    port: 0,
+    latency: 'none',
+    throttling,
+    timeScale,
+    seed: 7,
+    profile: 'deterministic',
+  });
   return sim;
 }
 

@@ -50,7 +50,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeScale = options.simulator?.timeScale ?? 10;
   const sim =
     options.sim ??
-    (await startGraphSimulator({ scenario: 'demo', latency: 'none', seed: 7, ...options.simulator, timeScale }));
+    (await startGraphSimulator({
+      scenario: 'demo',
+      latency: 'none',
+      seed: 7,
+      profile: 'deterministic',
+      ...options.simulator,
+      timeScale,
+    }));
   const host = await startFunctionsHost({
     appEntry: APP_MODULE,
     compose: composeApp(options.telemetry ? { telemetry: options.telemetry } : {}),

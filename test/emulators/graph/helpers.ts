@@ -7,9 +7,12 @@ import {
 
 export type Simulator = GraphSimulator & GraphSimulatorServer;
 
-/** A simulator for tests: demo tenant, no latency, everything else as documented unless overridden. */
+/**
+ * A simulator for tests: demo tenant, no latency, and the deterministic profile unless a test asks for another, so
+ * the existing conformance tests see exact, noise-free answers. Realistic-profile tests pass `profile: 'realistic'`.
+ */
 export function startTestSimulator(options: GraphSimulatorOptions = {}): Promise<Simulator> {
-  return startGraphSimulator({ latency: 'none', ...options });
+  return startGraphSimulator({ latency: 'none', profile: 'deterministic', ...options });
 }
 
 /** Graph JSON as conformance tests read it: untyped on purpose, the tests assert its shape. */

@@ -133,6 +133,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
   beforeAll(async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-restart-'));
     sim = await startGraphSimulator({
+      profile: 'deterministic',
       scenario: generateScenario({ users: 160, seed: 5 }),
       latency: 'realistic',
       seed: 9,
