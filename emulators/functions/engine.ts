@@ -36,6 +36,8 @@ export interface EngineDependencies {
   dueQueue: DueQueue;
   log: LogSink;
   maxConcurrentActivities: number;
+  /** Episodes of different instances running at once (maxConcurrentOrchestratorFunctions); one per instance. */
+  maxConcurrentOrchestrations: number;
   /** Called whenever work finishes, so the host can check whether it became idle. */
   onWorkFinished: () => void;
 }
@@ -56,7 +58,7 @@ export function isActive(record: InstanceRecord): boolean {
  */
 export class DurableEngine {
   readonly #episodeQueue = new Set<string>();
-  #episodeRunning = false;
+  readonly #episodesRunning = new Set<string>();
   readonly #activityQueue: ActivityWork[] = [];
   #activitiesRunning = 0;
   readonly #statusListeners = new Set<(record: InstanceRecord) => void>();
@@ -73,9 +75,7 @@ export class DurableEngine {
 
   /** Units of work queued or running (episodes and activities). */
   get pendingWork(): number {
-    return (
-      this.#episodeQueue.size + (this.#episodeRunning ? 1 : 0) + this.#activityQueue.length + this.#activitiesRunning
-    );
+    return this.#episodeQueue.size + this.#episodesRunning.size + this.#activityQueue.length + this.#activitiesRunning;
   }
 
   onStatusChange(listener: (record: InstanceRecord) => void): () => void {
@@ -131,12 +131,12 @@ export class DurableEngine {
 
   /** Resolves once no activity or episode is running (after stop(): once the ones in flight have returned). */
   whenQuiet(): Promise<void> {
-    if (this.#activitiesRunning === 0 && !this.#episodeRunning) return Promise.resolve();
+    if (this.#activitiesRunning === 0 && this.#episodesRunning.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#quietWaiters.push(resolve));
   }
 
   #notifyQuiet(): void {
-    if (this.#activitiesRunning === 0 && !this.#episodeRunning)
+    if (this.#activitiesRunning === 0 && this.#episodesRunning.size === 0)
       for (const resolve of this.#quietWaiters.splice(0)) resolve();
   }
 
@@ -290,17 +290,28 @@ export class DurableEngine {
     });
   }
 
+  /** Starts queued episodes up to maxConcurrentOrchestratorFunctions, never two of one instance at once. */
   #pumpEpisodes(): void {
-    if (this.#episodeRunning || this.#stopped) return;
-    const next = this.#episodeQueue.values().next();
-    if (next.done) return;
-    const instanceId = next.value;
+    while (!this.#stopped && this.#episodesRunning.size < this.deps.maxConcurrentOrchestrations) {
+      let instanceId: string | undefined;
+      for (const candidate of this.#episodeQueue) {
+        if (!this.#episodesRunning.has(candidate)) {
+          instanceId = candidate;
+          break;
+        }
+      }
+      if (instanceId === undefined) return;
+      this.#startEpisode(instanceId);
+    }
+  }
+
+  #startEpisode(instanceId: string): void {
     this.#episodeQueue.delete(instanceId);
-    this.#episodeRunning = true;
+    this.#episodesRunning.add(instanceId);
     void this.#runEpisode(instanceId)
       .catch((error: unknown) => this.deps.log(`Episode of ${instanceId} crashed in the host: ${String(error)}`))
       .finally(() => {
-        this.#episodeRunning = false;
+        this.#episodesRunning.delete(instanceId);
         this.#notifyQuiet();
         const record = this.deps.store.get(instanceId);
         if (record && record.inbox.length > 0 && record.runtimeStatus !== 'Suspended' && isActive(record)) {

@@ -4,6 +4,7 @@ import { DueQueue, type HostClock } from './clock';
 import { DURABLE_API_PREFIX, durableClientData, handleDurableApi, type ApiResponse } from './durable-api';
 import { DurableEngine } from './engine';
 import type { HistoryEvent } from './history';
+import { loadHostConfig, type HostConfig, type HostJson } from './host-config';
 import { hookContextBase, Invoker, type LogSink } from './invoker';
 import { loadApp, type LoadedApp, type RegisteredFunction } from './loader';
 import { compileRoute, type CompiledRoute } from './routes';
@@ -11,6 +12,7 @@ import { InstanceStore, type InstanceRecord, type RuntimeStatus } from './store'
 import { TimerTriggers } from './timers';
 
 export type { HostClock } from './clock';
+export type { HostConfig, HostJson } from './host-config';
 export { checkReplay, type ReplayCheckOptions, type ReplayCheckResult } from './replay';
 export type { HistoryEvent } from './history';
 export type { RuntimeStatus } from './store';
@@ -29,8 +31,15 @@ export interface FunctionsHostOptions {
   env?: Record<string, string>;
   /** Invocation log sink; default console.log. */
   log?: (line: string) => void;
-  /** Activities running at once (host.json maxConcurrentActivityFunctions); default 10. */
+  /**
+   * The app's host.json: a path, or the parsed object itself (tests). Default: the host.json next to the package.json
+   * that owns `appEntry` (the function app root); none found = the host's defaults.
+   */
+  hostJson?: string | HostJson;
+  /** Activities running at once; default host.json extensions.durableTask.maxConcurrentActivityFunctions. */
   maxConcurrentActivities?: number;
+  /** Orchestrator episodes running at once; default host.json extensions.durableTask.maxConcurrentOrchestratorFunctions. */
+  maxConcurrentOrchestrations?: number;
   /** Largest request body accepted (413 above it); default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MB, as the host. */
   maxRequestBodyBytes?: number;
 }
@@ -47,9 +56,18 @@ export interface InstanceStatus {
   failureDetails?: { errorType: string; errorMessage: string };
 }
 
+/** What the host runs with after host.json, the options and the defaults are combined. */
+export interface EffectiveSettings {
+  hostConfig: HostConfig;
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+}
+
 export interface FunctionsHost {
   readonly baseUrl: string;
   readonly clock: HostClock;
+  /** Settings in force (available once started). */
+  readonly settings: EffectiveSettings;
   startOrchestration(name: string, input?: unknown, instanceId?: string): Promise<string>;
   getInstance(id: string): Promise<InstanceStatus | undefined>;
   getHistory(id: string): Promise<HistoryEvent[]>;
@@ -124,6 +142,7 @@ class LocalFunctionsHost implements FunctionsHost {
   #invoker: Invoker | undefined;
   #timers: TimerTriggers | undefined;
   #httpRoutes: HttpRoute[] = [];
+  #settings: EffectiveSettings | undefined;
   /** Values the host replaced in process.env, restored on stop so hosts started one after another don't leak settings. */
   readonly #replacedEnv = new Map<string, string | undefined>();
   #stopped = false;
@@ -154,6 +173,11 @@ class LocalFunctionsHost implements FunctionsHost {
     return this.#baseUrl;
   }
 
+  get settings(): EffectiveSettings {
+    if (!this.#settings) throw new Error('The host is not started.');
+    return this.#settings;
+  }
+
   async start(): Promise<void> {
     const port = this.#options.port ?? 7071;
     await new Promise<void>((resolve, reject) => {
@@ -178,6 +202,15 @@ class LocalFunctionsHost implements FunctionsHost {
   }
 
   #loadApp(): void {
+    // Like the host, refuse to start on an invalid host.json before loading any function.
+    const hostConfig = loadHostConfig(this.#options.appEntry, this.#options.hostJson);
+    const settings: EffectiveSettings = {
+      hostConfig,
+      maxConcurrentActivities: this.#options.maxConcurrentActivities ?? hostConfig.maxConcurrentActivityFunctions,
+      maxConcurrentOrchestrations:
+        this.#options.maxConcurrentOrchestrations ?? hostConfig.maxConcurrentOrchestratorFunctions,
+    };
+    this.#settings = settings;
     const app = loadApp(this.#options.appEntry, (level, message) => this.#log(`[host] ${level}: ${message}`));
     this.#app = app;
     const taskHub = process.env.TASKHUB_NAME ?? 'TestHubName';
@@ -191,7 +224,8 @@ class LocalFunctionsHost implements FunctionsHost {
       now: () => this.clock.now(),
       dueQueue: this.#dueQueue,
       log: this.#log,
-      maxConcurrentActivities: this.#options.maxConcurrentActivities ?? 10,
+      maxConcurrentActivities: settings.maxConcurrentActivities,
+      maxConcurrentOrchestrations: settings.maxConcurrentOrchestrations,
       onWorkFinished: () => this.#scheduleIdleCheck(),
     });
     for (const fn of app.functions.values()) {
