@@ -214,8 +214,13 @@ class LocalFunctionsHost implements FunctionsHost {
     const app = loadApp(this.#options.appEntry, (level, message) => this.#log(`[host] ${level}: ${message}`));
     this.#app = app;
     const taskHub = process.env.TASKHUB_NAME ?? 'TestHubName';
-    this.#invoker = new Invoker(app, this.#log, () =>
-      durableClientData(this.#baseUrl, taskHub, this.#options.functionKey ?? ''),
+    this.#invoker = new Invoker(
+      app,
+      this.#log,
+      () => durableClientData(this.#baseUrl, taskHub, this.#options.functionKey ?? ''),
+      hostConfig.functionTimeoutMs === undefined
+        ? undefined
+        : { ms: hostConfig.functionTimeoutMs, text: hostConfig.functionTimeoutText },
     );
     this.#engine = new DurableEngine({
       store: this.#store,

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DURABLE_APP, PARITY_APP, isDone, startTestHost } from './helpers';
+import type { FunctionsHost } from '../../../emulators/functions';
+import { EventType } from '../../../emulators/functions/history';
+import { DTS_HOST_JSON, DURABLE_APP, PARITY_APP, isDone, startTestHost } from './helpers';
 
 /**
  * host.json settings the runtime reads (README "host.json").
@@ -72,6 +74,47 @@ describe("the app's own host.json", () => {
         hostJson: { extensions: { durableTask: { maxConcurrentOrchestratorFunctions: 0 } } },
       }),
     ).rejects.toThrow('MaxConcurrentOrchestratorFunctions must be a positive integer value.');
+  });
+});
+
+describe('functionTimeout', () => {
+  let host: FunctionsHost;
+  let logs: string[];
+  beforeAll(async () => {
+    ({ host, logs } = await startTestHost({
+      appEntry: PARITY_APP,
+      hostJson: { ...DTS_HOST_JSON, functionTimeout: '00:00:01' },
+    }));
+  });
+  afterAll(() => host.stop());
+
+  it('fails an activity that runs too long with the host timeout message; the retry policy retries it; its late result is dropped', async () => {
+    const id = await host.startOrchestration('RetrySlow', { key: 'timeout', slowMs: 1600 });
+    const status = await host.waitFor(id, isDone, { timeoutMs: 20_000 });
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 'fast result of call 2' });
+    const failed = (await host.getHistory(id)).filter((event) => event.EventType === EventType.TaskFailed);
+    expect(failed.map((event) => event.Reason)).toEqual([
+      "Activity function 'SlowOnce' failed: Timeout value of 00:00:01 was exceeded by function: Functions.SlowOnce",
+    ]);
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /^Timeout value of 00:00:01 exceeded by function 'Functions\.SlowOnce' \(Id: '[\w-]+'\)\. Initiating cancellation\.$/,
+      ),
+    );
+    // The first call still returns after 1.6 s (Node can't be interrupted); nothing of it reaches the instance.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const completed = (await host.getHistory(id)).filter((event) => event.EventType === EventType.TaskCompleted);
+    expect(completed.map((event) => event.Result)).toEqual([JSON.stringify('fast result of call 2')]);
+  });
+
+  it('fails an HTTP function that runs too long (500)', async () => {
+    const response = await fetch(`${host.baseUrl}/api/slow/1500`);
+    expect(response.status).toBe(500);
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /^Executed 'Functions\.SlowHttp' \(Failed: Timeout value of 00:00:01 was exceeded by function: Functions\.SlowHttp/,
+      ),
+    );
   });
 });
 
