@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DueQueue } from './clock';
 import { EventType, OrchestrationStatusCode, newEvent, type HistoryEvent } from './history';
+import type { OverridableStates, StorageBackend } from './host-config';
 import type { Invoker, LogSink } from './invoker';
+import { HostApiError } from './limits';
 import type { RegisteredFunction } from './loader';
 import { runShim, type ActionJson, type Decision } from './shim';
 import type { InstanceMeta, InstanceRecord, InstanceStore, ParentLink } from './store';
@@ -38,12 +40,18 @@ export interface EngineDependencies {
   maxConcurrentActivities: number;
   /** Episodes of different instances running at once (maxConcurrentOrchestratorFunctions); one per instance. */
   maxConcurrentOrchestrations: number;
+  storageBackend: StorageBackend;
+  overridableExistingInstanceStates: OverridableStates;
   /** Called whenever work finishes, so the host can check whether it became idle. */
   onWorkFinished: () => void;
 }
 
 export type StartResult = { instanceId: string; created: boolean };
 export type ManagementResult = 'accepted' | 'notFound' | 'gone';
+export type PurgeResult = 'deleted' | 'notFound' | 'notTerminal';
+
+/** DTFx's exception for a start whose id is taken by an instance in a dedupe status. */
+export const ALREADY_EXISTS = 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException';
 
 const ACTIVE_STATUSES = new Set(['Pending', 'Running', 'Suspended']);
 
@@ -148,9 +156,15 @@ export class DurableEngine {
       );
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     const existing = this.deps.store.get(id);
-    // With the default overridableExistingInstanceStates (AnyState) the host accepts the request, but the duplicate
-    // ExecutionStarted is discarded by the running instance: one run, and the caller gets the same instance id.
-    if (existing && isActive(existing)) return { instanceId: id, created: false };
+    if (existing && isActive(existing)) {
+      // overridableExistingInstanceStates = NonRunningStates (the default since Durable Functions 2.0) passes the
+      // running statuses as dedupe statuses, and the backend refuses the start (DurableClient.StartNewAsync).
+      if (this.deps.overridableExistingInstanceStates === 'NonRunningStates') {
+        throw new HostApiError(alreadyExistsMessage(this.deps.storageBackend, existing.runtimeStatus), ALREADY_EXISTS);
+      }
+      // AnyState: the start is accepted but the running instance discards the duplicate ExecutionStarted.
+      return { instanceId: id, created: false };
+    }
     this.#createInstance(fn.name, id, input ?? null);
     return { instanceId: id, created: true };
   }
@@ -204,13 +218,15 @@ export class DurableEngine {
     return this.#setSuspended(instanceId, false, reason);
   }
 
-  purge(instanceId: string): boolean {
-    const removed = this.deps.store.purge(instanceId);
-    if (removed) {
-      this.deps.dueQueue.dropOwner(instanceId);
-      this.#scheduleFlush();
-    }
-    return removed;
+  /** Only instances in a terminal status can be purged (azure-functions-durable-extension PR #3311). */
+  purge(instanceId: string): PurgeResult {
+    const record = this.deps.store.get(instanceId);
+    if (!record) return 'notFound';
+    if (isActive(record)) return 'notTerminal';
+    this.deps.store.purge(instanceId);
+    this.deps.dueQueue.dropOwner(instanceId);
+    this.#scheduleFlush();
+    return 'deleted';
   }
 
   #setSuspended(instanceId: string, suspend: boolean, reason: string): ManagementResult {
@@ -675,6 +691,17 @@ export class DurableEngine {
 }
 
 export class UnknownFunctionError extends Error {}
+
+/**
+ * The backend's message for a start refused because the id is taken: the Durable Task Scheduler's
+ * (Azure/Durable-Task-Scheduler issue #40) or Azure Storage's (DurableTask.AzureStorage
+ * AzureStorageOrchestrationService.CreateTaskOrchestrationAsync).
+ */
+export function alreadyExistsMessage(backend: StorageBackend, status: string): string {
+  return backend === 'azureManaged'
+    ? `An Orchestration instance with the status '${status}' already exists.`
+    : `An Orchestration instance with the status ${status} already exists.`;
+}
 
 /**
  * Calls an orchestrator function once with the trigger payload the host sends (schema V3; Azure Storage timer

@@ -231,6 +231,8 @@ class LocalFunctionsHost implements FunctionsHost {
       log: this.#log,
       maxConcurrentActivities: settings.maxConcurrentActivities,
       maxConcurrentOrchestrations: settings.maxConcurrentOrchestrations,
+      storageBackend: hostConfig.storageBackend,
+      overridableExistingInstanceStates: hostConfig.overridableExistingInstanceStates,
       onWorkFinished: () => this.#scheduleIdleCheck(),
     });
     for (const fn of app.functions.values()) {
