@@ -3,7 +3,7 @@ import type { DueQueue } from './clock';
 import { EventType, OrchestrationStatusCode, newEvent, type HistoryEvent } from './history';
 import type { OverridableStates, StorageBackend } from './host-config';
 import type { Invoker, LogSink } from './invoker';
-import { HostApiError } from './limits';
+import { customStatusProblem, HostApiError, PAYLOAD_TOO_LARGE, payloadProblem, type DurableLimits } from './limits';
 import type { RegisteredFunction } from './loader';
 import { runShim, type ActionJson, type Decision } from './shim';
 import type { InstanceMeta, InstanceRecord, InstanceStore, ParentLink } from './store';
@@ -40,6 +40,7 @@ export interface EngineDependencies {
   maxConcurrentActivities: number;
   /** Episodes of different instances running at once (maxConcurrentOrchestratorFunctions); one per instance. */
   maxConcurrentOrchestrations: number;
+  limits: DurableLimits;
   storageBackend: StorageBackend;
   overridableExistingInstanceStates: OverridableStates;
   /** Called whenever work finishes, so the host can check whether it became idle. */
@@ -155,6 +156,7 @@ export class DurableEngine {
         `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
       );
     const id = instanceId ?? randomUUID().replace(/-/g, '');
+    this.#refuseLargePayload('input of the new orchestration instance', JSON.stringify(input ?? null));
     const existing = this.deps.store.get(id);
     if (existing && isActive(existing)) {
       // overridableExistingInstanceStates = NonRunningStates (the default since Durable Functions 2.0) passes the
@@ -169,6 +171,12 @@ export class DurableEngine {
     return { instanceId: id, created: true };
   }
 
+  /** A payload over the backend's message limit: the client call fails (the HTTP API answers 500). */
+  #refuseLargePayload(what: string, json: string): void {
+    const problem = payloadProblem(this.deps.limits, what, json);
+    if (problem !== undefined) throw new HostApiError(problem, PAYLOAD_TOO_LARGE);
+  }
+
   get(instanceId: string): InstanceRecord | undefined {
     return this.deps.store.get(instanceId);
   }
@@ -177,10 +185,9 @@ export class DurableEngine {
     const record = this.deps.store.get(instanceId);
     if (!record) return 'notFound';
     if (!isActive(record)) return 'gone';
-    const event = newEvent(EventType.EventRaised, this.deps.now(), {
-      Name: eventName,
-      Input: JSON.stringify(data ?? null),
-    });
+    const payload = JSON.stringify(data ?? null);
+    this.#refuseLargePayload(`payload of event '${eventName}'`, payload);
+    const event = newEvent(EventType.EventRaised, this.deps.now(), { Name: eventName, Input: payload });
     this.#deliver(instanceId, undefined, event);
     return 'accepted';
   }
@@ -391,12 +398,20 @@ export class DurableEngine {
       lastUpdatedTime: now,
       failureDetails: undefined,
     };
+    // The extension sets the custom status before it replays the actions, so an oversized one fails the episode first.
+    if (fatal === undefined && state?.customStatus !== undefined) {
+      const problem = customStatusProblem(this.deps.limits, JSON.stringify(state.customStatus) ?? 'null');
+      if (problem !== undefined) fatal = `Orchestrator function '${record.name}' failed: ${problem}`;
+    }
     const shim =
-      state === undefined
+      state === undefined || fatal !== undefined
         ? undefined
         : runShim(replayHistory, state.actions[0] ?? [], {
             instanceId: record.instanceId,
             executionId: record.executionId,
+            orchestratorName: record.name,
+            maxOrchestrationActions: this.deps.limits.maxOrchestrationActions,
+            payloadProblem: (what, json) => payloadProblem(this.deps.limits, what, json),
             resolveFunction: (name, kind) => {
               const found = this.deps.functions.get(name.toLowerCase());
               return found?.kind === kind ? found.name : undefined;
@@ -407,6 +422,18 @@ export class DurableEngine {
     fatal ??= shim?.fatal;
     if (fatal === undefined && state?.error !== undefined && shim?.loopFinished) {
       fatal = `Orchestrator function '${record.name}' failed: ${state.error}`;
+    }
+    const done = state !== undefined && shim !== undefined && shim.loopFinished && state.isDone && shim.openTasks === 0;
+    if (fatal === undefined && done && state && shim) {
+      // The result (or the next execution's input) is one more message for the backend to store.
+      const problem = shim.continueAsNew
+        ? payloadProblem(
+            this.deps.limits,
+            'input passed to continueAsNew',
+            JSON.stringify(decodeActionInput(shim.continueAsNew.input) ?? null),
+          )
+        : payloadProblem(this.deps.limits, 'orchestration output', JSON.stringify(state.output ?? null));
+      if (problem !== undefined) fatal = `Orchestrator function '${record.name}' failed: ${problem}`;
     }
     if (fatal !== undefined || !state || !shim) {
       const message = fatal ?? 'The orchestrator returned no state.';
@@ -431,7 +458,6 @@ export class DurableEngine {
     }
     const decisions = shim.decisions;
     for (const { event } of decisions) appended.push(event);
-    const done = shim.loopFinished && state.isDone && shim.openTasks === 0;
     if (done && shim.continueAsNew) {
       // The old execution's history is discarded with it, so nothing is appended to it.
       this.#continueAsNew(record, consumed, decodeActionInput(shim.continueAsNew.input), baseMeta);
@@ -663,10 +689,11 @@ export class DurableEngine {
     try {
       if (!fn || fn.kind !== 'activity') throw new Error(`The function '${work.name}' is not an activity function.`);
       const output = await this.deps.invoker.invoke(fn, JSON.parse(work.input));
-      event = newEvent(EventType.TaskCompleted, this.deps.now(), {
-        TaskScheduledId: work.taskId,
-        Result: JSON.stringify(output === undefined ? null : output),
-      });
+      const result = JSON.stringify(output === undefined ? null : output);
+      // An output the backend can't take fails the activity, so the orchestrator's error handling / retries see it.
+      const problem = payloadProblem(this.deps.limits, `output of activity '${work.name}'`, result);
+      if (problem !== undefined) throw new PayloadTooLargeError(problem);
+      event = newEvent(EventType.TaskCompleted, this.deps.now(), { TaskScheduledId: work.taskId, Result: result });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       event = newEvent(EventType.TaskFailed, this.deps.now(), {
@@ -691,6 +718,10 @@ export class DurableEngine {
 }
 
 export class UnknownFunctionError extends Error {}
+
+class PayloadTooLargeError extends Error {
+  override name = PAYLOAD_TOO_LARGE;
+}
 
 /**
  * The backend's message for a start refused because the id is taken: the Durable Task Scheduler's

@@ -6,6 +6,7 @@ import { DurableEngine } from './engine';
 import type { HistoryEvent } from './history';
 import { loadHostConfig, type HostConfig, type HostJson } from './host-config';
 import { hookContextBase, Invoker, type LogSink } from './invoker';
+import { defaultLimits, type DurableLimits } from './limits';
 import { loadApp, type LoadedApp, type RegisteredFunction } from './loader';
 import { compileRoute, type CompiledRoute } from './routes';
 import { InstanceStore, type InstanceRecord, type RuntimeStatus } from './store';
@@ -13,6 +14,7 @@ import { TimerTriggers } from './timers';
 
 export type { HostClock } from './clock';
 export type { HostConfig, HostJson } from './host-config';
+export type { DurableLimits } from './limits';
 export { checkReplay, type ReplayCheckOptions, type ReplayCheckResult } from './replay';
 export type { HistoryEvent } from './history';
 export type { RuntimeStatus } from './store';
@@ -40,6 +42,8 @@ export interface FunctionsHostOptions {
   maxConcurrentActivities?: number;
   /** Orchestrator episodes running at once; default host.json extensions.durableTask.maxConcurrentOrchestratorFunctions. */
   maxConcurrentOrchestrations?: number;
+  /** Overrides of the backend / extension limits; default the real ones for host.json's storageProvider.type. */
+  limits?: Partial<DurableLimits>;
   /** Largest request body accepted (413 above it); default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MB, as the host. */
   maxRequestBodyBytes?: number;
 }
@@ -61,6 +65,7 @@ export interface EffectiveSettings {
   hostConfig: HostConfig;
   maxConcurrentActivities: number;
   maxConcurrentOrchestrations: number;
+  limits: DurableLimits;
 }
 
 export interface FunctionsHost {
@@ -209,6 +214,7 @@ class LocalFunctionsHost implements FunctionsHost {
       maxConcurrentActivities: this.#options.maxConcurrentActivities ?? hostConfig.maxConcurrentActivityFunctions,
       maxConcurrentOrchestrations:
         this.#options.maxConcurrentOrchestrations ?? hostConfig.maxConcurrentOrchestratorFunctions,
+      limits: { ...defaultLimits(hostConfig), ...this.#options.limits },
     };
     this.#settings = settings;
     const app = loadApp(this.#options.appEntry, (level, message) => this.#log(`[host] ${level}: ${message}`));
@@ -231,6 +237,7 @@ class LocalFunctionsHost implements FunctionsHost {
       log: this.#log,
       maxConcurrentActivities: settings.maxConcurrentActivities,
       maxConcurrentOrchestrations: settings.maxConcurrentOrchestrations,
+      limits: settings.limits,
       storageBackend: hostConfig.storageBackend,
       overridableExistingInstanceStates: hostConfig.overridableExistingInstanceStates,
       onWorkFinished: () => this.#scheduleIdleCheck(),
