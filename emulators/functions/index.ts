@@ -10,7 +10,7 @@ import { defaultLimits, type DurableLimits } from './limits';
 import { loadApp, type LoadedApp, type RegisteredFunction } from './loader';
 import { compileRoute, type CompiledRoute } from './routes';
 import { InstanceStore, type InstanceRecord, type RuntimeStatus } from './store';
-import { TimerTriggers } from './timers';
+import { FileScheduleMonitor, MemoryScheduleMonitor, TimerTriggers } from './timers';
 
 export type { HostClock } from './clock';
 export type { HostConfig, HostJson } from './host-config';
@@ -258,7 +258,9 @@ class LocalFunctionsHost implements FunctionsHost {
       this.#dueQueue,
       () => this.clock.now(),
       (fn, value) => this.#runTrigger(fn, value),
-      this.clock.mode,
+      this.#options.persistenceDir !== undefined
+        ? new FileScheduleMonitor(this.#options.persistenceDir)
+        : new MemoryScheduleMonitor(),
       this.#log,
     );
     this.#engine.recover();
@@ -436,6 +438,7 @@ class LocalFunctionsHost implements FunctionsHost {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#timers?.stop();
     this.#dueQueue.stop();
     this.#engine?.stop();
     // Like the host's graceful shutdown: give functions in flight a moment to return (their results are dropped).
