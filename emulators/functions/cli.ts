@@ -1,7 +1,9 @@
 /**
  * Runs any function app on the local runtime:
  *   node dist/emulators/functions/cli.js [--app dist/src/index.js] [--port 7071] [--data .data/runtime] [--key K] [--clock real|virtual]
+ *     [--host-json path/to/host.json]
  * Settings come from local.settings.json ("Values") in the working directory, then the environment (which wins).
+ * host.json is the app's own (next to its package.json) unless --host-json names another.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       key: { type: 'string' },
       clock: { type: 'string' },
+      'host-json': { type: 'string' },
     },
   });
   const cwd = process.cwd();
@@ -47,8 +50,10 @@ async function main(): Promise<void> {
     env,
     ...(values.data ? { persistenceDir: path.resolve(cwd, values.data) } : {}),
     ...(values.key ? { functionKey: values.key } : {}),
+    ...(values['host-json'] ? { hostJson: path.resolve(cwd, values['host-json']) } : {}),
   });
   console.log(`Functions host listening on ${host.baseUrl}`);
+  console.log(`host.json: ${host.settings.hostConfig.source}`);
   console.log('Functions:');
   for (const line of host.describeRoutes()) console.log(`  ${line}`);
   let stopping = false;

@@ -1,5 +1,6 @@
 import { eventTypeName, type HistoryEvent } from './history';
 import { isActive, UnknownFunctionError, type DurableEngine } from './engine';
+import { HostApiError } from './limits';
 import type { InstanceRecord } from './store';
 
 /** Path of the Durable Functions HTTP management API, relative to the host origin. */
@@ -116,8 +117,41 @@ interface ApiContext {
   instances: () => Iterable<InstanceRecord>;
 }
 
+/**
+ * HttpApiHandler.HandleRequestAsync answers an exception other than ArgumentException with 500 and this body
+ * (HttpRequestMessageExtensions.CreateErrorResponse in azure-functions-durable-extension; the same shape is quoted from
+ * a real host in Azure/azure-sdk-for-python#28602 and Azure/azure-functions-durable-extension#1978).
+ */
+export function hostErrorResponse(error: HostApiError): ApiResponse {
+  return {
+    status: 500,
+    json: {
+      Message: 'Something went wrong while processing your request',
+      ExceptionMessage: error.message,
+      ExceptionType: error.exceptionType,
+      StackTrace: '   at LocalFunctionsHost (the real host sends the .NET stack trace here)',
+    },
+  };
+}
+
 /** Serves `/runtime/webhooks/durabletask/...` (HttpApiHandler in the extension). `path` is the part after the prefix. */
 export function handleDurableApi(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  headers: Record<string, string>,
+  body: string,
+  context: ApiContext,
+): ApiResponse {
+  try {
+    return route(method, path, query, headers, body, context);
+  } catch (error) {
+    if (error instanceof HostApiError) return hostErrorResponse(error);
+    throw error;
+  }
+}
+
+function route(
   method: string,
   path: string,
   query: URLSearchParams,
@@ -140,11 +174,7 @@ export function handleDurableApi(
   const instanceId = first;
   if (action === undefined) {
     if (method === 'GET') return getStatus(instanceId, query, context);
-    if (method === 'DELETE') {
-      return context.engine.purge(instanceId)
-        ? { status: 200, json: { instancesDeleted: 1 } }
-        : { status: 404, json: { instancesDeleted: 0 } };
-    }
+    if (method === 'DELETE') return purgeOne(instanceId, context);
     return { status: 405, text: 'Method not allowed' };
   }
   if (method !== 'POST') return { status: 405, text: 'Method not allowed' };
@@ -178,6 +208,26 @@ function managementResult(result: 'accepted' | 'notFound' | 'gone', instanceId: 
   if (result === 'accepted') return { status: 202 };
   if (result === 'notFound') return { status: 404, text: `No instance with ID '${instanceId}' found.` };
   return { status: 410, text: `The instance '${instanceId}' is no longer running.` };
+}
+
+/**
+ * Only a Completed, Failed, Terminated or Canceled instance can be purged: the extension checks the runtime status in
+ * HttpApiHandler before purging (azure-functions-durable-extension PR #3311, 2026). The status code and text of that
+ * refusal were not in the sources available here; this answers 400 with the handler's `{ Message }` error shape.
+ */
+function purgeOne(instanceId: string, context: ApiContext): ApiResponse {
+  const record = context.engine.get(instanceId);
+  const result = context.engine.purge(instanceId);
+  if (result === 'deleted') return { status: 200, json: { instancesDeleted: 1 } };
+  if (result === 'notFound') return { status: 404, json: { instancesDeleted: 0 } };
+  return {
+    status: 400,
+    json: {
+      Message:
+        `The orchestration instance '${instanceId}' is ${record?.runtimeStatus ?? 'not finished'}: only instances that are ` +
+        'Completed, Failed, Terminated or Canceled can be purged. Terminate it first.',
+    },
+  };
 }
 
 function start(name: string, instanceId: string | undefined, body: string, context: ApiContext): ApiResponse {

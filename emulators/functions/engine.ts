@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DueQueue } from './clock';
 import { EventType, OrchestrationStatusCode, newEvent, type HistoryEvent } from './history';
+import type { OverridableStates, StorageBackend } from './host-config';
 import type { Invoker, LogSink } from './invoker';
+import { customStatusProblem, HostApiError, PAYLOAD_TOO_LARGE, payloadProblem, type DurableLimits } from './limits';
 import type { RegisteredFunction } from './loader';
 import { runShim, type ActionJson, type Decision } from './shim';
 import type { InstanceMeta, InstanceRecord, InstanceStore, ParentLink } from './store';
@@ -36,12 +38,21 @@ export interface EngineDependencies {
   dueQueue: DueQueue;
   log: LogSink;
   maxConcurrentActivities: number;
+  /** Episodes of different instances running at once (maxConcurrentOrchestratorFunctions); one per instance. */
+  maxConcurrentOrchestrations: number;
+  limits: DurableLimits;
+  storageBackend: StorageBackend;
+  overridableExistingInstanceStates: OverridableStates;
   /** Called whenever work finishes, so the host can check whether it became idle. */
   onWorkFinished: () => void;
 }
 
 export type StartResult = { instanceId: string; created: boolean };
 export type ManagementResult = 'accepted' | 'notFound' | 'gone';
+export type PurgeResult = 'deleted' | 'notFound' | 'notTerminal';
+
+/** DTFx's exception for a start whose id is taken by an instance in a dedupe status. */
+export const ALREADY_EXISTS = 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException';
 
 const ACTIVE_STATUSES = new Set(['Pending', 'Running', 'Suspended']);
 
@@ -56,7 +67,7 @@ export function isActive(record: InstanceRecord): boolean {
  */
 export class DurableEngine {
   readonly #episodeQueue = new Set<string>();
-  #episodeRunning = false;
+  readonly #episodesRunning = new Set<string>();
   readonly #activityQueue: ActivityWork[] = [];
   #activitiesRunning = 0;
   readonly #statusListeners = new Set<(record: InstanceRecord) => void>();
@@ -73,9 +84,7 @@ export class DurableEngine {
 
   /** Units of work queued or running (episodes and activities). */
   get pendingWork(): number {
-    return (
-      this.#episodeQueue.size + (this.#episodeRunning ? 1 : 0) + this.#activityQueue.length + this.#activitiesRunning
-    );
+    return this.#episodeQueue.size + this.#episodesRunning.size + this.#activityQueue.length + this.#activitiesRunning;
   }
 
   onStatusChange(listener: (record: InstanceRecord) => void): () => void {
@@ -131,12 +140,12 @@ export class DurableEngine {
 
   /** Resolves once no activity or episode is running (after stop(): once the ones in flight have returned). */
   whenQuiet(): Promise<void> {
-    if (this.#activitiesRunning === 0 && !this.#episodeRunning) return Promise.resolve();
+    if (this.#activitiesRunning === 0 && this.#episodesRunning.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#quietWaiters.push(resolve));
   }
 
   #notifyQuiet(): void {
-    if (this.#activitiesRunning === 0 && !this.#episodeRunning)
+    if (this.#activitiesRunning === 0 && this.#episodesRunning.size === 0)
       for (const resolve of this.#quietWaiters.splice(0)) resolve();
   }
 
@@ -147,12 +156,25 @@ export class DurableEngine {
         `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
       );
     const id = instanceId ?? randomUUID().replace(/-/g, '');
+    this.#refuseLargePayload('input of the new orchestration instance', JSON.stringify(input ?? null));
     const existing = this.deps.store.get(id);
-    // With the default overridableExistingInstanceStates (AnyState) the host accepts the request, but the duplicate
-    // ExecutionStarted is discarded by the running instance: one run, and the caller gets the same instance id.
-    if (existing && isActive(existing)) return { instanceId: id, created: false };
+    if (existing && isActive(existing)) {
+      // overridableExistingInstanceStates = NonRunningStates (the default since Durable Functions 2.0) passes the
+      // running statuses as dedupe statuses, and the backend refuses the start (DurableClient.StartNewAsync).
+      if (this.deps.overridableExistingInstanceStates === 'NonRunningStates') {
+        throw new HostApiError(alreadyExistsMessage(this.deps.storageBackend, existing.runtimeStatus), ALREADY_EXISTS);
+      }
+      // AnyState: the start is accepted but the running instance discards the duplicate ExecutionStarted.
+      return { instanceId: id, created: false };
+    }
     this.#createInstance(fn.name, id, input ?? null);
     return { instanceId: id, created: true };
+  }
+
+  /** A payload over the backend's message limit: the client call fails (the HTTP API answers 500). */
+  #refuseLargePayload(what: string, json: string): void {
+    const problem = payloadProblem(this.deps.limits, what, json);
+    if (problem !== undefined) throw new HostApiError(problem, PAYLOAD_TOO_LARGE);
   }
 
   get(instanceId: string): InstanceRecord | undefined {
@@ -163,10 +185,9 @@ export class DurableEngine {
     const record = this.deps.store.get(instanceId);
     if (!record) return 'notFound';
     if (!isActive(record)) return 'gone';
-    const event = newEvent(EventType.EventRaised, this.deps.now(), {
-      Name: eventName,
-      Input: JSON.stringify(data ?? null),
-    });
+    const payload = JSON.stringify(data ?? null);
+    this.#refuseLargePayload(`payload of event '${eventName}'`, payload);
+    const event = newEvent(EventType.EventRaised, this.deps.now(), { Name: eventName, Input: payload });
     this.#deliver(instanceId, undefined, event);
     return 'accepted';
   }
@@ -204,13 +225,15 @@ export class DurableEngine {
     return this.#setSuspended(instanceId, false, reason);
   }
 
-  purge(instanceId: string): boolean {
-    const removed = this.deps.store.purge(instanceId);
-    if (removed) {
-      this.deps.dueQueue.dropOwner(instanceId);
-      this.#scheduleFlush();
-    }
-    return removed;
+  /** Only instances in a terminal status can be purged (azure-functions-durable-extension PR #3311). */
+  purge(instanceId: string): PurgeResult {
+    const record = this.deps.store.get(instanceId);
+    if (!record) return 'notFound';
+    if (isActive(record)) return 'notTerminal';
+    this.deps.store.purge(instanceId);
+    this.deps.dueQueue.dropOwner(instanceId);
+    this.#scheduleFlush();
+    return 'deleted';
   }
 
   #setSuspended(instanceId: string, suspend: boolean, reason: string): ManagementResult {
@@ -290,17 +313,28 @@ export class DurableEngine {
     });
   }
 
+  /** Starts queued episodes up to maxConcurrentOrchestratorFunctions, never two of one instance at once. */
   #pumpEpisodes(): void {
-    if (this.#episodeRunning || this.#stopped) return;
-    const next = this.#episodeQueue.values().next();
-    if (next.done) return;
-    const instanceId = next.value;
+    while (!this.#stopped && this.#episodesRunning.size < this.deps.maxConcurrentOrchestrations) {
+      let instanceId: string | undefined;
+      for (const candidate of this.#episodeQueue) {
+        if (!this.#episodesRunning.has(candidate)) {
+          instanceId = candidate;
+          break;
+        }
+      }
+      if (instanceId === undefined) return;
+      this.#startEpisode(instanceId);
+    }
+  }
+
+  #startEpisode(instanceId: string): void {
     this.#episodeQueue.delete(instanceId);
-    this.#episodeRunning = true;
+    this.#episodesRunning.add(instanceId);
     void this.#runEpisode(instanceId)
       .catch((error: unknown) => this.deps.log(`Episode of ${instanceId} crashed in the host: ${String(error)}`))
       .finally(() => {
-        this.#episodeRunning = false;
+        this.#episodesRunning.delete(instanceId);
         this.#notifyQuiet();
         const record = this.deps.store.get(instanceId);
         if (record && record.inbox.length > 0 && record.runtimeStatus !== 'Suspended' && isActive(record)) {
@@ -364,12 +398,20 @@ export class DurableEngine {
       lastUpdatedTime: now,
       failureDetails: undefined,
     };
+    // The extension sets the custom status before it replays the actions, so an oversized one fails the episode first.
+    if (fatal === undefined && state?.customStatus !== undefined) {
+      const problem = customStatusProblem(this.deps.limits, JSON.stringify(state.customStatus) ?? 'null');
+      if (problem !== undefined) fatal = `Orchestrator function '${record.name}' failed: ${problem}`;
+    }
     const shim =
-      state === undefined
+      state === undefined || fatal !== undefined
         ? undefined
         : runShim(replayHistory, state.actions[0] ?? [], {
             instanceId: record.instanceId,
             executionId: record.executionId,
+            orchestratorName: record.name,
+            maxOrchestrationActions: this.deps.limits.maxOrchestrationActions,
+            payloadProblem: (what, json) => payloadProblem(this.deps.limits, what, json),
             resolveFunction: (name, kind) => {
               const found = this.deps.functions.get(name.toLowerCase());
               return found?.kind === kind ? found.name : undefined;
@@ -380,6 +422,18 @@ export class DurableEngine {
     fatal ??= shim?.fatal;
     if (fatal === undefined && state?.error !== undefined && shim?.loopFinished) {
       fatal = `Orchestrator function '${record.name}' failed: ${state.error}`;
+    }
+    const done = state !== undefined && shim !== undefined && shim.loopFinished && state.isDone && shim.openTasks === 0;
+    if (fatal === undefined && done && state && shim) {
+      // The result (or the next execution's input) is one more message for the backend to store.
+      const problem = shim.continueAsNew
+        ? payloadProblem(
+            this.deps.limits,
+            'input passed to continueAsNew',
+            JSON.stringify(decodeActionInput(shim.continueAsNew.input) ?? null),
+          )
+        : payloadProblem(this.deps.limits, 'orchestration output', JSON.stringify(state.output ?? null));
+      if (problem !== undefined) fatal = `Orchestrator function '${record.name}' failed: ${problem}`;
     }
     if (fatal !== undefined || !state || !shim) {
       const message = fatal ?? 'The orchestrator returned no state.';
@@ -404,7 +458,6 @@ export class DurableEngine {
     }
     const decisions = shim.decisions;
     for (const { event } of decisions) appended.push(event);
-    const done = shim.loopFinished && state.isDone && shim.openTasks === 0;
     if (done && shim.continueAsNew) {
       // The old execution's history is discarded with it, so nothing is appended to it.
       this.#continueAsNew(record, consumed, decodeActionInput(shim.continueAsNew.input), baseMeta);
@@ -636,10 +689,11 @@ export class DurableEngine {
     try {
       if (!fn || fn.kind !== 'activity') throw new Error(`The function '${work.name}' is not an activity function.`);
       const output = await this.deps.invoker.invoke(fn, JSON.parse(work.input));
-      event = newEvent(EventType.TaskCompleted, this.deps.now(), {
-        TaskScheduledId: work.taskId,
-        Result: JSON.stringify(output === undefined ? null : output),
-      });
+      const result = JSON.stringify(output === undefined ? null : output);
+      // An output the backend can't take fails the activity, so the orchestrator's error handling / retries see it.
+      const problem = payloadProblem(this.deps.limits, `output of activity '${work.name}'`, result);
+      if (problem !== undefined) throw new PayloadTooLargeError(problem);
+      event = newEvent(EventType.TaskCompleted, this.deps.now(), { TaskScheduledId: work.taskId, Result: result });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       event = newEvent(EventType.TaskFailed, this.deps.now(), {
@@ -664,6 +718,21 @@ export class DurableEngine {
 }
 
 export class UnknownFunctionError extends Error {}
+
+class PayloadTooLargeError extends Error {
+  override name = PAYLOAD_TOO_LARGE;
+}
+
+/**
+ * The backend's message for a start refused because the id is taken: the Durable Task Scheduler's
+ * (Azure/Durable-Task-Scheduler issue #40) or Azure Storage's (DurableTask.AzureStorage
+ * AzureStorageOrchestrationService.CreateTaskOrchestrationAsync).
+ */
+export function alreadyExistsMessage(backend: StorageBackend, status: string): string {
+  return backend === 'azureManaged'
+    ? `An Orchestration instance with the status '${status}' already exists.`
+    : `An Orchestration instance with the status ${status} already exists.`;
+}
 
 /**
  * Calls an orchestrator function once with the trigger payload the host sends (schema V3; Azure Storage timer

@@ -4,13 +4,17 @@ import { DueQueue, type HostClock } from './clock';
 import { DURABLE_API_PREFIX, durableClientData, handleDurableApi, type ApiResponse } from './durable-api';
 import { DurableEngine } from './engine';
 import type { HistoryEvent } from './history';
+import { loadHostConfig, type HostConfig, type HostJson } from './host-config';
 import { hookContextBase, Invoker, type LogSink } from './invoker';
+import { defaultLimits, type DurableLimits } from './limits';
 import { loadApp, type LoadedApp, type RegisteredFunction } from './loader';
 import { compileRoute, type CompiledRoute } from './routes';
 import { InstanceStore, type InstanceRecord, type RuntimeStatus } from './store';
-import { TimerTriggers } from './timers';
+import { FileScheduleMonitor, MemoryScheduleMonitor, TimerTriggers } from './timers';
 
 export type { HostClock } from './clock';
+export type { HostConfig, HostJson } from './host-config';
+export type { DurableLimits } from './limits';
 export { checkReplay, type ReplayCheckOptions, type ReplayCheckResult } from './replay';
 export type { HistoryEvent } from './history';
 export type { RuntimeStatus } from './store';
@@ -34,8 +38,17 @@ export interface FunctionsHostOptions {
   env?: Record<string, string>;
   /** Invocation log sink; default console.log. */
   log?: (line: string) => void;
-  /** Activities running at once (host.json maxConcurrentActivityFunctions); default 10. */
+  /**
+   * The app's host.json: a path, or the parsed object itself (tests). Default: the host.json next to the package.json
+   * that owns `appEntry` (the function app root); none found = the host's defaults.
+   */
+  hostJson?: string | HostJson;
+  /** Activities running at once; default host.json extensions.durableTask.maxConcurrentActivityFunctions. */
   maxConcurrentActivities?: number;
+  /** Orchestrator episodes running at once; default host.json extensions.durableTask.maxConcurrentOrchestratorFunctions. */
+  maxConcurrentOrchestrations?: number;
+  /** Overrides of the backend / extension limits; default the real ones for host.json's storageProvider.type. */
+  limits?: Partial<DurableLimits>;
   /** Largest request body accepted (413 above it); default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT or 100 MB, as the host. */
   maxRequestBodyBytes?: number;
 }
@@ -52,9 +65,19 @@ export interface InstanceStatus {
   failureDetails?: { errorType: string; errorMessage: string };
 }
 
+/** What the host runs with after host.json, the options and the defaults are combined. */
+export interface EffectiveSettings {
+  hostConfig: HostConfig;
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+  limits: DurableLimits;
+}
+
 export interface FunctionsHost {
   readonly baseUrl: string;
   readonly clock: HostClock;
+  /** Settings in force (available once started). */
+  readonly settings: EffectiveSettings;
   startOrchestration(name: string, input?: unknown, instanceId?: string): Promise<string>;
   getInstance(id: string): Promise<InstanceStatus | undefined>;
   getHistory(id: string): Promise<HistoryEvent[]>;
@@ -129,6 +152,7 @@ class LocalFunctionsHost implements FunctionsHost {
   #invoker: Invoker | undefined;
   #timers: TimerTriggers | undefined;
   #httpRoutes: HttpRoute[] = [];
+  #settings: EffectiveSettings | undefined;
   /** Values the host replaced in process.env, restored on stop so hosts started one after another don't leak settings. */
   readonly #replacedEnv = new Map<string, string | undefined>();
   #stopped = false;
@@ -159,6 +183,11 @@ class LocalFunctionsHost implements FunctionsHost {
     return this.#baseUrl;
   }
 
+  get settings(): EffectiveSettings {
+    if (!this.#settings) throw new Error('The host is not started.');
+    return this.#settings;
+  }
+
   async start(): Promise<void> {
     const port = this.#options.port ?? 7071;
     await new Promise<void>((resolve, reject) => {
@@ -183,6 +212,16 @@ class LocalFunctionsHost implements FunctionsHost {
   }
 
   #loadApp(): void {
+    // Like the host, refuse to start on an invalid host.json before loading any function.
+    const hostConfig = loadHostConfig(this.#options.appEntry, this.#options.hostJson);
+    const settings: EffectiveSettings = {
+      hostConfig,
+      maxConcurrentActivities: this.#options.maxConcurrentActivities ?? hostConfig.maxConcurrentActivityFunctions,
+      maxConcurrentOrchestrations:
+        this.#options.maxConcurrentOrchestrations ?? hostConfig.maxConcurrentOrchestratorFunctions,
+      limits: { ...defaultLimits(hostConfig), ...this.#options.limits },
+    };
+    this.#settings = settings;
     const { compose } = this.#options;
     const app = loadApp(
       this.#options.appEntry,
@@ -191,8 +230,13 @@ class LocalFunctionsHost implements FunctionsHost {
     );
     this.#app = app;
     const taskHub = process.env.TASKHUB_NAME ?? 'TestHubName';
-    this.#invoker = new Invoker(app, this.#log, () =>
-      durableClientData(this.#baseUrl, taskHub, this.#options.functionKey ?? ''),
+    this.#invoker = new Invoker(
+      app,
+      this.#log,
+      () => durableClientData(this.#baseUrl, taskHub, this.#options.functionKey ?? ''),
+      hostConfig.functionTimeoutMs === undefined
+        ? undefined
+        : { ms: hostConfig.functionTimeoutMs, text: hostConfig.functionTimeoutText },
     );
     this.#engine = new DurableEngine({
       store: this.#store,
@@ -201,7 +245,11 @@ class LocalFunctionsHost implements FunctionsHost {
       now: () => this.clock.now(),
       dueQueue: this.#dueQueue,
       log: this.#log,
-      maxConcurrentActivities: this.#options.maxConcurrentActivities ?? 10,
+      maxConcurrentActivities: settings.maxConcurrentActivities,
+      maxConcurrentOrchestrations: settings.maxConcurrentOrchestrations,
+      limits: settings.limits,
+      storageBackend: hostConfig.storageBackend,
+      overridableExistingInstanceStates: hostConfig.overridableExistingInstanceStates,
       onWorkFinished: () => this.#scheduleIdleCheck(),
     });
     for (const fn of app.functions.values()) {
@@ -220,7 +268,9 @@ class LocalFunctionsHost implements FunctionsHost {
       this.#dueQueue,
       () => this.clock.now(),
       (fn, value) => this.#runTrigger(fn, value),
-      this.clock.mode,
+      this.#options.persistenceDir !== undefined
+        ? new FileScheduleMonitor(this.#options.persistenceDir)
+        : new MemoryScheduleMonitor(),
       this.#log,
     );
     this.#engine.recover();
@@ -398,6 +448,7 @@ class LocalFunctionsHost implements FunctionsHost {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#timers?.stop();
     this.#dueQueue.stop();
     this.#engine?.stop();
     // Like the host's graceful shutdown: give functions in flight a moment to return (their results are dropped).

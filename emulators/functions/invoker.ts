@@ -5,12 +5,27 @@ import type { InvocationContextLike, LoadedApp, RegisteredFunction } from './loa
 
 export type LogSink = (line: string) => void;
 
+/** host.json functionTimeout: milliseconds, and the TimeSpan text the host prints. */
+export interface FunctionTimeout {
+  ms: number;
+  text: string;
+}
+
+/**
+ * What a function that ran past functionTimeout fails with (WebJobs SDK FunctionExecutor.TryHandleTimeoutAsync,
+ * Microsoft.Azure.WebJobs.Host.FunctionTimeoutException).
+ */
+export class FunctionTimeoutError extends Error {
+  override name = 'Microsoft.Azure.WebJobs.Host.FunctionTimeoutException';
+}
+
 /** Builds a fresh InvocationContext per call (from the app's own @azure/functions) and logs the invocation. */
 export class Invoker {
   constructor(
     private readonly app: LoadedApp,
     private readonly log: LogSink,
     private readonly durableClientData: () => unknown,
+    private readonly timeout?: FunctionTimeout,
   ) {}
 
   createContext(fn: RegisteredFunction, triggerMetadata?: Record<string, unknown>): InvocationContextLike {
@@ -51,10 +66,18 @@ export class Invoker {
     };
     let result: unknown;
     let error: unknown;
-    try {
+    const run = (async () => {
       await this.#runHooks('preInvocation', pre);
-      result = await pre.functionCallback(...pre.inputs, context);
+      return await pre.functionCallback(...pre.inputs, context);
+    })();
+    try {
+      result = await this.#withinTimeout(run, fn, context.invocationId);
     } catch (thrown) {
+      if (thrown instanceof FunctionTimeoutError) {
+        // The host gives up on the invocation (and recycles the worker); nothing it returns later is used.
+        this.#logDone(fn, context.invocationId, started, `Failed: ${thrown.message}`);
+        throw thrown;
+      }
       error = thrown;
     }
     const post = { hookData, appHookData, invocationContext: context, inputs: pre.inputs, result, error };
@@ -69,6 +92,27 @@ export class Invoker {
     }
     this.#logDone(fn, context.invocationId, started, options.outcomeOf?.(post.result) ?? 'Succeeded');
     return post.result;
+  }
+
+  /** Node can't interrupt the function: past the timeout it keeps running, but the invocation fails without it. */
+  #withinTimeout(run: Promise<unknown>, fn: RegisteredFunction, invocationId: string): Promise<unknown> {
+    const timeout = this.timeout;
+    if (timeout === undefined) return run;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.log(
+          `Timeout value of ${timeout.text} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}'). Initiating cancellation.`,
+        );
+        reject(
+          new FunctionTimeoutError(`Timeout value of ${timeout.text} was exceeded by function: Functions.${fn.name}`),
+        );
+      }, timeout.ms);
+      timer.unref();
+    });
+    // A late failure of the abandoned invocation must not surface as an unhandled rejection.
+    run.catch(() => {});
+    return Promise.race([run, expired]).finally(() => clearTimeout(timer));
   }
 
   async #runHooks(name: 'preInvocation' | 'postInvocation', hookContext: Record<string, unknown>): Promise<void> {

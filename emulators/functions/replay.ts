@@ -55,6 +55,10 @@ export async function checkReplay(options: ReplayCheckOptions): Promise<ReplayCh
     const shim = runShim(recorded, state.actions[0] ?? [], {
       instanceId,
       executionId,
+      orchestratorName: fn.name,
+      // Only determinism is checked here; the runtime's limits apply when the host runs the instance.
+      maxOrchestrationActions: Number.POSITIVE_INFINITY,
+      payloadProblem: () => undefined,
       resolveFunction: (functionName, kind) => {
         const found = app.functions.get(functionName.toLowerCase());
         return found?.kind === kind ? found.name : undefined;

@@ -1,4 +1,5 @@
 import { EventType, type HistoryEvent } from './history';
+import { tooManyActionsMessage } from './limits';
 
 /**
  * Emulates what the Functions host's C# `OutOfProcOrchestrationShim` + DTFx `TaskOrchestrationContext` do with
@@ -68,6 +69,12 @@ export type Decision =
 export interface ShimContext {
   instanceId: string;
   executionId: string;
+  /** The orchestrator's name, for failure messages ("Orchestrator function '<name>' failed: ..."). */
+  orchestratorName: string;
+  /** DurableTaskOptions.MaxOrchestrationActions: actions one execution may schedule. */
+  maxOrchestrationActions: number;
+  /** Why a payload can't be sent as one backend message, or undefined when it fits. */
+  payloadProblem(what: string, json: string): string | undefined;
   /** Case-insensitive lookup; returns the registered name, or undefined when no such function of that kind exists. */
   resolveFunction(name: string, kind: 'activity' | 'orchestration'): string | undefined;
   describeFunctions(kind: 'activity' | 'orchestration'): string[];
@@ -141,6 +148,7 @@ class ShimRun {
   #loopCurrent: HostTask | undefined;
   #loopFinished = false;
   #advancing = false;
+  #actionCount = 0;
   #continueAsNew: { input: unknown } | undefined;
 
   constructor(
@@ -256,12 +264,17 @@ class ShimRun {
   #invoke(action: ActionJson): HostTask {
     switch (action.actionType) {
       case ActionType.CallActivity:
+        this.#countAction();
         return this.#scheduleActivity(action);
       case ActionType.CallActivityWithRetry:
+        // One action however many attempts the retry makes (the retry timers are DTFx's own, uncounted).
+        this.#countAction();
         return this.#withRetry(action, () => this.#scheduleActivity(action));
       case ActionType.CallSubOrchestrator:
+        this.#countAction();
         return this.#scheduleSubOrchestration(action);
       case ActionType.CallSubOrchestratorWithRetry:
+        this.#countAction();
         return this.#withRetry(action, () => this.#scheduleSubOrchestration(action));
       case ActionType.ContinueAsNew: {
         this.#continueAsNew = { input: action.input };
@@ -283,6 +296,27 @@ class ShimRun {
         );
       }
     }
+  }
+
+  /**
+   * DurableOrchestrationContext.IncrementActionsOrThrowException: every replay counts the execution's actions from
+   * the start, so the limit is per execution; reaching it fails the orchestration.
+   */
+  #countAction(): void {
+    if (this.#actionCount >= this.context.maxOrchestrationActions) {
+      throw new FatalShimError(this.#failure(tooManyActionsMessage(this.context.maxOrchestrationActions)));
+    }
+    this.#actionCount++;
+  }
+
+  /** The message of an exception the shim throws into the orchestrator's invocation (TaskOrchestrationShim). */
+  #failure(message: string): string {
+    return `Orchestrator function '${this.context.orchestratorName}' failed: ${message}`;
+  }
+
+  #checkPayload(what: string, json: string): void {
+    const problem = this.context.payloadProblem(what, json);
+    if (problem !== undefined) throw new FatalShimError(this.#failure(problem));
   }
 
   #allocate(type: number, name: string): { id: number; isNew: boolean } {
@@ -316,8 +350,11 @@ class ShimRun {
     const name = this.#resolve(action.functionName, 'activity');
     const { id, isNew } = this.#allocate(EventType.TaskScheduled, name);
     if (isNew) {
+      const input = encodeInput(action.input);
+      // The backend refuses to store the episode that schedules it (checked only for new decisions).
+      this.#checkPayload(`input of activity '${name}'`, input);
       this.#decide(
-        { EventType: EventType.TaskScheduled, EventId: id, Name: name, Input: encodeInput(action.input) },
+        { EventType: EventType.TaskScheduled, EventId: id, Name: name, Input: input },
         { kind: 'activity', id, name, input: action.input },
       );
     }
@@ -334,13 +371,15 @@ class ShimRun {
       }
       if (instanceId.startsWith('@'))
         throw new FatalShimError(`Orchestration instance ids must not start with '@' ('${instanceId}').`);
+      const input = JSON.stringify(action.input ?? null);
+      this.#checkPayload(`input of sub-orchestration '${name}'`, input);
       this.#decide(
         {
           EventType: EventType.SubOrchestrationInstanceCreated,
           EventId: id,
           Name: name,
           InstanceId: instanceId,
-          Input: JSON.stringify(action.input ?? null),
+          Input: input,
         },
         { kind: 'subOrchestration', id, name, instanceId, input: action.input },
       );
@@ -365,7 +404,10 @@ class ShimRun {
   #createTimer(action: ActionJson): HostTask {
     const fireAt = action.fireAt === undefined ? Number.NaN : new Date(action.fireAt).getTime();
     const canceled = action.isCanceled === true;
-    if (fireAt - this.#now <= MAXIMUM_SHORT_TIMER_MS) return this.#createSingleTimer(fireAt, canceled);
+    if (fireAt - this.#now <= MAXIMUM_SHORT_TIMER_MS) {
+      this.#countAction();
+      return this.#createSingleTimer(fireAt, canceled);
+    }
     const whole = new HostTask();
     const next = (): void => {
       if (this.#now >= fireAt) {
@@ -373,6 +415,8 @@ class ShimRun {
         return;
       }
       const subFireAt = Math.min(this.#now + LONG_RUNNING_TIMER_INTERVAL_MS, fireAt);
+      // Each interval of a long timer is one action.
+      this.#countAction();
       const sub = this.#createSingleTimer(subFireAt, canceled);
       if (canceled) whole.complete();
       else sub.onSettled(next);

@@ -4,6 +4,22 @@ import { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } fro
 export const DURABLE_APP = path.join(__dirname, 'apps', 'durable-app.ts');
 export const HTTP_APP = path.join(__dirname, 'apps', 'http-app.ts');
 export const TIMER_APP = path.join(__dirname, 'apps', 'timer-app.ts');
+export const PARITY_APP = path.join(__dirname, 'apps', 'parity-app.ts');
+export const TIMER_PARITY_APP = path.join(__dirname, 'apps', 'timer-parity-app.ts');
+
+/** host.json of an app on the Durable Task Scheduler, as the product deploys (its own host.json says the same). */
+export const DTS_HOST_JSON = {
+  version: '2.0',
+  extensions: { durableTask: { storageProvider: { type: 'azureManaged' } } },
+};
+/** host.json of an app on the Azure Storage provider. */
+export const AZURE_STORAGE_HOST_JSON = {
+  version: '2.0',
+  extensions: { durableTask: { storageProvider: { type: 'AzureStorage' } } },
+};
+
+export const isDone = (s: { runtimeStatus: string }): boolean =>
+  !['Pending', 'Running', 'Suspended'].includes(s.runtimeStatus);
 
 /** Starts a host on a free port with logs captured (not printed). */
 export async function startTestHost(

@@ -337,11 +337,14 @@ describe('management', () => {
     expect((await fetch(api(`instances/${id}`), { method: 'DELETE' })).status).toBe(404);
   });
 
-  it('starting an id that is already running does not start a second run', async () => {
+  it('refuses to start an id that is already running (overridableExistingInstanceStates: NonRunningStates)', async () => {
     const id = await host.startOrchestration('WaitForever', undefined, 'singleton');
     await host.waitFor(id, (s) => s.runtimeStatus === 'Running', completed);
     const createdTime = (await host.getInstance(id))!.createdTime;
-    expect(await host.startOrchestration('WaitForever', 'second', 'singleton')).toBe('singleton');
+    // The product's host.json uses the Durable Task Scheduler, hence its wording (parity-instances.test.ts has more).
+    await expect(host.startOrchestration('WaitForever', 'second', 'singleton')).rejects.toThrow(
+      "An Orchestration instance with the status 'Running' already exists.",
+    );
     expect(await host.getInstance(id)).toMatchObject({ createdTime, input: null, runtimeStatus: 'Running' });
     await fetch(api(`instances/${id}/terminate`), { method: 'POST' });
     // Once it is no longer running, the same id starts a fresh run.

@@ -36,17 +36,19 @@ describe('timer triggers', () => {
     await host.clock.advanceBy(1000 + 2 * DAY);
     const fired = (await recordedInstances()).sort((a, b) => a.input.next.localeCompare(b.input.next));
     expect(fired).toHaveLength(3);
+    // The status handed over is the one recorded before the run (TimerListener.InvokeJobFunction passes
+    // ScheduleStatus, then records the new one), so `next` is the occurrence being run and `last` the one before.
     expect(fired.map((instance) => instance.input)).toEqual([
-      { isPastDue: false, last: '0001-01-01T00:00:00.000Z', next: new Date(firstMidnight + DAY).toISOString() },
+      { isPastDue: false, last: '0001-01-01T00:00:00.000Z', next: new Date(firstMidnight).toISOString() },
       {
         isPastDue: false,
         last: new Date(firstMidnight).toISOString(),
-        next: new Date(firstMidnight + 2 * DAY).toISOString(),
+        next: new Date(firstMidnight + DAY).toISOString(),
       },
       {
         isPastDue: false,
         last: new Date(firstMidnight + DAY).toISOString(),
-        next: new Date(firstMidnight + 3 * DAY).toISOString(),
+        next: new Date(firstMidnight + 2 * DAY).toISOString(),
       },
     ]);
   });
