@@ -34,6 +34,8 @@ const NOTES = {
     "the first attempt's answer was lost; reading the user back showed it had been applied, so nothing was sent again",
   resent:
     "the first attempt's answer was lost and reading the user back showed it had not been applied, so it was sent again",
+  alreadyThere:
+    'already held what the plan asked for when its batch ran (changed since the plan was made); nothing was sent',
   atomic:
     'Graph refused holding both licenses at once (mutually exclusive service plans), so the source was removed in the same call that added the target',
 } as const;
@@ -154,9 +156,11 @@ async function prepareUser(
   const before = previous?.before ?? now?.assignedLicenses ?? user.before;
   if (!now) return { userId: user.userId, before, result: failedPlain('the user no longer exists in this tenant') };
   if (pendingChange(user, now, 'add').kind === 'alreadyDone') {
-    // Planned as a change and already in the planned state: an earlier attempt of this batch did it.
-    const moved = { kind: 'moved' as const, after: now.assignedLicenses };
-    return { userId: user.userId, before, result: previous?.attempted ? { ...moved, note: NOTES.landed } : moved };
+    // An earlier attempt of this batch did it, or (never attempted) someone else did after the plan was made.
+    const after = now.assignedLicenses;
+    if (previous?.attempted)
+      return { userId: user.userId, before, result: { kind: 'moved', after, note: NOTES.landed } };
+    return { userId: user.userId, before, result: { kind: 'skipped', reason: NOTES.alreadyThere, after } };
   }
   if (user.decision.kind === 'change' && user.decision.setUsageLocation && !now.usageLocation) {
     try {

@@ -31,7 +31,9 @@ export type UserResult =
       after?: AssignedLicense[];
     }
   /** Not changed: the run was a dry run, was cancelled, or stopped before this user's batch. */
-  | { kind: 'notAttempted'; reason: string };
+  | { kind: 'notAttempted'; reason: string }
+  /** Nothing to send when the batch ran: the user already held what the plan asked for (changed meanwhile). */
+  | { kind: 'skipped'; reason: string; after: AssignedLicense[] };
 
 export interface ReportContext {
   /** The plan's moves, for labels such as "Microsoft 365 Business Standard → Microsoft 365 Business Premium". */
@@ -100,6 +102,8 @@ export function reportRowFor(planned: PlannedUser, result?: UserResult, context:
     }
     case 'notAttempted':
       return { ...row, outcome: 'skipped', reason: `${result.reason}; planned to ${planWords}` };
+    case 'skipped':
+      return { ...row, outcome: 'skipped', reason: result.reason, after: result.after };
     case 'failed': {
       const failed: ReportRow = {
         ...row,

@@ -184,7 +184,7 @@ export class LicenseAssigner {
         this.itemFailed(w, response, 'assignLicense', true);
       }
     }
-    this.transport.pacer.onWritesSucceeded(succeeded);
+    this.transport.pacer.onAnswered('write', succeeded);
   }
 
   /** Reads users whose last write has an unknown outcome; those already changed are done, the others are resent. */
@@ -235,14 +235,15 @@ export class LicenseAssigner {
         operation,
       );
     }
-    const throttledWaits = paired.filter((p) => p.response.status === 429).map((p) => this.retryAfter(p.response));
-    if (throttledWaits.length > 0) {
-      this.transport.pacer.onThrottled(
-        writes > 0 ? 'write' : 'read',
-        throttledWaits.reduce((a, b) => Math.max(a, b), 0),
-        exchange.startedAt,
-      );
+    const kind = writes > 0 ? 'write' : 'read';
+    for (const { response } of paired) {
+      if (response.status !== 429) continue;
+      const retryAfterMs = this.retryAfter(response);
+      const scope = response.headers['x-ms-throttle-scope'];
+      this.transport.pacer.onThrottled({ kind, retryAfterMs, startedAt: exchange.startedAt, scope });
     }
+    if (kind === 'read')
+      this.transport.pacer.onAnswered('read', paired.filter((p) => p.response.status !== 429).length);
     return paired;
   }
 
@@ -276,7 +277,12 @@ export class LicenseAssigner {
     const asItem: BatchItemResponse = { id: '', status: exchange.status, headers: {}, body: exchange.body };
     exchange.headers.forEach((value, name) => (asItem.headers[name] = value));
     if (exchange.status === 429) {
-      this.transport.pacer.onThrottled(writes > 0 ? 'write' : 'read', this.retryAfter(asItem), exchange.startedAt);
+      this.transport.pacer.onThrottled({
+        kind: writes > 0 ? 'write' : 'read',
+        retryAfterMs: this.retryAfter(asItem),
+        startedAt: exchange.startedAt,
+        scope: exchange.headers.get('x-ms-throttle-scope') ?? undefined,
+      });
     }
     for (const w of group) {
       if (exchange.status === 429 || exchange.status >= 500 || exchange.status === 408) {

@@ -26,10 +26,63 @@ const WRITE_GATE_BURST = 2 * WRITE_BURST;
  */
 const WRITE_GATE_BURST_MS = 2_000;
 /**
- * The write pace halves on each round of write throttling, down to 5 % of the configured budget: enough to absorb a
- * budget set 20 times too high, or other apps and machines spending the same tenant's writes.
+ * On congestion the write pace is cut to 3/4, at most once per Retry-After pause, down to 5 % of the configured
+ * budget: enough to absorb a budget set 20 times too high, or other apps and machines spending the same writes.
  */
 const MIN_WRITE_RATE_FACTOR = 0.05;
+const CONGESTION_CUT = 0.75;
+/** After a cut the pace regrows with time, not with successes: from 5 % back to the full budget in 20 s. */
+const RECOVERY_MS = 20_000;
+/**
+ * Graph throttles below its limits too, for reasons that are not the caller's ("429 possible even below limits").
+ * Such a 429 holds back only the request it answered. Only a 429 whose `x-ms-throttle-scope` names this app's or the
+ * tenant's budget, or throttling that keeps coming at the same pace (at least this share of the answers of the last
+ * window, and at least this many), means our own pace is too high.
+ */
+const CONGESTION_WINDOW_MS = 10_000;
+const CONGESTION_SHARE = 0.1;
+const CONGESTION_MIN_THROTTLED = 4;
+
+export type RequestKind = 'write' | 'read';
+
+/** A 429 as the pacer sees it. */
+export interface ThrottleSignal {
+  kind: RequestKind;
+  retryAfterMs: number;
+  /** Clock time the throttled request left. */
+  startedAt: number;
+  /** `x-ms-throttle-scope` of the answer, e.g. `Tenant_Application/Write/<app>/<tenant>`. */
+  scope?: string;
+}
+
+/** Does a throttle scope name a budget this app spends for requests of this kind? */
+export function scopeIsOurs(scope: string | undefined, kind: RequestKind): boolean {
+  if (!scope) return false;
+  const [level, limit] = scope.split('/');
+  if (!level || !limit) return false;
+  const ours = ['tenant_application', 'application', 'tenant'].includes(level.toLowerCase());
+  const kinds = limit.toLowerCase() === 'readwrite' ? ['write', 'read'] : [limit.toLowerCase()];
+  return ours && kinds.includes(kind);
+}
+
+/** Answers of the last window, to tell steady throttling (congestion) from stray 429s (noise). */
+class ThrottleWindow {
+  private readonly answers: { at: number; throttled: boolean }[] = [];
+
+  constructor(private readonly clock: Clock) {}
+
+  record(throttled: boolean, count = 1): void {
+    const at = this.clock.now();
+    for (let i = 0; i < count; i += 1) this.answers.push({ at, throttled });
+    const horizon = at - CONGESTION_WINDOW_MS;
+    while (this.answers.length > 0 && (this.answers[0]?.at ?? at) < horizon) this.answers.shift();
+  }
+
+  get congested(): boolean {
+    const throttled = this.answers.filter((answer) => answer.throttled).length;
+    return throttled >= CONGESTION_MIN_THROTTLED && throttled / Math.max(1, this.answers.length) >= CONGESTION_SHARE;
+  }
+}
 
 /** Sleeps until `until` (clock time), or returns early with `false` when the signal aborts. */
 async function sleepUntil(clock: Clock, until: number, signal?: AbortSignal): Promise<boolean> {
@@ -198,10 +251,12 @@ export class TenantPacer {
   readonly concurrency: AdaptiveConcurrency;
   private limits: PacerLimits;
   private readonly leases = new Set<PacerLease>();
-  /** Multiplies the write rate: cut on write throttling, regrown on successful writes. */
-  private writeRateFactor = 1;
-  /** End of the last write pause; a 429 for a write sent after it means the pace itself is too high. */
+  /** The write pace's factor right after the last cut, and when that was; it regrows with time from there. */
+  private cutFactor = 1;
+  private cutAt = Number.NEGATIVE_INFINITY;
+  /** End of the last congestion pause: one cut per pause, however many answers report it. */
   private lastWritePauseEnd = Number.NEGATIVE_INFINITY;
+  private readonly windows: Record<RequestKind, ThrottleWindow>;
 
   constructor(
     private readonly clock: Clock,
@@ -212,6 +267,7 @@ export class TenantPacer {
     this.writes = new RateGate(clock, true);
     this.resourceUnits = new RateGate(clock);
     this.concurrency = new AdaptiveConcurrency(limits.maxConcurrency, clock, log);
+    this.windows = { write: new ThrottleWindow(clock), read: new ThrottleWindow(clock) };
   }
 
   configure(limits: PacerLimits): void {
@@ -238,13 +294,16 @@ export class TenantPacer {
     return Math.min(1, sum);
   }
 
+  /** The write pace as a share of the budget: 1 unless congestion cut it; it regrows with time after a cut. */
   get currentWriteRateFactor(): number {
-    return this.writeRateFactor;
+    if (this.cutFactor >= 1) return 1;
+    const regrown = this.cutFactor + (this.clock.now() - this.cutAt) / RECOVERY_MS;
+    return Math.min(1, regrown);
   }
 
   /** Writes per ms allowed now. */
   get writeRate(): number {
-    return (this.limits.writeBudgetPer150s / WRITE_WINDOW_MS) * this.shareInUse * this.writeRateFactor;
+    return (this.limits.writeBudgetPer150s / WRITE_WINDOW_MS) * this.shareInUse * this.currentWriteRateFactor;
   }
 
   get resourceUnitRate(): number {
@@ -269,36 +328,40 @@ export class TenantPacer {
   }
 
   /**
-   * A 429: nobody sends that kind of request before Retry-After. The first throttling only pauses (the budget may
-   * have been spent by someone else before we started); throttling again after a pause means our pace is too high,
-   * so the write pace halves (at most once per pause).
+   * A 429. Noise (no throttle scope naming our budget, and no steady throttling) holds back only the request it
+   * answered, which waits for its own Retry-After. Congestion pauses every request of that kind until Retry-After and
+   * cuts the write pace, at most once per pause. Returns which it was.
    */
-  onThrottled(kind: 'write' | 'read', retryAfterMs: number, startedAt: number): void {
-    const until = this.clock.now() + retryAfterMs;
-    if (kind === 'write') {
-      const pausedBefore = Number.isFinite(this.lastWritePauseEnd);
-      if (pausedBefore && startedAt >= this.lastWritePauseEnd) {
-        this.writeRateFactor = Math.max(MIN_WRITE_RATE_FACTOR, this.writeRateFactor * 0.5);
-        this.log?.(`graph: write pace cut to ${Math.round(this.writeRateFactor * 100)} % of budget (throttled again)`);
+  onThrottled(signal: ThrottleSignal): 'noise' | 'congestion' {
+    const window = this.windows[signal.kind];
+    window.record(true);
+    if (!scopeIsOurs(signal.scope, signal.kind) && !window.congested) return 'noise';
+    const until = this.clock.now() + signal.retryAfterMs;
+    if (signal.kind === 'write') {
+      if (signal.startedAt >= this.lastWritePauseEnd) {
+        this.cutFactor = Math.max(MIN_WRITE_RATE_FACTOR, this.currentWriteRateFactor * CONGESTION_CUT);
+        this.cutAt = this.clock.now();
+        this.log?.(`graph: write pace cut to ${Math.round(this.cutFactor * 100)} % of budget (congestion)`);
       }
       if (until > this.lastWritePauseEnd) {
-        this.log?.(`graph: writes paused ${Math.round(retryAfterMs)} ms (Retry-After)`);
+        this.log?.(`graph: writes paused ${Math.round(signal.retryAfterMs)} ms (Retry-After)`);
         this.lastWritePauseEnd = until;
       }
       this.writes.pauseUntil(until);
     } else {
       this.resourceUnits.pauseUntil(until);
     }
-    this.concurrency.onThrottled(startedAt);
+    this.concurrency.onThrottled(signal.startedAt);
+    return 'congestion';
+  }
+
+  /** Answers that were not throttled, so stray 429s are weighed against everything that went through. */
+  onAnswered(kind: RequestKind, count = 1): void {
+    if (count > 0) this.windows[kind].record(false, count);
   }
 
   onResponse(startedAt: number, limitPercentage: number | undefined): void {
     this.concurrency.onResponse(startedAt, limitPercentage);
-  }
-
-  /** Successful writes regrow the pace gradually: 5 % per full batch, so from half pace back to full in 15 batches. */
-  onWritesSucceeded(count: number): void {
-    if (this.writeRateFactor < 1) this.writeRateFactor = Math.min(1, this.writeRateFactor * (1 + 0.0025 * count));
   }
 }
 

@@ -228,11 +228,16 @@ export class GraphTransport {
         continue;
       }
       const { status } = outcome;
-      if (status >= 200 && status < 300) return outcome;
+      const kind = request.writes > 0 ? 'write' : 'read';
+      if (status >= 200 && status < 300) {
+        this.pacer.onAnswered(kind);
+        return outcome;
+      }
       if (status === 429) {
         throttled += 1;
         const wait = retryAfterMs(outcome.headers, this.options.retry.defaultRetryAfterMs, this.clock.now());
-        this.pacer.onThrottled(request.writes > 0 ? 'write' : 'read', wait, outcome.startedAt);
+        const scope = outcome.headers.get('x-ms-throttle-scope') ?? undefined;
+        this.pacer.onThrottled({ kind, retryAfterMs: wait, startedAt: outcome.startedAt, scope });
         if (throttled > this.options.retry.maxThrottled) throw this.failure(outcome, request.operation);
         await this.clock.sleep(wait);
         continue;

@@ -74,33 +74,76 @@ describe('write pacing', () => {
     expect(pacer.shareInUse).toBe(1);
   });
 
-  it('after a 429 nobody writes before Retry-After and sending resumes at the paced rate, not in a burst', async () => {
+  const OURS = 'Tenant_Application/Write/9a3d526c-b3c1-4479-ba74-197b5c5751ae/0785ef7c-2d7a-4542-b048-95bcab406e0b';
+
+  it('a stray 429 (no throttle scope naming our budget) holds back nobody else and does not cut the pace', async () => {
     const clock = new VirtualClock();
     const pacer = new TenantPacer(clock, limits);
     await pacer.takeWrites(20);
     const sentAt = clock.now();
-    pacer.onThrottled('write', 7_500, sentAt);
-    expect(pacer.currentWriteRateFactor).toBe(1); // a first 429 only pauses: the budget may have been spent by others
-    const resumed = await sendTimes(pacer, clock, 3);
-    // The bucket restarts empty at the end of the pause: 20 writes at 20/s take 1 s to earn.
-    expect(resumed.map((t) => t - sentAt)).toEqual([8_500, 9_500, 10_500]);
+    expect(pacer.onThrottled({ kind: 'write', retryAfterMs: 30_000, startedAt: sentAt })).toBe('noise');
+    expect(pacer.currentWriteRateFactor).toBe(1);
+    const next = await sendTimes(pacer, clock, 2);
+    // Paced as before: 20 writes at 20/s every second, no 30 s pause.
+    expect(next.map((t) => t - sentAt)).toEqual([1_000, 2_000]);
   });
 
-  it('throttled again after a pause, the write pace halves once per pause and regrows gradually', async () => {
+  it('a 429 scoped to our app and tenant pauses writes until Retry-After, then resumes paced, not in a burst', async () => {
     const clock = new VirtualClock();
     const pacer = new TenantPacer(clock, limits);
-    pacer.onThrottled('write', 1_000, clock.now());
     await pacer.takeWrites(20);
-    const afterPause = clock.now();
-    pacer.onThrottled('write', 1_000, afterPause);
-    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.5);
+    const sentAt = clock.now();
+    expect(pacer.onThrottled({ kind: 'write', retryAfterMs: 7_500, startedAt: sentAt, scope: OURS })).toBe(
+      'congestion',
+    );
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.75);
+    const resumed = await sendTimes(pacer, clock, 2);
+    // The bucket restarts empty at the end of the pause, at the cut pace (15/s: 20 writes take 1.33 s to earn).
+    expect(resumed[0]! - sentAt).toBeGreaterThan(8_500);
+    expect(resumed[1]! - resumed[0]!).toBeGreaterThan(1_000);
+  });
+
+  it('steady throttling at the same pace is congestion even without a scope header', () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    pacer.onAnswered('write', 20);
+    const verdicts = [1, 2, 3, 4].map(() =>
+      pacer.onThrottled({ kind: 'write', retryAfterMs: 1_000, startedAt: clock.now() }),
+    );
+    expect(verdicts).toEqual(['noise', 'noise', 'noise', 'congestion']);
+  });
+
+  it('2 % stray 429s never count as congestion', () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    const verdicts: string[] = [];
+    for (let i = 0; i < 1_000; i += 1) {
+      if (i % 50 === 0)
+        verdicts.push(pacer.onThrottled({ kind: 'write', retryAfterMs: 5_000, startedAt: clock.now() }));
+      else pacer.onAnswered('write');
+    }
+    expect(verdicts.every((verdict) => verdict === 'noise')).toBe(true);
+  });
+
+  it('cuts once per pause, and regrows with time: back to 0.9 of the budget within 30 s of the last cut', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    const throttle = () =>
+      pacer.onThrottled({ kind: 'write', retryAfterMs: 1_000, startedAt: clock.now(), scope: OURS });
+    throttle();
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.75);
     // Another 429 for a request sent before this pause ended does not cut again.
-    pacer.onThrottled('write', 500, afterPause);
-    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.5);
-    // Regrowth is gradual: 5 % per successful batch of 20.
-    for (let i = 0; i < 10; i += 1) pacer.onWritesSucceeded(20);
-    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.5 * 1.05 ** 10, 2);
-    for (let i = 0; i < 10; i += 1) pacer.onWritesSucceeded(20);
+    pacer.onThrottled({ kind: 'write', retryAfterMs: 500, startedAt: clock.now() - 1, scope: OURS });
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.75);
+    // A storm, a cut after every 1 s pause: the pace settles where a cut takes back what a second regrew (0.15).
+    for (let i = 0; i < 30; i += 1) {
+      await clock.sleep(1_000);
+      throttle();
+    }
+    expect(pacer.currentWriteRateFactor).toBeLessThan(0.2);
+    await clock.sleep(16_000);
+    expect(pacer.currentWriteRateFactor).toBeGreaterThanOrEqual(0.9);
+    await clock.sleep(3_000);
     expect(pacer.currentWriteRateFactor).toBe(1);
   });
 

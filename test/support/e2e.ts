@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startFunctionsHost, type FunctionsHost } from '../../emulators/functions';
 import { startGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../emulators/graph';
+import { defaultGrantedRoles } from '../../emulators/graph/permissions';
 import { FINISHED_STATUSES } from '../../src/domain/status';
 import type { MigrationView } from '../../src/migrations/view';
 import type { Telemetry } from '../../src/telemetry';
@@ -54,7 +55,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       scenario: 'demo',
       latency: 'none',
       seed: 7,
-      profile: 'deterministic',
+      // A deployment with the usage-location feature on (the README's first example uses it).
+      grantedRoles: [...defaultGrantedRoles(), 'User.ReadWrite.All'],
       ...options.simulator,
       timeScale,
     }));
