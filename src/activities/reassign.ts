@@ -12,6 +12,7 @@ import type { PlannedUser, UserLicenseSnapshot } from '../domain/types';
 import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
 import type { AssignLicenseItem, AssignLicenseResult } from '../graph';
 import type { UserRecord } from '../storage/migration-documents';
+import { errorMessage } from '../domain/values';
 import { inParallel } from '../util/parallel';
 import {
   failedPlain,
@@ -70,11 +71,18 @@ async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<Bat
   const prepared = await Promise.all(range.batches.map((b) => prepareBatch(deps, b, current, earlier)));
   await saveRecords(range, prepared);
   const items = prepared.flatMap((batch) => batch.items);
-  const results =
-    items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: 'held', batchSize: input.batchSize }) : [];
+  const cancel = watchForCancel(deps, range);
+  let results: AssignLicenseResult[];
+  try {
+    const options = { budgetShare: 'held' as const, batchSize: input.batchSize, signal: cancel.signal };
+    results = items.length > 0 ? await deps.graph.assignLicenses(items, options) : [];
+  } finally {
+    cancel.stop();
+  }
   const outcomes = await withAtomicFallback(deps, input, range, results);
   const durationMs = deps.clock.now() - started;
   let total = emptyBatchCounts();
+  total.cancelled = cancel.signal.aborted;
   for (const batch of prepared) {
     const counts = recordOutcomes(batch, outcomes);
     const batchResults = batch.items.flatMap((item) => outcomes.get(key(item.userId))?.results ?? []);
@@ -83,6 +91,32 @@ async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<Bat
   }
   await saveRecords(range, prepared);
   return total;
+}
+
+/** How often a running batch looks for a cancel: one small read, so a cancel stops writes within seconds. */
+const CANCEL_POLL_MS = 2_000;
+
+/** Aborts the writes still to send when the run is cancelled meanwhile. */
+function watchForCancel(deps: ActivityDeps, range: RangeContext): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  let stopped = false;
+  const poll = async (): Promise<void> => {
+    while (!stopped) {
+      await deps.clock.sleep(CANCEL_POLL_MS);
+      if (stopped) return;
+      if ((await range.docs.control())?.cancelRequested) {
+        controller.abort();
+        return;
+      }
+    }
+  };
+  poll().catch((error: unknown) => deps.log.warn('Could not check for a cancel', { error: errorMessage(error) }));
+  return {
+    signal: controller.signal,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 function cancelledCounts(range: RangeContext): BatchCounts {
@@ -227,10 +261,16 @@ function recordOutcomes(batch: PreparedBatch, outcomes: Map<string, Outcome>): B
       const note = resent ? NOTES.resent : outcome.note;
       if (result.ok)
         record.result = note ? { kind: 'moved', after: result.after, note } : { kind: 'moved', after: result.after };
+      else if (result.error.code === 'Cancelled' && result.attempts === 0)
+        record.result = {
+          kind: 'notAttempted',
+          reason: 'not changed: the run was cancelled before this user was sent',
+        };
       else record.result = failedResult(result.error);
     }
     if (record.result.kind === 'moved') counts.moved += 1;
     else if (record.result.kind === 'failed') counts.failed += 1;
+    else if (record.result.kind === 'notAttempted') counts.notAttempted += 1;
     else counts.skipped += 1;
   }
   return counts;
