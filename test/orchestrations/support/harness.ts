@@ -86,7 +86,10 @@ export interface RunResult<Output, Status> {
   /** Virtual time at which the run started. */
   startedAt: number;
   runtimeStatus: InstanceStatus['runtimeStatus'];
+  /** What the orchestrator returned (when it completed). */
   output: Output;
+  /** Why the instance failed, in the host's words (when it failed). */
+  failure?: string;
   /** The last custom status. */
   customStatus: Status;
   /** Every custom status the instance published, in order (consecutive duplicates dropped). */
@@ -268,6 +271,8 @@ export class StubHost {
         startedAt,
         runtimeStatus: final.runtimeStatus,
         output: final.output as OrchestratorContracts[N]['output'],
+        failure:
+          final.runtimeStatus === 'Failed' ? (final.failureDetails?.errorMessage ?? String(final.output)) : undefined,
         customStatus: final.customStatus as Status,
         statuses,
         calls,
