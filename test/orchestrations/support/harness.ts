@@ -1,7 +1,7 @@
 /**
  * Runs the real orchestrators on the local runtime (virtual clock, in memory) against scripted activities: no
  * Azurite, no Graph. Every activity call is recorded (name, input, virtual time) and every custom status the instance
- * publishes is kept in order, so tests assert what a user would see: status, message, counts, which activities ran.
+ * shows is kept in order, so tests assert what a user would see: status, message, counts, which activities ran.
  */
 import { join } from 'node:path';
 import {
@@ -92,7 +92,10 @@ export interface RunResult<Output, Status> {
   failure?: string;
   /** The last custom status. */
   customStatus: Status;
-  /** Every custom status the instance published, in order (consecutive duplicates dropped). */
+  /**
+   * Every custom status the instance showed, in order, as a client polling it could see them: the last one of each
+   * episode (statuses replaced within one episode are never visible), consecutive duplicates dropped.
+   */
   statuses: Status[];
   calls: ActivityCall[];
   history: HistoryEvent[];
