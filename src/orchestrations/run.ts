@@ -49,8 +49,12 @@ export class MigrationRun {
     this.context.df.setCustomStatus(this.#status);
   }
 
+  /**
+   * Moves the run to a new stage. The message stays: what the run said last (who approved, a license note) is
+   * published just before a stage change, in the same episode, and would otherwise never be seen.
+   */
   *enterStage(status: MigrationStatus, stage: string): Generator<Task, void, unknown> {
-    this.publish({ status, stage, stageStartedAt: this.nowIso(), waitingFor: undefined, message: undefined });
+    this.publish({ status, stage, stageStartedAt: this.nowIso(), waitingFor: undefined });
     yield* callActivity(this.context, 'recordStage', { migrationId: this.migrationId, status, stage });
   }
 
