@@ -96,27 +96,27 @@ async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<Bat
 /** How often a running batch looks for a cancel: one small read, so a cancel stops writes within seconds. */
 const CANCEL_POLL_MS = 2_000;
 
-/** Aborts the writes still to send when the run is cancelled meanwhile. */
+/**
+ * Aborts the writes still to send when the run is cancelled meanwhile. A real-time heartbeat, like a request timeout:
+ * it paces storage reads, it does not measure business time.
+ */
 function watchForCancel(deps: ActivityDeps, range: RangeContext): { signal: AbortSignal; stop(): void } {
   const controller = new AbortController();
-  let stopped = false;
-  const poll = async (): Promise<void> => {
-    while (!stopped) {
-      await deps.clock.sleep(CANCEL_POLL_MS);
-      if (stopped) return;
-      if ((await range.docs.control())?.cancelRequested) {
-        controller.abort();
-        return;
-      }
-    }
+  let checking = false;
+  const check = (): void => {
+    if (checking || controller.signal.aborted) return;
+    checking = true;
+    range.docs
+      .control()
+      .then((control) => {
+        if (control?.cancelRequested) controller.abort();
+      })
+      .catch((error: unknown) => deps.log.warn('Could not check for a cancel', { error: errorMessage(error) }))
+      .finally(() => (checking = false));
   };
-  poll().catch((error: unknown) => deps.log.warn('Could not check for a cancel', { error: errorMessage(error) }));
-  return {
-    signal: controller.signal,
-    stop: () => {
-      stopped = true;
-    },
-  };
+  const timer = setInterval(check, CANCEL_POLL_MS);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }
 
 function cancelledCounts(range: RangeContext): BatchCounts {

@@ -33,7 +33,8 @@ describe('reassignBatch', () => {
     const [assign] = w.graph.callsTo('assignLicenses');
     expect(assign?.items[0]).toEqual({ userId: U1, addLicenses: [PREMIUM], removeLicenses: [BUSINESS_STANDARD.skuId] });
     expect(assign?.items).toHaveLength(5);
-    expect(assign?.options).toEqual({ budgetShare: 'held', batchSize: 2 });
+    expect(assign?.options).toMatchObject({ budgetShare: 'held', batchSize: 2 });
+    expect(assign?.options?.signal).toBeInstanceOf(AbortSignal);
     // Its share of the tenant's write budget is held for the whole activity and given back at the end.
     expect(w.graph.calls[planningCalls]).toEqual({ method: 'holdBudgetShare', share: 0.5 });
     expect(w.graph.heldShares).toEqual([]);
@@ -47,6 +48,7 @@ describe('reassignBatch', () => {
     expect(records[0]?.users[0]).toEqual({
       userId: U1,
       before: [STANDARD],
+      attempted: true,
       result: { kind: 'moved', after: [PREMIUM] },
     });
     expect(w.telemetry.named(TelemetryEvents.BatchCompleted).map((event) => [event.batch, event.moved])).toEqual([
@@ -116,6 +118,7 @@ describe('reassignBatch', () => {
     expect(record?.users[1]).toEqual({
       userId: U2,
       before: [STANDARD],
+      attempted: true,
       result: {
         kind: 'failed',
         errorClass: 'userFixable',
@@ -171,6 +174,78 @@ describe('reassignBatch', () => {
     expect(failed?.kind === 'failed' && failed.message).toMatch(/User\.ReadWrite\.All/);
   });
 
+  it('after a crash between sending and recording, reads back and writes nobody twice, allowing for a lagging read', async () => {
+    const w = await planned();
+    const input = w.batch('reassign', 3);
+    // An earlier attempt marked every user as sent; users 1-2 landed (user 1 still reads stale once), 3-5 did not.
+    await w.activities.reassignBatch(input, w.log);
+    for (const record of await w.docs.batches()) {
+      for (const user of record.users) user.result = { kind: 'notAttempted', reason: 'pending' };
+      await w.docs.saveBatch(record);
+    }
+    for (const n of [3, 4, 5]) w.graph.putUser(tenantUser(n, [STANDARD]));
+    w.graph.serveStale(U1, tenantUser(1, [STANDARD]));
+    const writes = w.graph.callsTo('assignLicenses').length;
+
+    expect(await w.activities.reassignBatch(input, w.log)).toEqual(counts({ moved: 5 }));
+    const resent = w.graph
+      .callsTo('assignLicenses')
+      .slice(writes)
+      .flatMap((call) => call.items.map((i) => i.userId));
+    expect(resent.sort()).toEqual(
+      USERS.slice(2)
+        .map((user) => user.id)
+        .sort(),
+    );
+    const results = new Map((await w.docs.batches()).flatMap((r) => r.users).map((u) => [u.userId, u.result]));
+    expect(results.get(U1)).toMatchObject({
+      kind: 'moved',
+      note: expect.stringMatching(/had been applied, so nothing was sent again/),
+    });
+    expect(results.get(U3)).toMatchObject({
+      kind: 'moved',
+      note: expect.stringMatching(/had not been applied, so it was sent again/),
+    });
+    // Users 3-5 never show the change, so the read-back waits out every delay before sending them again.
+    expect(w.clock.sleeps).toEqual([1_000, 2_000, 4_000, 8_000]);
+  });
+
+  it('reports a user already on the target when the batch runs as skipped, sending nothing for them', async () => {
+    const w = await planned();
+    w.graph.putUser(tenantUser(2, [PREMIUM]));
+    expect(await w.activities.reassignBatch(w.batch('reassign', 3), w.log)).toEqual(counts({ moved: 4, skipped: 1 }));
+    expect(w.graph.callsTo('assignLicenses')[0]?.items.map((item) => item.userId)).not.toContain(U2);
+    const record = await w.docs.batch(0);
+    expect(record?.users[1]?.result).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/already held/) });
+  });
+
+  it('with overlap, swaps in one atomic call the users Graph refuses to give both licenses at once', async () => {
+    const w = await planned({ strategy: 'overlap' });
+    w.graph.failAssignOnce(
+      U1,
+      graphError('assignLicense', {
+        status: 400,
+        code: 'Request_BadRequest',
+        message: 'License assignment failed because service plans a, b are mutually exclusive.',
+      }),
+    );
+    expect(await w.activities.reassignBatch(w.batch('reassign', 3), w.log)).toEqual(counts({ moved: 5 }));
+    const [first, fallback] = w.graph.callsTo('assignLicenses');
+    expect(first?.items.find((i) => i.userId === U1)).toEqual({
+      userId: U1,
+      addLicenses: [PREMIUM],
+      removeLicenses: [],
+    });
+    expect(fallback?.items).toEqual([
+      { userId: U1, addLicenses: [PREMIUM], removeLicenses: [BUSINESS_STANDARD.skuId] },
+    ]);
+    expect(licensesOf(w, U1)).toEqual([BUSINESS_PREMIUM.skuId]);
+    expect((await w.docs.batch(0))?.users[0]?.result).toMatchObject({
+      kind: 'moved',
+      note: expect.stringMatching(/one call|same call/),
+    });
+  });
+
   it('changes nobody once the run is cancelled: every user is not attempted', async () => {
     const w = await planned();
     await w.docs.saveControl({ cancelRequested: { at: '2031-01-06T08:59:00.000Z', by: 'alex@contoso.com' } });
@@ -191,20 +266,20 @@ describe('verifyBatch', () => {
 
   it('confirms every changed user, reading them once', async () => {
     const w = await reassigned();
-    const reads = w.graph.callsTo('getUsersByIds').length;
+    const reads = w.graph.callsTo('getUsersDirect').length;
     expect(await w.activities.verifyBatch(w.batch('verify', 3), w.log)).toEqual(counts({ moved: 5 }));
-    expect(w.graph.callsTo('getUsersByIds')).toHaveLength(reads + 1);
+    expect(w.graph.callsTo('getUsersDirect')).toHaveLength(reads + 1);
     expect(w.clock.sleeps).toEqual([]);
     const users = (await w.docs.batches()).flatMap((record) => record.users);
     expect(users.every((user) => user.verified === true)).toBe(true);
   });
 
-  it('passes a user whose first read still shows the old state, after one more look 2 s later', async () => {
+  it('passes a user whose first reads still show the old state, re-reading only that user with growing waits', async () => {
     const w = await reassigned();
-    w.graph.serveStale(U1, tenantUser(1, [STANDARD]));
+    w.graph.serveStale(U1, tenantUser(1, [STANDARD]), 2);
     expect(await w.activities.verifyBatch(w.batch('verify', 3), w.log)).toEqual(counts({ moved: 5 }));
-    expect(w.clock.sleeps).toEqual([2_000]);
-    expect(w.graph.callsTo('getUsersByIds').at(-1)?.ids).toEqual([U1]);
+    expect(w.clock.sleeps).toEqual([1_000, 2_000]);
+    expect(w.graph.callsTo('getUsersDirect').at(-1)?.ids).toEqual([U1]);
   });
 
   it('fails users whose change did not hold, saying what is wrong', async () => {
@@ -225,12 +300,14 @@ describe('verifyBatch', () => {
     expect(results.get(U2)).toEqual({
       kind: 'failed',
       errorClass: 'retryable',
-      message: 'the change was accepted but the user still holds Microsoft 365 Business Standard directly',
+      message:
+        'the change was accepted, but after 15 s of re-reading the directory still shows that the user still holds Microsoft 365 Business Standard directly; check the user again in a few minutes',
     });
     expect(results.get(U3)).toEqual({
       kind: 'failed',
       errorClass: 'retryable',
-      message: 'the change was accepted but Microsoft 365 Business Premium is assigned but in error (CountViolation)',
+      message:
+        'the change was accepted, but after 15 s of re-reading the directory still shows that Microsoft 365 Business Premium is assigned but in error (CountViolation); check the user again in a few minutes',
     });
     expect(w.log.lines).toContainEqual(
       expect.objectContaining({ level: 'warn', message: 'Verification found users not in the planned state' }),

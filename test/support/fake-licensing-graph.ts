@@ -30,6 +30,7 @@ export type GraphCall =
   | { method: 'listSubscribedSkus' | 'listSubscriptions' | 'listVerifiedDomains' }
   | { method: 'listUsersHoldingSku'; skuId: string }
   | { method: 'getUsersByIds'; ids: string[] }
+  | { method: 'getUsersDirect'; ids: string[] }
   | { method: 'getUsersByUpns'; upns: string[] }
   | { method: 'listGroupUserMembers'; groupId: string }
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
@@ -65,6 +66,7 @@ export class FakeLicensingGraph implements LicensingGraph {
   readonly #assignFailures = new Map<string, GraphErrorInfo>();
   readonly #usageLocationFailures = new Map<string, GraphErrorInfo>();
   readonly #staleReads = new Map<string, UserLicenseSnapshot[]>();
+  readonly #assignFailuresOnce = new Map<string, GraphErrorInfo>();
 
   constructor(tenant: FakeTenant = {}) {
     this.skus = copy(tenant.skus ?? []);
@@ -96,6 +98,11 @@ export class FakeLicensingGraph implements LicensingGraph {
   /** Every later `assignLicenses` item for this user fails with this error (the user is left unchanged). */
   failAssign(userId: string, error: GraphErrorInfo): void {
     this.#assignFailures.set(key(userId), error);
+  }
+
+  /** The next `assignLicenses` item for this user fails with this error; later ones go through. */
+  failAssignOnce(userId: string, error: GraphErrorInfo): void {
+    this.#assignFailuresOnce.set(key(userId), error);
   }
 
   /** Every later `setUsageLocation` for this user throws this error. */
@@ -146,6 +153,11 @@ export class FakeLicensingGraph implements LicensingGraph {
 
   getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
     this.calls.push({ method: 'getUsersByIds', ids: [...ids] });
+    return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));
+  }
+
+  getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+    this.calls.push({ method: 'getUsersDirect', ids: [...ids] });
     return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));
   }
 
@@ -230,7 +242,9 @@ export class FakeLicensingGraph implements LicensingGraph {
 
   /** One atomic assignLicense: remove, then add (replacing disabled plans of a license already held). */
   #assign(item: AssignLicenseItem): AssignLicenseResult {
-    const failure = this.#assignFailures.get(key(item.userId));
+    const once = this.#assignFailuresOnce.get(key(item.userId));
+    this.#assignFailuresOnce.delete(key(item.userId));
+    const failure = once ?? this.#assignFailures.get(key(item.userId));
     const user = this.#users.get(key(item.userId));
     if (failure || !user) {
       return {
