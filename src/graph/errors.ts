@@ -1,25 +1,8 @@
 import type { ErrorClass } from '../domain/types';
+import { REQUIRED_PERMISSION, type GraphOperation } from './permissions';
 
-/** What the layer was doing; it decides which Graph permission a 403 is missing. */
-export type GraphOperation =
-  | 'assignLicense'
-  | 'setUsageLocation'
-  | 'readUsers'
-  | 'readGroupMembers'
-  | 'readSubscribedSkus'
-  | 'readSubscriptions'
-  | 'readOrganization';
-
-/** Least-privileged application permission for each operation (reference §1.4, §2, §3.3, §4, §7). */
-export const REQUIRED_PERMISSION: Record<GraphOperation, string> = {
-  assignLicense: 'LicenseAssignment.ReadWrite.All',
-  setUsageLocation: 'User.ReadWrite.All',
-  readUsers: 'User.Read.All',
-  readGroupMembers: 'GroupMember.Read.All',
-  readSubscribedSkus: 'Organization.Read.All',
-  readSubscriptions: 'Organization.Read.All',
-  readOrganization: 'Organization.Read.All',
-};
+// The permission list moved to ./permissions; re-exported so existing imports keep working.
+export { REQUIRED_PERMISSION, type GraphOperation };
 
 export interface GraphErrorInfo {
   errorClass: ErrorClass;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_SETTINGS } from '../../src/config/settings';
+import { GRAPH_RESOURCE_APP_ID, requiredAppRoles } from '../../src/graph/permissions';
 
 /**
  * Checks the ARM JSON that the real Bicep compiler makes from infra/main.bicep: what `azd provision` would deploy.
@@ -183,15 +184,13 @@ describe('security settings', () => {
 describe('Microsoft Graph permissions', () => {
   const permissionsFile = join(infra, 'graph-permissions.json');
 
-  it('are exactly the least-privilege application roles the product uses', () => {
+  it('are exactly the least-privilege application roles the code lists', () => {
     const permissions = JSON.parse(readFileSync(permissionsFile, 'utf8')) as {
       resourceAppId: string;
       appRoles: string[];
     };
-    expect(permissions.resourceAppId).toBe('00000003-0000-0000-c000-000000000000');
-    expect([...permissions.appRoles].sort()).toEqual(
-      ['Group.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'User.Read.All'].sort(),
-    );
+    expect(permissions.resourceAppId).toBe(GRAPH_RESOURCE_APP_ID);
+    expect(permissions.appRoles).toEqual(requiredAppRoles());
   });
 
   it('come from that one file in both the Bicep module and the admin script', () => {
