@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Grants the function app's managed identity the Microsoft Graph application permissions listed in
-# infra/graph-permissions.json. Idempotent: roles already granted are left alone, so it can run after every
-# `azd provision`. Needs an admin who may grant Graph app roles (Privileged Role Administrator or Global
+# infra/graph-permissions.json (generated from src/graph/permissions.ts): the roles every deployment needs, plus the
+# roles of the features that are switched on. Idempotent: roles already granted are left alone, so it can run after
+# every `azd provision`. Needs an admin who may grant Graph app roles (Privileged Role Administrator or Global
 # Administrator), signed in with `az login`, and Node.js (already needed to build the app).
 #
 # Usage: infra/scripts/grant-graph-permissions.sh [--principal-id <object id>] [--method cli|bicep] [--if-enabled]
+#                                                  [--feature usageLocation|groupMoves]...
 #   --principal-id  managed identity's object id; default $AZURE_IDENTITY_PRINCIPAL_ID (an azd output)
 #   --method        cli (default): Graph REST calls through `az rest`;
 #                   bicep: deploy infra/app/graph-permissions.bicep into $AZURE_RESOURCE_GROUP
 #   --if-enabled    do nothing unless GRANT_GRAPH_PERMISSIONS is true (the azd postprovision hook uses this)
+#   --feature       also grant a feature's roles (repeatable). The same from the environment (azd env set):
+#                   GRANT_USAGE_LOCATION_PERMISSION=true (usageLocation), GRANT_GROUP_MOVES_PERMISSION=true (groupMoves)
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,13 +20,17 @@ PERMISSIONS_FILE="$INFRA/graph-permissions.json"
 principal_id="${AZURE_IDENTITY_PRINCIPAL_ID:-}"
 method='cli'
 if_enabled=false
+features=()
+[[ "${GRANT_USAGE_LOCATION_PERMISSION:-false}" == true ]] && features+=(usageLocation)
+[[ "${GRANT_GROUP_MOVES_PERMISSION:-false}" == true ]] && features+=(groupMoves)
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --principal-id) principal_id="${2:?--principal-id needs a value}"; shift 2 ;;
     --method) method="${2:?--method needs cli or bicep}"; shift 2 ;;
     --if-enabled) if_enabled=true; shift ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    --feature) features+=("${2:?--feature needs usageLocation or groupMoves}"); shift 2 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "grant-graph-permissions: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -38,19 +46,35 @@ if [[ -z "$principal_id" ]]; then
 fi
 
 # The permissions file is read with node because jq is not on every admin's machine. First line: the resource
-# application id; then one role per line.
-mapfile -t permissions < <(node -e 'const p = require(process.argv[1]); console.log([p.resourceAppId, ...p.appRoles].join("\n"));' "$PERMISSIONS_FILE")
+# application id; then one role per line (the always-needed ones and those of the chosen features, no duplicates).
+mapfile -t permissions < <(node -e '
+  const [file, ...features] = process.argv.slice(1);
+  const p = require(file);
+  const roles = [...p.appRoles];
+  for (const feature of features) {
+    const extra = p.featureAppRoles[feature];
+    if (!Array.isArray(extra)) {
+      console.error(`unknown feature ${feature}; known: ${Object.keys(p.featureAppRoles).join(", ")}`);
+      process.exit(1);
+    }
+    roles.push(...extra);
+  }
+  console.log([p.resourceAppId, ...new Set(roles)].join("\n"));
+' "$PERMISSIONS_FILE" "${features[@]}" || true)
 if [[ ${#permissions[@]} -lt 2 ]]; then
   echo "grant-graph-permissions: could not read $PERMISSIONS_FILE" >&2
   exit 1
 fi
 resource_app_id="${permissions[0]}"
 wanted_roles=("${permissions[@]:1}")
+has_feature() { [[ " ${features[*]} " == *" $1 "* ]]; }
 
 if [[ "$method" == bicep ]]; then
   : "${AZURE_RESOURCE_GROUP:?set AZURE_RESOURCE_GROUP (azd env get-values) to deploy the Bicep module}"
   az deployment group create --resource-group "$AZURE_RESOURCE_GROUP" --name license-shift-graph-permissions \
-    --template-file "$INFRA/app/graph-permissions.bicep" --parameters identityPrincipalId="$principal_id" --output none
+    --template-file "$INFRA/app/graph-permissions.bicep" --parameters identityPrincipalId="$principal_id" \
+    enableUsageLocation="$(has_feature usageLocation && echo true || echo false)" \
+    enableGroupMoves="$(has_feature groupMoves && echo true || echo false)" --output none
   echo "grant-graph-permissions: deployed graph-permissions.bicep for ${wanted_roles[*]}"
   exit 0
 elif [[ "$method" != cli ]]; then

@@ -1,26 +1,8 @@
 import type { ErrorClass } from '../domain/types';
 import { isRecord } from '../domain/values';
+import { REQUIRED_PERMISSION, type GraphOperation } from './permissions';
 
-/** What the layer was doing; it decides which Graph permission a 403 is missing. */
-export type GraphOperation =
-  | 'assignLicense'
-  | 'setUsageLocation'
-  | 'readUsers'
-  | 'readGroupMembers'
-  | 'readSubscribedSkus'
-  | 'readSubscriptions'
-  | 'readOrganization';
-
-/** Least-privileged application permission for each operation (each endpoint's Permissions section in the Graph API reference). */
-export const REQUIRED_PERMISSION: Record<GraphOperation, string> = {
-  assignLicense: 'LicenseAssignment.ReadWrite.All',
-  setUsageLocation: 'User.ReadWrite.All',
-  readUsers: 'User.Read.All',
-  readGroupMembers: 'GroupMember.Read.All',
-  readSubscribedSkus: 'Organization.Read.All',
-  readSubscriptions: 'Organization.Read.All',
-  readOrganization: 'Organization.Read.All',
-};
+export type { GraphOperation };
 
 export interface GraphErrorInfo {
   errorClass: ErrorClass;

@@ -1,15 +1,24 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_SETTINGS } from '../../src/config/settings';
+import {
+  GRAPH_RESOURCE_APP_ID,
+  graphPermissionsManifest,
+  requiredAppRoles,
+  type GraphFeature,
+} from '../../src/graph/permissions';
 
 /**
- * Checks the ARM JSON that the real Bicep compiler makes from infra/main.bicep: what `azd provision` would deploy.
- * The compiler is the one infra/scripts/bicep-check.sh caches (CI runs that script before the tests).
+ * Checks the ARM JSON that the real Bicep compiler makes from infra/main.bicep (what `azd provision` would deploy) and
+ * from infra/app/graph-permissions.bicep. Both are compiled the way infra/scripts/bicep-check.sh compiles them: in the
+ * offline copy of infra/ that its `--workspace` mode prepares (Graph extension from the vendored types).
  */
 const root = join(__dirname, '../..');
-const bicep = join(root, '.bicep/bin/bicep');
 const infra = join(root, 'infra');
+let workspace: string;
+let bicep: string;
 
 interface ArmResource {
   type: string;
@@ -76,16 +85,26 @@ function appSettings(): Record<string, unknown> {
 }
 
 beforeAll(() => {
-  if (!existsSync(bicep)) {
+  workspace = mkdtempSync(join(tmpdir(), 'ls-bicep-'));
+  const prepared = spawnSync('bash', [join(infra, 'scripts/bicep-check.sh'), '--workspace', workspace], {
+    encoding: 'utf8',
+  });
+  const compiler = prepared.stdout.trim().split('\n').pop() ?? '';
+  if (prepared.status !== 0 || !compiler.endsWith('/bicep')) {
     throw new Error(
-      `The Bicep compiler is missing at ${bicep}. Run infra/scripts/bicep-check.sh once (it restores it from NuGet).`,
+      `infra/scripts/bicep-check.sh --workspace could not prepare the Bicep compiler (it restores it from NuGet ` +
+        `with dotnet):\n${prepared.stdout}${prepared.stderr}`,
     );
   }
-  compiledText = execFileSync(bicep, ['build', join(infra, 'main.bicep'), '--stdout'], { encoding: 'utf8' });
+  bicep = compiler;
+  compiledText = execFileSync(bicep, ['build', join(workspace, 'infra/main.bicep'), '--stdout'], {
+    encoding: 'utf8',
+  });
   compiled = JSON.parse(compiledText) as ArmTemplate;
   templates = allTemplates(compiled);
   resources = templates.flatMap((nested) => nested.resources);
 });
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 describe('app settings of the function app', () => {
   it('sets every setting the code expects in Azure (scope "azure" in APP_SETTINGS)', () => {
@@ -183,15 +202,13 @@ describe('security settings', () => {
 describe('Microsoft Graph permissions', () => {
   const permissionsFile = join(infra, 'graph-permissions.json');
 
-  it('are exactly the least-privilege application roles the product uses', () => {
+  it('are exactly the least-privilege application roles the code lists', () => {
     const permissions = JSON.parse(readFileSync(permissionsFile, 'utf8')) as {
       resourceAppId: string;
       appRoles: string[];
     };
-    expect(permissions.resourceAppId).toBe('00000003-0000-0000-c000-000000000000');
-    expect([...permissions.appRoles].sort()).toEqual(
-      ['Group.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'User.Read.All'].sort(),
-    );
+    expect(permissions.resourceAppId).toBe(GRAPH_RESOURCE_APP_ID);
+    expect(permissions.appRoles).toEqual(requiredAppRoles());
   });
 
   it('come from that one file in both the Bicep module and the admin script', () => {
@@ -204,6 +221,73 @@ describe('Microsoft Graph permissions', () => {
 
   it('are not granted by main.bicep, which a non-admin must be able to deploy', () => {
     expect(compiledText).not.toContain('Microsoft.Graph/');
+  });
+
+  it('are deployed with the registry extension; only the offline check swaps in the vendored types', () => {
+    const committed = JSON.parse(readFileSync(join(infra, 'bicepconfig.json'), 'utf8')) as {
+      extensions: Record<string, string>;
+    };
+    expect(committed.extensions.microsoftGraphV1).toBe(
+      'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0',
+    );
+    const offline = JSON.parse(readFileSync(join(workspace, 'infra/bicepconfig.json'), 'utf8')) as {
+      extensions: Record<string, string>;
+    };
+    // Same analyzer rules as the committed file; only the extension's source differs.
+    expect({ ...offline, extensions: committed.extensions }).toEqual(committed);
+  });
+
+  const identity = '11111111-2222-3333-4444-555555555555';
+  const IDENTITY_PARAM = `param identityPrincipalId = '${identity}'`;
+  interface Snapshot {
+    predictedResources: { type: string; properties: { principalId: string; appRoleId: string } }[];
+    outputs: { grantedRoles: string[] };
+  }
+
+  /** What graph-permissions.bicep would deploy with these features on, evaluated by `bicep snapshot`. */
+  function snapshot(features: GraphFeature[]): Snapshot {
+    const name = `features-${features.join('-') || 'none'}`;
+    const params = join(workspace, 'infra/app', `${name}.bicepparam`);
+    writeFileSync(
+      params,
+      [
+        "using 'graph-permissions.bicep'",
+        IDENTITY_PARAM,
+        `param enableUsageLocation = ${features.includes('usageLocation')}`,
+        `param enableGroupMoves = ${features.includes('groupMoves')}`,
+        '',
+      ].join('\n'),
+    );
+    execFileSync(bicep, ['snapshot', params, '--mode', 'overwrite'], { encoding: 'utf8' });
+    return JSON.parse(readFileSync(join(workspace, 'infra/app', `${name}.snapshot.json`), 'utf8')) as Snapshot;
+  }
+
+  it.each<[string, GraphFeature[]]>([
+    ['default parameters', []],
+    ['enableUsageLocation', ['usageLocation']],
+    ['enableGroupMoves', ['groupMoves']],
+    ['both features', ['usageLocation', 'groupMoves']],
+  ])('graph-permissions.bicep with %s assigns exactly the roles of the code list', (_label, features) => {
+    const expected = requiredAppRoles(features);
+    const { predictedResources, outputs } = snapshot(features);
+    const assignments = predictedResources.filter((r) => r.type === 'Microsoft.Graph/appRoleAssignedTo@v1.0');
+    expect([...outputs.grantedRoles].sort()).toEqual(expected);
+    // One assignment to the identity per granted role, each looking up a different entry of that role list.
+    expect(assignments).toHaveLength(expected.length);
+    const indexes = assignments.map((assignment) => {
+      expect(assignment.properties.principalId).toBe(identity);
+      return Number(/variables\('roles'\)\[(\d+)\]/.exec(assignment.properties.appRoleId)?.[1]);
+    });
+    expect(indexes.sort((a, b) => a - b)).toEqual(expected.map((_role, index) => index));
+  });
+
+  it('graph-permissions.bicep reads the generated file itself (not a copy of the roles)', () => {
+    const template = JSON.parse(
+      execFileSync(bicep, ['build', join(workspace, 'infra/app/graph-permissions.bicep'), '--stdout'], {
+        encoding: 'utf8',
+      }),
+    ) as ArmTemplate;
+    expect(Object.values(template.variables ?? {})).toContainEqual(graphPermissionsManifest());
   });
 });
 

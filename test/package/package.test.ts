@@ -1,0 +1,278 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { unzipSync } from 'fflate';
+import {
+  findUnlicensedGaps,
+  generateScenario,
+  startGraphSimulator,
+  type GraphSimulator,
+  type LicenseChangeEvent,
+} from '../../emulators/graph';
+import type { MigrationView } from '../../src/migrations/view';
+import ignore from 'ignore';
+import { createPackage, ROOT, selectAppFiles, type PackageResult } from '../../scripts/package';
+
+/**
+ * The deployment package, proven: `npm run package`'s function builds the zip azd would upload; the test unpacks it
+ * into an empty folder outside the repository and runs the app FROM THAT FOLDER on the local Functions + Durable
+ * runtime, against the Graph simulator and Azurite, through one migration over its HTTP API. Outside the repository
+ * the app can only resolve its libraries from the package's own node_modules; a dump of the loaded modules confirms it.
+ *
+ * Like `npm start`, this needs the compiled project: run `npm run build` first (CI does).
+ */
+const LAUNCHER = path.join(ROOT, 'dist/emulators/local/start.js');
+const APP_ENTRY = 'dist/src/index.js';
+const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
+const MIGRATION_ID = 'from-the-package';
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts')) {
+      newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** The package is made from dist/: refuse to prove an old build. */
+function requireFreshBuild(): void {
+  const built = [path.join(ROOT, APP_ENTRY), LAUNCHER];
+  const missing = built.filter((file) => !fs.existsSync(file));
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: run \`npm run build\` before this test.`);
+  const builtAt = Math.min(...built.map((file) => fs.statSync(file).mtimeMs));
+  const changedAt = Math.max(newestSource(path.join(ROOT, 'src')), newestSource(path.join(ROOT, 'emulators')));
+  if (changedAt > builtAt) throw new Error('dist/ is older than src/ or emulators/: run `npm run build` again.');
+}
+
+function unpack(zipPath: string, into: string): string[] {
+  const entries = unzipSync(fs.readFileSync(zipPath));
+  for (const [name, data] of Object.entries(entries)) {
+    const target = path.join(into, name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, data);
+  }
+  return Object.keys(entries).sort();
+}
+
+interface Launched {
+  child: ChildProcess;
+  baseUrl: string;
+  output: string[];
+}
+
+function launch(appDir: string, env: NodeJS.ProcessEnv, preload: string): Promise<Launched> {
+  const child = spawn(
+    process.execPath,
+    ['--require', preload, LAUNCHER, '--app', path.join(appDir, APP_ENTRY), '--port', '0', '--quiet'],
+    { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let baseUrl = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        baseUrl = /license-shift is running at (\S+)/.exec(line)?.[1] ?? baseUrl;
+        if (/^Ready in .*Press Ctrl\+C/.test(line)) resolve({ child, baseUrl, output });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => reject(new Error(`the app exited early (${String(code)}):\n${output.join('\n')}`)));
+  });
+}
+
+async function api<T>(
+  baseUrl: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('azure.yaml and .funcignore', () => {
+  it('make azd build locally and upload the folder `npm run package` stages', () => {
+    const azureYaml = fs.readFileSync(path.join(ROOT, 'azure.yaml'), 'utf8');
+    expect(azureYaml).toMatch(/^ {4}remoteBuild: false$/m);
+    expect(azureYaml).toMatch(/^ {4}dist: artifacts\/package$/m);
+    expect(azureYaml).toMatch(/^ {6}prepackage:\n {8}shell: sh\n {8}run: npm run package$/m);
+  });
+
+  it('keep node_modules (azd refuses remoteBuild: false otherwise) and exactly the compiled app', () => {
+    const rules = ignore().add(fs.readFileSync(path.join(ROOT, '.funcignore'), 'utf8'));
+    expect(rules.ignores('node_modules/')).toBe(false);
+    for (const kept of ['dist/', 'dist/src/', 'dist/src/index.js', 'host.json', 'package.json', 'package-lock.json']) {
+      expect({ kept, ignored: rules.ignores(kept) }).toEqual({ kept, ignored: false });
+    }
+    for (const left of ['dist/emulators/', 'dist/src/index.js.map', 'src/', 'test/', '.git/', 'local.settings.json']) {
+      expect({ left, ignored: rules.ignores(left) }).toEqual({ left, ignored: true });
+    }
+    const selected = selectAppFiles();
+    expect(selected.filter((file) => !file.startsWith('dist/src/'))).toEqual([
+      'host.json',
+      'package-lock.json',
+      'package.json',
+    ]);
+  });
+});
+
+describe('the deployment package (npm run package)', () => {
+  let work: string;
+  let appDir: string;
+  let result: PackageResult;
+  let unpacked: string[];
+  const packageLog: string[] = [];
+
+  beforeAll(() => {
+    requireFreshBuild();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-package-'));
+    result = createPackage({
+      build: false,
+      stageDir: path.join(work, 'stage'),
+      zipPath: path.join(work, 'license-shift-package.zip'),
+      log: (line) => packageLog.push(line),
+    });
+    appDir = path.join(work, 'app');
+    fs.mkdirSync(appDir);
+    unpacked = unpack(result.zipPath, appDir);
+  }, 240_000);
+  afterAll(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('holds the compiled app, host.json, the manifests and production dependencies only', () => {
+    expect(unpacked).toEqual(result.files);
+    expect(packageLog.join('\n')).toMatch(/MB \(.* MB unpacked\), \d+ files/);
+    const topLevel = new Set(unpacked.map((file) => file.split('/')[0]));
+    expect([...topLevel].sort()).toEqual(['dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
+    const app = unpacked.filter((file) => !file.startsWith('node_modules/'));
+    expect(app.filter((file) => file.startsWith('dist/') && !file.startsWith('dist/src/'))).toEqual([]);
+    expect(app).toContain(APP_ENTRY);
+    expect(app).toContain('dist/src/dashboard/index.html');
+    expect(app.filter((file) => /\.(ts|map)$/.test(file))).toEqual([]);
+    const packages = new Set(unpacked.map((file) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]));
+    for (const runtime of [
+      'durable-functions',
+      '@azure/functions',
+      '@azure/storage-blob',
+      'applicationinsights',
+      'zod',
+    ]) {
+      expect(packages).toContain(runtime);
+    }
+    for (const devOnly of ['jest', 'typescript', 'azurite', 'tsx', 'eslint', 'prettier', 'playwright-core', 'ignore']) {
+      expect(packages).not.toContain(devOnly);
+    }
+  });
+
+  it('runs a migration to completion from the unpacked folder, with its own node_modules', async () => {
+    const storage = process.env.TEST_STORAGE_CONNECTION_STRING;
+    if (!storage) throw new Error('TEST_STORAGE_CONNECTION_STRING is not set: run tests through jest.');
+    const sim: GraphSimulator = await startGraphSimulator({
+      scenario: generateScenario({ users: 30, seed: 11 }),
+      latency: 'none',
+    });
+    const dumpFile = path.join(work, 'modules.json');
+    const preload = path.join(work, 'dump-modules.js');
+    // SIGUSR2 makes the launcher write which files it has loaded (the app's modules are dropped again on stop).
+    fs.writeFileSync(
+      preload,
+      "process.on('SIGUSR2', () => require('node:fs').writeFileSync(process.env.LS_MODULES_DUMP, " +
+        'JSON.stringify(Object.keys(require.cache))));\n',
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AzureWebJobsStorage: storage,
+      LICENSE_SHIFT_CONTAINER: `pkg${Date.now().toString(36)}`,
+      LICENSE_SHIFT_DATA_DIR: path.join(work, 'data'),
+      GRAPH_BASE_URL: sim.baseUrl,
+      GRAPH_AUTH: 'none',
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+      LS_MODULES_DUMP: dumpFile,
+    };
+    delete env.NODE_PATH;
+    delete env.NODE_OPTIONS;
+    let launched: Launched | undefined;
+    try {
+      launched = await launch(appDir, env, preload);
+      const { baseUrl } = launched;
+      const start = await api<{ id: string }>(baseUrl, 'POST', '/api/migrations', {
+        id: MIGRATION_ID,
+        moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
+        usageLocation: 'US',
+      });
+      expect(start.status).toBe(202);
+      const done = await waitUntil(
+        'the migration to finish',
+        async () => {
+          const view = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
+          return view.status === 200 && FINISHED.has(view.json.status) ? view.json : undefined;
+        },
+        45_000,
+      );
+      expect(done.status).toBe('completed');
+      expect(done.counts.moved).toBeGreaterThan(0);
+      expect(done.counts.failed).toBe(0);
+      const report = await api<{ rows: { outcome: string }[] }>(
+        baseUrl,
+        'GET',
+        `/api/migrations/${MIGRATION_ID}/report`,
+      );
+      expect(report.json.rows.filter((row) => row.outcome === 'moved')).toHaveLength(done.counts.moved);
+      const changes = sim.events().filter((event): event is LicenseChangeEvent => event.kind === 'license');
+      expect(changes).toHaveLength(done.counts.moved);
+      expect(findUnlicensedGaps(changes)).toEqual([]);
+
+      launched.child.kill('SIGUSR2');
+      const loaded = await waitUntil(
+        'the module dump',
+        () =>
+          Promise.resolve(
+            fs.existsSync(dumpFile) ? (JSON.parse(fs.readFileSync(dumpFile, 'utf8')) as string[]) : undefined,
+          ),
+        10_000,
+      );
+      const fromPackage = (library: string): string[] =>
+        loaded.filter((file) => file.startsWith(path.join(appDir, 'node_modules', library) + path.sep));
+      for (const library of ['durable-functions', '@azure/functions', '@azure/storage-blob', 'zod']) {
+        expect({ library, loaded: fromPackage(library).length > 0 }).toEqual({ library, loaded: true });
+      }
+      expect(
+        loaded.filter((file) => file.startsWith(path.join(appDir, 'dist', 'src') + path.sep)).length,
+      ).toBeGreaterThan(10);
+      // The repository's own build and sources of the app were never loaded.
+      expect(loaded.filter((file) => file.startsWith(path.join(ROOT, 'dist', 'src') + path.sep))).toEqual([]);
+      expect(loaded.filter((file) => file.startsWith(path.join(ROOT, 'src') + path.sep))).toEqual([]);
+    } finally {
+      if (launched && launched.child.exitCode === null) {
+        const exited = new Promise((resolve) => launched!.child.once('exit', resolve));
+        launched.child.kill('SIGTERM');
+        await exited;
+      }
+      await sim.stop();
+    }
+  }, 120_000);
+});
