@@ -2,7 +2,7 @@ import type { ErrorClass } from '../domain/types';
 import { isRecord } from '../domain/values';
 import { REQUIRED_PERMISSION, type GraphOperation } from './permissions';
 
-export type { GraphOperation };
+export { REQUIRED_PERMISSION, type GraphOperation };
 
 export interface GraphErrorInfo {
   errorClass: ErrorClass;
