@@ -12,7 +12,7 @@ import type {
 } from '../domain/types';
 import { isGuid } from '../domain/values';
 import { splitIntoWaves, type PlanOutcome, type WaveRef } from '../domain/workflow';
-import { GraphRequestError, type LicensingGraph } from '../graph';
+import { GraphRequestError, type LicensingGraph, type WriteAccessCheck } from '../graph';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
 
@@ -21,6 +21,23 @@ import { documentsFor, type ActivityDeps } from './deps';
  * and return only its summary to the orchestrator.
  */
 export async function planMigration(deps: ActivityDeps, migrationId: string): Promise<PlanOutcome> {
+  try {
+    return await planOrRefuse(deps, migrationId);
+  } catch (error) {
+    // A read the identity may not make stops the run with the role to grant; retrying would not help.
+    if (error instanceof GraphRequestError && error.info.missingPermission) {
+      const { missingPermission, requestId } = error.info;
+      const support = requestId ? ` (Graph answered 403, request-id ${requestId})` : '';
+      return {
+        ok: false,
+        reason: `Planning needs the Microsoft Graph application permission ${missingPermission}, and the app's identity does not have it${support}. Nobody was changed. Grant it (docs/deploy.md, "Graph permissions") and start the run again.`,
+      };
+    }
+    throw error;
+  }
+}
+
+async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<PlanOutcome> {
   const docs = documentsFor(deps, migrationId);
   const stored = await docs.request();
   if (!stored) return { ok: false, reason: `Migration ${migrationId} has no stored request.` };
@@ -47,9 +64,13 @@ export async function planMigration(deps: ActivityDeps, migrationId: string): Pr
   const verifiedDomains = await deps.graph.listVerifiedDomains();
   const decided = await decideUsers(deps.graph, request, resolved.moves, { skus, verifiedDomains });
   if ('problem' in decided) return { ok: false, reason: decided.problem };
-  const planned = decided.users;
+  const { users: planned, located } = decided;
 
   const remaining = applyUserCap(planned, request);
+  if (!request.dryRun) {
+    const missing = await missingWritePermissions(deps.graph, planned, located);
+    if (missing) return { ok: false, reason: missing };
+  }
   const { summary, waves } = await storePlan(deps, migrationId, request, {
     planned,
     moves: resolved.moves,
@@ -84,9 +105,10 @@ async function decideUsers(
   request: MigrationRequest,
   moves: ResolvedMove[],
   tenant: TenantFacts,
-): Promise<{ users: PlannedUser[] } | { problem: string }> {
+): Promise<{ users: PlannedUser[]; located?: UserWithLocation } | { problem: string }> {
   const planned: PlannedUser[] = [];
   const seen = new Map<string, number>();
+  let located: UserWithLocation | undefined;
   for (const move of moves) {
     const moveRequest = request.moves[move.move];
     if (!moveRequest) continue;
@@ -94,6 +116,7 @@ async function decideUsers(
     if ('problem' in selected) return { problem: `moves[${move.move}].users: ${selected.problem}` };
     for (const reference of selected.missing) planned.push(plannedUserNotFound(reference, move.move));
     for (const user of selected.found) {
+      if (!located && user.usageLocation) located = { userId: user.id, usageLocation: user.usageLocation };
       const earlier = seen.get(user.id.toLowerCase());
       if (earlier !== undefined) {
         planned.push({
@@ -109,7 +132,13 @@ async function decideUsers(
       planned.push(planUser({ user, move, moveRequest, request, ...tenant }));
     }
   }
-  return { users: planned };
+  return located ? { users: planned, located } : { users: planned };
+}
+
+/** A user who has a usage location: setting it to the same value is a write that changes nothing. */
+interface UserWithLocation {
+  userId: string;
+  usageLocation: string;
 }
 
 /** Splits the changes into batches and waves and stores the plan; returns what the orchestrator keeps. */
@@ -137,6 +166,41 @@ async function storePlan(
 }
 
 const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
+
+/**
+ * The writes this run will make, checked before anyone is touched: a run that would fail on every user for want of
+ * a permission stops here, naming the role to grant. A user the run does not change is checked where possible (the
+ * check itself changes nothing either way).
+ */
+async function missingWritePermissions(
+  graph: LicensingGraph,
+  planned: PlannedUser[],
+  located: UserWithLocation | undefined,
+): Promise<string | undefined> {
+  const changing = planned.filter((user) => user.decision.kind === 'change');
+  if (changing.length === 0) return undefined;
+  const existing = planned.filter((user) => user.decision.kind !== 'blocked' || user.decision.code !== 'userNotFound');
+  const probe = existing.find((user) => user.decision.kind !== 'change') ?? changing[0];
+  const checks: WriteAccessCheck[] = probe ? [{ operation: 'assignLicense', userId: probe.userId }] : [];
+  const needLocation = changing.filter((user) => user.decision.kind === 'change' && user.decision.setUsageLocation);
+  if (needLocation.length > 0 && located) checks.push({ operation: 'setUsageLocation', ...located });
+  const missing = await graph.checkWriteAccess(checks);
+  if (missing.length === 0) return undefined;
+  const why = missing.map((m) =>
+    m.operation === 'setUsageLocation'
+      ? `${m.permission}, to set the usage location of the ${needLocation.length} user${needLocation.length === 1 ? '' : 's'} who ha${needLocation.length === 1 ? 's' : 've'} none`
+      : `${m.permission}, to assign and remove licenses`,
+  );
+  const requestIds = missing.flatMap((m) => (m.requestId ? [m.requestId] : []));
+  const support = requestIds.length > 0 ? ` (Graph answered 403, request-id ${requestIds.join(', ')})` : '';
+  const alternative = missing.some((m) => m.operation === 'setUsageLocation')
+    ? ", or set those users' usage locations yourself and start again without usageLocation"
+    : '';
+  return (
+    `This run needs the Microsoft Graph application permission ${why.join(' and ')}, and the app's identity does not have it${support}. ` +
+    `Nobody was changed. Grant it (docs/deploy.md, "Graph permissions") and start the run again${alternative}.`
+  );
+}
 
 /**
  * Targets given as SKU ids that the tenant does not list: probably bought but not yet provisioned (Microsoft's

@@ -14,12 +14,13 @@ import {
 } from '@azure/identity';
 import { systemClock } from '../clock';
 import { LicenseAssigner } from './assign';
-import { GraphRequestError } from './errors';
+import { GraphRequestError, REQUIRED_PERMISSION } from './errors';
+import { rolesAllow } from './permissions';
 import { pacerFor } from './pacing';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
 import { GraphTransport } from './transport';
-import type { LicensingGraph, LicensingGraphDeps, RetryPolicy } from './types';
+import type { LicensingGraph, LicensingGraphDeps, MissingPermission, RetryPolicy, WriteAccessCheck } from './types';
 
 export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
 export type { GraphErrorInfo, GraphOperation } from './errors';
@@ -40,7 +41,9 @@ export type {
   CompanySubscription,
   LicensingGraph,
   LicensingGraphDeps,
+  MissingPermission,
   RetryPolicy,
+  WriteAccessCheck,
 } from './types';
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -123,11 +126,54 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       });
     },
     assignLicenses: (items, opts) => assigner.assign(items, opts),
+    checkWriteAccess: (checks) => checkWriteAccess(transport, reader, checks, log),
     holdBudgetShare: (share) => {
       const lease = pacer.lease(share);
       return () => lease.release();
     },
   };
+}
+
+/**
+ * Which of these writes the app may not make. From the token's roles when it has any; otherwise (a Graph reached
+ * without a token) each check is sent as a write that changes nothing, and a 403 means the role is missing. Any other
+ * refusal says nothing about permissions, so the write is assumed allowed and the real one will tell.
+ */
+async function checkWriteAccess(
+  transport: GraphTransport,
+  reader: GraphReader,
+  checks: WriteAccessCheck[],
+  log: (msg: string) => void,
+): Promise<MissingPermission[]> {
+  const roles = await transport.tokenRoles();
+  if (roles) {
+    return checks
+      .filter((check) => !rolesAllow(roles, check.operation))
+      .map((check) => ({ operation: check.operation, permission: REQUIRED_PERMISSION[check.operation] }));
+  }
+  const missing: MissingPermission[] = [];
+  for (const check of checks) {
+    const path = reader.userPath(check.userId).replace(/\?.*$/, '');
+    const request =
+      check.operation === 'assignLicense'
+        ? { method: 'POST' as const, path: `${path}/assignLicense`, body: { addLicenses: [], removeLicenses: [] } }
+        : { method: 'PATCH' as const, path, body: { usageLocation: check.usageLocation } };
+    try {
+      await transport.request({ ...request, operation: check.operation, resourceUnits: 1, writes: 1 });
+    } catch (error) {
+      if (error instanceof GraphRequestError && error.info.status === 403) {
+        const found: MissingPermission = {
+          operation: check.operation,
+          permission: REQUIRED_PERMISSION[check.operation],
+        };
+        if (error.info.requestId) found.requestId = error.info.requestId;
+        missing.push(found);
+      } else {
+        log(`graph: the ${check.operation} permission check was inconclusive: ${errorMessage(error)}`);
+      }
+    }
+  }
+  return missing;
 }
 
 function invalidArgument(message: string): GraphRequestError {

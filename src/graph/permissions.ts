@@ -22,6 +22,8 @@ export type GraphOperation =
 export interface OperationPermission {
   /** The application role the product holds for this operation. */
   readonly role: string;
+  /** Higher roles the same page accepts for it, so a token holding one of these is allowed too. */
+  readonly alsoGrantedBy?: readonly string[];
   /** Endpoint(s) the operation calls. */
   readonly endpoints: readonly string[];
   /** The Graph reference page whose permissions table the role was checked against. */
@@ -32,6 +34,7 @@ export const GRAPH_OPERATIONS: Readonly<Record<GraphOperation, OperationPermissi
   // The page lists LicenseAssignment.ReadWrite.All as least privileged (User.ReadWrite.All only as higher).
   assignLicense: {
     role: 'LicenseAssignment.ReadWrite.All',
+    alsoGrantedBy: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
     endpoints: ['POST /users/{id}/assignLicense'],
     doc: 'Graph API reference: user: assignLicense, Permissions',
   },
@@ -39,6 +42,7 @@ export const GRAPH_OPERATIONS: Readonly<Record<GraphOperation, OperationPermissi
   // that may write usageLocation is User.ReadWrite.All.
   setUsageLocation: {
     role: 'User.ReadWrite.All',
+    alsoGrantedBy: ['Directory.ReadWrite.All'],
     endpoints: ['PATCH /users/{id}'],
     doc: 'Graph API reference: Update user, Permissions',
   },
@@ -166,4 +170,10 @@ export function graphPermissionsManifest(): GraphPermissionsManifest {
       string[]
     >,
   };
+}
+
+/** Does a set of granted application roles (a token's `roles` claim) allow this operation? */
+export function rolesAllow(roles: ReadonlySet<string>, operation: GraphOperation): boolean {
+  const { role, alsoGrantedBy = [] } = GRAPH_OPERATIONS[operation];
+  return [role, ...alsoGrantedBy].some((candidate) => roles.has(candidate));
 }

@@ -198,6 +198,32 @@ export class GraphTransport {
   }
 
   /**
+   * The application roles in the token Graph would receive (its `roles` claim), or undefined when requests carry no
+   * token (a loopback Graph with GRAPH_AUTH=none) or the token names none. The token is the app's own, so reading
+   * its payload without checking the signature is enough to know what it claims.
+   */
+  async tokenRoles(): Promise<Set<string> | undefined> {
+    const { credential, scope } = this.options;
+    if (!credential) return undefined;
+    let token: string | undefined;
+    try {
+      token = (await credential.getToken(scope))?.token;
+    } catch (error) {
+      throw credentialError(new CredentialFailure(errorMessage(error)), 'readUsers');
+    }
+    const payload = token?.split('.')[1];
+    if (!payload) return undefined;
+    try {
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
+      return Array.isArray(claims.roles)
+        ? new Set(claims.roles.filter((r): r is string => typeof r === 'string'))
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * A paced request with retries for reads and idempotent writes: 429 after Retry-After, 5xx / resets / timeouts
    * with jittered exponential backoff; anything else that is not 2xx throws a classified GraphRequestError.
    */

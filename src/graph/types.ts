@@ -51,6 +51,19 @@ export interface AssignLicensesOptions {
   signal?: AbortSignal;
 }
 
+/** A write the run is about to make, checked before anyone is touched. */
+export type WriteAccessCheck =
+  | { operation: 'assignLicense'; userId: string }
+  /** `usageLocation` is the user's current one, so the check changes nothing. */
+  | { operation: 'setUsageLocation'; userId: string; usageLocation: string };
+
+export interface MissingPermission {
+  operation: WriteAccessCheck['operation'];
+  /** The least-privileged application role to grant. */
+  permission: string;
+  requestId?: string;
+}
+
 export interface LicensingGraph {
   listSubscribedSkus(): Promise<TenantSku[]>;
   listSubscriptions(): Promise<CompanySubscription[]>;
@@ -64,6 +77,8 @@ export interface LicensingGraph {
   /** Transitive members of a group that are users. */
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]>;
   setUsageLocation(userId: string, countryCode: string): Promise<void>;
+  /** The writes among these the app's identity is not allowed to make (empty when all are allowed). */
+  checkWriteAccess(checks: WriteAccessCheck[]): Promise<MissingPermission[]>;
   /** One result per input item, in input order. */
   assignLicenses(items: AssignLicenseItem[], opts?: AssignLicensesOptions): Promise<AssignLicenseResult[]>;
   /**

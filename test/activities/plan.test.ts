@@ -204,4 +204,43 @@ describe('planMigration', () => {
       reason: `Migration ${w.migrationId} has no stored request.`,
     });
   });
+
+  it('stops before anyone is touched when the identity may not assign licenses, naming the role', async () => {
+    const w = world({ users: standardUsers(3) });
+    w.graph.denyPermission('assignLicense');
+    await w.request({ moves: [standardToPremium({ all: true })] });
+    const outcome = await w.activities.planMigration(w.migrationId, w.log);
+    expect(outcome).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/LicenseAssignment\.ReadWrite\.All.*Nobody was changed/),
+    });
+    expect(w.graph.writes()).toEqual([]);
+    expect(await w.docs.plan()).toBeUndefined();
+  });
+
+  it('stops when users need a usage location and the identity may not set one, saying what to do instead', async () => {
+    const w = world({ users: [...standardUsers(2), tenantUser(3, [STANDARD], { usageLocation: null })] });
+    w.graph.denyPermission('setUsageLocation');
+    await w.request({ moves: [standardToPremium({ all: true })], usageLocation: 'US' });
+    const outcome = await w.activities.planMigration(w.migrationId, w.log);
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.reason).toMatch(
+      /User\.ReadWrite\.All, to set the usage location of the 1 user who has none.*set those users' usage locations yourself/,
+    );
+    // The check for it changes nobody: it writes a user's own usage location back, a user who has one.
+    const [check] = w.graph.callsTo('checkWriteAccess');
+    expect(check?.checks).toContainEqual({
+      operation: 'setUsageLocation',
+      userId: standardUsers(1)[0]!.id,
+      usageLocation: 'US',
+    });
+  });
+
+  it('checks no permission for a dry run, which writes nothing', async () => {
+    const w = world({ users: standardUsers(2) });
+    w.graph.denyPermission('assignLicense');
+    await w.request({ moves: [standardToPremium({ all: true })], dryRun: true });
+    expect((await w.activities.planMigration(w.migrationId, w.log)).ok).toBe(true);
+    expect(w.graph.callsTo('checkWriteAccess')).toEqual([]);
+  });
 });

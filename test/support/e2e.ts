@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { startFunctionsHost, type FunctionsHost } from '../../emulators/functions';
 import { startGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../emulators/graph';
-import { defaultGrantedRoles } from '../../emulators/graph/permissions';
 import { FINISHED_STATUSES } from '../../src/domain/status';
+import { requiredAppRoles } from '../../src/graph/permissions';
 import type { MigrationView } from '../../src/migrations/view';
 import type { Telemetry } from '../../src/telemetry';
 import { APP_MODULE, composeApp } from './app';
@@ -56,7 +56,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       latency: 'none',
       seed: 7,
       // A deployment with the usage-location feature on (the README's first example uses it).
-      grantedRoles: [...defaultGrantedRoles(), 'User.ReadWrite.All'],
+      grantedRoles: requiredAppRoles(['usageLocation']),
       ...options.simulator,
       timeScale,
     }));

@@ -8,6 +8,7 @@ import type { AssignedLicense, TenantSku, UserLicenseSnapshot } from '../../src/
 import {
   classifyGraphError,
   GraphRequestError,
+  REQUIRED_PERMISSION,
   type AssignLicenseItem,
   type AssignLicenseResult,
   type AssignLicensesOptions,
@@ -15,6 +16,8 @@ import {
   type GraphErrorInfo,
   type GraphOperation,
   type LicensingGraph,
+  type MissingPermission,
+  type WriteAccessCheck,
 } from '../../src/graph';
 
 export interface FakeTenant {
@@ -31,6 +34,7 @@ export type GraphCall =
   | { method: 'listUsersHoldingSku'; skuId: string }
   | { method: 'getUsersByIds'; ids: string[] }
   | { method: 'getUsersDirect'; ids: string[] }
+  | { method: 'checkWriteAccess'; checks: WriteAccessCheck[] }
   | { method: 'getUsersByUpns'; upns: string[] }
   | { method: 'listGroupUserMembers'; groupId: string }
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
@@ -198,6 +202,21 @@ export class FakeLicensingGraph implements LicensingGraph {
         : { method: 'assignLicenses', items: copy(items) },
     );
     return Promise.resolve(items.map((item) => this.#assign(item)));
+  }
+
+  /** Roles the fake app lacks: checks for them come back missing (see denyPermission). */
+  readonly #denied = new Set<string>();
+
+  denyPermission(operation: WriteAccessCheck['operation']): void {
+    this.#denied.add(operation);
+  }
+
+  checkWriteAccess(checks: WriteAccessCheck[]): Promise<MissingPermission[]> {
+    this.calls.push({ method: 'checkWriteAccess', checks: copy(checks) });
+    const missing = checks
+      .filter((check) => this.#denied.has(check.operation))
+      .map((check) => ({ operation: check.operation, permission: REQUIRED_PERMISSION[check.operation] }));
+    return Promise.resolve(missing);
   }
 
   holdBudgetShare(share: number): () => void {
