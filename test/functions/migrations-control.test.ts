@@ -1,3 +1,4 @@
+import { requiredAppRoles } from '../../src/graph/permissions';
 import { findUnlicensedGaps, generateScenario } from '../../emulators/graph';
 import { licenseChangeCount, licenseWritesPerUser, SKU, snapshotUsers } from '../support/demo-tenant';
 import { startStack, type Stack } from '../support/e2e';
@@ -123,11 +124,22 @@ describe('approval, cancel, idempotency and resilience', () => {
   it('reports each user Graph refuses with code and request-id, and stops at the failure budget', async () => {
     stack = await startStack();
     stack.sim.setSkuSeats('SPB', 60);
-    // The app lost its license permission: every assignLicense is refused.
-    stack.sim.setFaults([{ kind: 'error', status: 403, path: '/assignLicense' }]);
     const start = await stack.api('POST', '/api/migrations', {
       moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
+      requireApproval: true,
     });
+    await stack.waitForMigration(start.json.id, (view) => view.status === 'awaitingApproval');
+    // The app loses its license permission after planning checked it: every assignLicense is refused.
+    const revoked = requiredAppRoles(['usageLocation']).filter(
+      (role) => role !== 'LicenseAssignment.ReadWrite.All' && role !== 'User.ReadWrite.All',
+    );
+    const grant = await fetch(`${stack.sim.controlUrl}/permissions`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appRoles: revoked }),
+    });
+    expect(grant.ok).toBe(true);
+    await stack.api('POST', `/api/migrations/${start.json.id}/approve`, { by: 'ops' });
     const done = await stack.waitForFinish(start.json.id);
     expect(done.status).toBe('needsAttention');
     expect(done.message).toMatch(/Stopped starting new batches: 25 of 25 changes failed, over the allowed 20 %/);
