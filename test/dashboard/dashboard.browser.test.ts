@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateScenario } from '../../emulators/graph';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
+import { findChromium, requireTool } from '../support/tools';
 
-const CHROMIUM = '/usr/bin/chromium';
+const describeWithChromium = requireTool(findChromium());
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -22,7 +23,7 @@ const ARTIFACTS = join(__dirname, '../../artifacts');
  * The status page in headless Chromium against the app on the local runtime (real clock): a running migration's
  * progress goes up, a waiting one shows why, and Approve moves an awaiting one on.
  */
-describe('status page in a browser', () => {
+describeWithChromium('status page in a browser', (chromiumPath) => {
   let stack: AppStack;
   let browser: Browser;
   let page: Page;
@@ -45,7 +46,7 @@ describe('status page in a browser', () => {
         },
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS });
     page = await browser.newPage({ viewport: { width: 420, height: 900 } });
   });
 

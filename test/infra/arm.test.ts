@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_SETTINGS } from '../../src/config/settings';
+import { findBicep, requireTool } from '../support/tools';
 
 /**
  * Checks the ARM JSON that the real Bicep compiler makes from infra/main.bicep: what `azd provision` would deploy.
- * The compiler is the one infra/scripts/bicep-check.sh caches (CI runs that script before the tests).
+ * The compiler is the one infra/scripts/bicep-check.sh caches (CI runs that script before the tests); without it
+ * these suites are skipped, or fail under REQUIRE_ALL_TESTS=1 (test/support/tools.ts).
  */
 const root = join(__dirname, '../..');
-const bicep = join(root, '.bicep/bin/bicep');
 const infra = join(root, 'infra');
+const describeWithBicep = requireTool(findBicep());
 
 interface ArmResource {
   type: string;
@@ -75,108 +77,141 @@ function appSettings(): Record<string, unknown> {
   return config[0]!.properties!;
 }
 
-beforeAll(() => {
-  if (!existsSync(bicep)) {
-    throw new Error(
-      `The Bicep compiler is missing at ${bicep}. Run infra/scripts/bicep-check.sh once (it restores it from NuGet).`,
-    );
-  }
-  compiledText = execFileSync(bicep, ['build', join(infra, 'main.bicep'), '--stdout'], { encoding: 'utf8' });
-  compiled = JSON.parse(compiledText) as ArmTemplate;
-  templates = allTemplates(compiled);
-  resources = templates.flatMap((nested) => nested.resources);
-});
-
-describe('app settings of the function app', () => {
-  it('sets every setting the code expects in Azure (scope "azure" in APP_SETTINGS)', () => {
-    const settings = appSettings();
-    const azureSettings = APP_SETTINGS.filter((setting) => setting.scope === 'azure').map((setting) => setting.name);
-    expect(azureSettings.length).toBeGreaterThan(0);
-    expect(azureSettings.filter((name) => !(name in settings))).toEqual([]);
+describeWithBicep('the compiled deployment (infra/main.bicep)', (bicep) => {
+  beforeAll(() => {
+    compiledText = execFileSync(bicep, ['build', join(infra, 'main.bicep'), '--stdout'], { encoding: 'utf8' });
+    compiled = JSON.parse(compiledText) as ArmTemplate;
+    templates = allTemplates(compiled);
+    resources = templates.flatMap((nested) => nested.resources);
   });
 
-  it('never sets a local-only setting or a key-based storage connection string', () => {
-    const settings = appSettings();
-    const localOnly = APP_SETTINGS.filter((setting) => setting.scope === 'local' || setting.secret);
-    expect(localOnly.map((setting) => setting.name).filter((name) => name in settings)).toEqual([]);
-    expect(settings).not.toHaveProperty('AzureWebJobsStorage');
-    expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
-    expect(settings.GRAPH_AUTH).toBe('managedIdentity');
+  describe('app settings of the function app', () => {
+    it('sets every setting the code expects in Azure (scope "azure" in APP_SETTINGS)', () => {
+      const settings = appSettings();
+      const azureSettings = APP_SETTINGS.filter((setting) => setting.scope === 'azure').map((setting) => setting.name);
+      expect(azureSettings.length).toBeGreaterThan(0);
+      expect(azureSettings.filter((name) => !(name in settings))).toEqual([]);
+    });
+
+    it('never sets a local-only setting or a key-based storage connection string', () => {
+      const settings = appSettings();
+      const localOnly = APP_SETTINGS.filter((setting) => setting.scope === 'local' || setting.secret);
+      expect(localOnly.map((setting) => setting.name).filter((name) => name in settings)).toEqual([]);
+      expect(settings).not.toHaveProperty('AzureWebJobsStorage');
+      expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+      expect(settings.GRAPH_AUTH).toBe('managedIdentity');
+    });
+
+    it('holds no keys, secrets or key-bearing connection strings', () => {
+      for (const [name, value] of Object.entries(appSettings())) {
+        expect(name).not.toMatch(/KEY|SECRET|PASSWORD|TOKEN/i);
+        expect(typeof value).toBe('string');
+        expect(value).not.toMatch(
+          /listKeys|listSecrets|listConnectionStrings|AccountKey|SharedAccessSignature|sig=|secret|password/i,
+        );
+      }
+      // The durable backend is reached with the managed identity, not a key.
+      expect(appSettings().DURABLE_TASK_SCHEDULER_CONNECTION_STRING).toContain('Authentication=ManagedIdentity');
+      // Nothing anywhere in the deployment reads a key or secret.
+      expect(compiledText).not.toMatch(/listKeys|listSecrets|listConnectionStrings|securestring/i);
+    });
+
+    it('authenticates host telemetry with Entra ID through the managed identity', () => {
+      expect(appSettings().APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toMatch(/Authorization=AAD/);
+    });
   });
 
-  it('holds no keys, secrets or key-bearing connection strings', () => {
-    for (const [name, value] of Object.entries(appSettings())) {
-      expect(name).not.toMatch(/KEY|SECRET|PASSWORD|TOKEN/i);
-      expect(typeof value).toBe('string');
-      expect(value).not.toMatch(
-        /listKeys|listSecrets|listConnectionStrings|AccountKey|SharedAccessSignature|sig=|secret|password/i,
+  describe('security settings', () => {
+    it('storage accepts Entra ID only: shared keys and anonymous blob access are off, TLS 1.2, HTTPS only', () => {
+      const storage = onlyResource('Microsoft.Storage/storageAccounts').properties!;
+      expect(storage).toMatchObject({
+        allowSharedKeyAccess: false,
+        allowBlobPublicAccess: false,
+        minimumTlsVersion: 'TLS1_2',
+        supportsHttpsTrafficOnly: true,
+      });
+    });
+
+    it('Application Insights and Log Analytics have local (key) authentication disabled', () => {
+      expect(onlyResource('Microsoft.Insights/components').properties).toMatchObject({ DisableLocalAuth: true });
+      expect(onlyResource('Microsoft.OperationalInsights/workspaces').properties).toMatchObject({
+        features: { disableLocalAuth: true },
+      });
+    });
+
+    it('the function app is HTTPS only with TLS 1.2, FTPS disabled and no basic-auth publishing', () => {
+      const site = onlyResource('Microsoft.Web/sites');
+      expect(site.properties).toMatchObject({
+        httpsOnly: true,
+        siteConfig: { minTlsVersion: '1.2', scmMinTlsVersion: '1.2', ftpsState: 'Disabled' },
+      });
+      const publishing = resourcesOfType('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      expect(publishing.map((policy) => policy.properties)).toEqual([{ allow: false }, { allow: false }]);
+      expect(publishing.map((policy) => policy.name).join()).toMatch(/'ftp'.*'scm'/);
+    });
+
+    it('runs on Flex Consumption with Node 22 and deploys from blob storage with the managed identity', () => {
+      const site = onlyResource('Microsoft.Web/sites');
+      expect(site.kind).toBe('functionapp,linux');
+      expect(site.properties).toMatchObject({
+        functionAppConfig: {
+          runtime: { name: 'node', version: '22' },
+          deployment: { storage: { type: 'blobContainer', authentication: { type: 'UserAssignedIdentity' } } },
+        },
+      });
+      expect(onlyResource('Microsoft.Web/serverfarms').sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+    });
+
+    it('gives the identity its data roles: blob, queue, table, telemetry publishing and the task scheduler', () => {
+      const roleIds = {
+        storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+        storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+        storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+        monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+        durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402',
+      };
+      const withRoleAssignments = templates.filter((nested) =>
+        nested.resources.some((resource) => resource.type === 'Microsoft.Authorization/roleAssignments'),
       );
-    }
-    // The durable backend is reached with the managed identity, not a key.
-    expect(appSettings().DURABLE_TASK_SCHEDULER_CONNECTION_STRING).toContain('Authentication=ManagedIdentity');
-    // Nothing anywhere in the deployment reads a key or secret.
-    expect(compiledText).not.toMatch(/listKeys|listSecrets|listConnectionStrings|securestring/i);
-  });
-
-  it('authenticates host telemetry with Entra ID through the managed identity', () => {
-    expect(appSettings().APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toMatch(/Authorization=AAD/);
-  });
-});
-
-describe('security settings', () => {
-  it('storage accepts Entra ID only: shared keys and anonymous blob access are off, TLS 1.2, HTTPS only', () => {
-    const storage = onlyResource('Microsoft.Storage/storageAccounts').properties!;
-    expect(storage).toMatchObject({
-      allowSharedKeyAccess: false,
-      allowBlobPublicAccess: false,
-      minimumTlsVersion: 'TLS1_2',
-      supportsHttpsTrafficOnly: true,
+      const declared = JSON.stringify(withRoleAssignments.map((nested) => nested.template.variables));
+      for (const id of Object.values(roleIds)) expect(declared).toContain(id);
     });
   });
 
-  it('Application Insights and Log Analytics have local (key) authentication disabled', () => {
-    expect(onlyResource('Microsoft.Insights/components').properties).toMatchObject({ DisableLocalAuth: true });
-    expect(onlyResource('Microsoft.OperationalInsights/workspaces').properties).toMatchObject({
-      features: { disableLocalAuth: true },
-    });
+  it('grants no Microsoft Graph permissions: a non-admin must be able to deploy main.bicep', () => {
+    expect(compiledText).not.toContain('Microsoft.Graph/');
   });
-
-  it('the function app is HTTPS only with TLS 1.2, FTPS disabled and no basic-auth publishing', () => {
-    const site = onlyResource('Microsoft.Web/sites');
-    expect(site.properties).toMatchObject({
-      httpsOnly: true,
-      siteConfig: { minTlsVersion: '1.2', scmMinTlsVersion: '1.2', ftpsState: 'Disabled' },
+  describe('portal monitoring', () => {
+    it('deploys every saved query in infra/app/monitoring/queries', () => {
+      const queryFiles = readdirSync(join(infra, 'app/monitoring/queries')).filter((file) => file.endsWith('.kql'));
+      expect(queryFiles.length).toBeGreaterThanOrEqual(4);
+      const { template } = moduleDeclaring('Microsoft.OperationalInsights/workspaces/savedSearches');
+      const deployed = (template.variables?.queries as { query: string }[]).map((q) =>
+        resolveVariable(template, q.query),
+      );
+      for (const file of queryFiles) {
+        expect(deployed).toContain(readFileSync(join(infra, 'app/monitoring/queries', file), 'utf8'));
+      }
     });
-    const publishing = resourcesOfType('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
-    expect(publishing.map((policy) => policy.properties)).toEqual([{ allow: false }, { allow: false }]);
-    expect(publishing.map((policy) => policy.name).join()).toMatch(/'ftp'.*'scm'/);
-  });
 
-  it('runs on Flex Consumption with Node 22 and deploys from blob storage with the managed identity', () => {
-    const site = onlyResource('Microsoft.Web/sites');
-    expect(site.kind).toBe('functionapp,linux');
-    expect(site.properties).toMatchObject({
-      functionAppConfig: {
-        runtime: { name: 'node', version: '22' },
-        deployment: { storage: { type: 'blobContainer', authentication: { type: 'UserAssignedIdentity' } } },
-      },
+    it('deploys the workbook from its JSON file, attached to Application Insights', () => {
+      const workbookFile = readFileSync(join(infra, 'app/monitoring/license-shift.workbook.json'), 'utf8');
+      const workbook = onlyResource('Microsoft.Insights/workbooks');
+      expect(workbook.kind).toBe('shared');
+      const { template } = moduleDeclaring('Microsoft.Insights/workbooks');
+      expect(resolveVariable(template, workbook.properties?.serializedData)).toBe(workbookFile);
+      expect(workbook.properties?.sourceId).toMatch(/Microsoft\.Insights\/components/);
+      const items = (JSON.parse(workbookFile) as { items: { content: { query?: string } }[] }).items;
+      const queries = items.map((item) => item.content.query ?? '').join('\n');
+      for (const name of [
+        'Migration.Finished',
+        'Migration.StageChanged',
+        'Migration.UserFailed',
+        'licenseShift.throttled',
+      ]) {
+        expect(queries).toContain(name);
+      }
     });
-    expect(onlyResource('Microsoft.Web/serverfarms').sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
-  });
-
-  it('gives the identity its data roles: blob, queue, table, telemetry publishing and the task scheduler', () => {
-    const roleIds = {
-      storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
-      storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
-      storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
-      monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
-      durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402',
-    };
-    const withRoleAssignments = templates.filter((nested) =>
-      nested.resources.some((resource) => resource.type === 'Microsoft.Authorization/roleAssignments'),
-    );
-    const declared = JSON.stringify(withRoleAssignments.map((nested) => nested.template.variables));
-    for (const id of Object.values(roleIds)) expect(declared).toContain(id);
   });
 });
 
@@ -200,42 +235,5 @@ describe('Microsoft Graph permissions', () => {
     expect(module).toContain("loadJsonContent('../graph-permissions.json')");
     expect(script).toContain('graph-permissions.json');
     for (const text of [module, script]) expect(text).not.toMatch(/\b[A-Z][A-Za-z]+\.(Read|ReadWrite)\.All\b/);
-  });
-
-  it('are not granted by main.bicep, which a non-admin must be able to deploy', () => {
-    expect(compiledText).not.toContain('Microsoft.Graph/');
-  });
-});
-
-describe('portal monitoring', () => {
-  it('deploys every saved query in infra/app/monitoring/queries', () => {
-    const queryFiles = readdirSync(join(infra, 'app/monitoring/queries')).filter((file) => file.endsWith('.kql'));
-    expect(queryFiles.length).toBeGreaterThanOrEqual(4);
-    const { template } = moduleDeclaring('Microsoft.OperationalInsights/workspaces/savedSearches');
-    const deployed = (template.variables?.queries as { query: string }[]).map((q) =>
-      resolveVariable(template, q.query),
-    );
-    for (const file of queryFiles) {
-      expect(deployed).toContain(readFileSync(join(infra, 'app/monitoring/queries', file), 'utf8'));
-    }
-  });
-
-  it('deploys the workbook from its JSON file, attached to Application Insights', () => {
-    const workbookFile = readFileSync(join(infra, 'app/monitoring/license-shift.workbook.json'), 'utf8');
-    const workbook = onlyResource('Microsoft.Insights/workbooks');
-    expect(workbook.kind).toBe('shared');
-    const { template } = moduleDeclaring('Microsoft.Insights/workbooks');
-    expect(resolveVariable(template, workbook.properties?.serializedData)).toBe(workbookFile);
-    expect(workbook.properties?.sourceId).toMatch(/Microsoft\.Insights\/components/);
-    const items = (JSON.parse(workbookFile) as { items: { content: { query?: string } }[] }).items;
-    const queries = items.map((item) => item.content.query ?? '').join('\n');
-    for (const name of [
-      'Migration.Finished',
-      'Migration.StageChanged',
-      'Migration.UserFailed',
-      'licenseShift.throttled',
-    ]) {
-      expect(queries).toContain(name);
-    }
   });
 });
