@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateScenario } from '../../emulators/graph';
+import { deadlineAfter } from '../support/clock';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 import { findChromium, requireTool } from '../support/tools';
 
@@ -88,8 +89,8 @@ describeWithChromium('status page in a browser', (chromiumPath) => {
     });
     const runningCard = page.locator(`[data-migration-id="${running.json.id}"]`);
     const seen = new Set<number>();
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
+    const expired = deadlineAfter(60_000);
+    while (!expired()) {
       const value = await runningCard
         .locator('progress')
         .getAttribute('data-progress', { timeout: 1000 })

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startFunctionsHost, type FunctionsHost } from '../../emulators/functions';
 import { startGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../emulators/graph';
 import type { MigrationView } from '../../src/migrations/view';
+import { deadlineAfter, realPacedClock, TEST_START_MS } from './clock';
 import { testStorageConnectionString } from './storage';
 
 // Response bodies are whatever JSON the API returns; tests assert on their fields directly.
@@ -46,13 +47,23 @@ const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeScale = options.simulator?.timeScale ?? 10;
+  const clock = options.clock ?? 'virtual';
   const sim =
     options.sim ??
-    (await startGraphSimulator({ scenario: 'demo', latency: 'none', seed: 7, ...options.simulator, timeScale }));
+    (await startGraphSimulator({
+      scenario: 'demo',
+      latency: 'none',
+      seed: 7,
+      // Dates the tenant shows start at the test instant too; its throttling windows still pass in real time.
+      now: realPacedClock(),
+      ...options.simulator,
+      timeScale,
+    }));
   const host = await startFunctionsHost({
     appEntry: join(__dirname, '../../src/index.ts'),
     port: 0,
-    clock: options.clock ?? 'virtual',
+    clock,
+    ...(clock === 'virtual' ? { startAt: TEST_START_MS } : {}),
     persistenceDir: options.persistenceDir,
     functionKey: options.functionKey,
     log: process.env.E2E_LOG ? (line) => process.stdout.write(line + '\n') : () => undefined,
@@ -101,9 +112,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     predicate: (view: MigrationView) => boolean,
     timeoutMs = 60_000,
   ): Promise<MigrationView> => {
-    const deadline = Date.now() + timeoutMs;
+    const expired = deadlineAfter(timeoutMs);
     let last: MigrationView | undefined;
-    while (Date.now() < deadline) {
+    while (!expired()) {
       const response = await api<MigrationView>('GET', `/api/migrations/${encodeURIComponent(id)}`);
       if (response.status === 200) {
         last = response.json;

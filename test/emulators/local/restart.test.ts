@@ -11,6 +11,7 @@ import {
   type LicenseChangeEvent,
 } from '../../../emulators/graph';
 import type { MigrationView } from '../../../src/migrations/view';
+import { deadlineAfter } from '../../support/clock';
 
 /**
  * The acceptance point "SIGKILL everything `npm start` started mid-reassignment, run it again, and the migration
@@ -98,9 +99,9 @@ async function waitForView(
   until: (view: MigrationView) => boolean,
   timeoutMs: number,
 ): Promise<MigrationView> {
-  const deadline = Date.now() + timeoutMs;
+  const expired = deadlineAfter(timeoutMs);
   let last: MigrationView | undefined;
-  while (Date.now() < deadline) {
+  while (!expired()) {
     const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
     if (response.status === 200) {
       last = response.json;
@@ -117,8 +118,8 @@ function licenseChanges(sim: GraphSimulator): LicenseChangeEvent[] {
 
 /** Polls the simulator's own counter, so the kill lands while the launcher's writes are still coming. */
 async function waitForLicenseChanges(sim: GraphSimulator, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const expired = deadlineAfter(timeoutMs);
+  while (!expired()) {
     if (licenseChanges(sim).length >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
