@@ -9,7 +9,7 @@ import { startFunctionsHost, type FunctionsHost } from '../functions';
 import { startGraphSimulator, type GraphSimulator } from '../graph';
 import { startLocalAzurite, type LocalAzurite } from './azurite';
 import { lockDataFolder } from './data-lock';
-import { chooseGraph, chooseStorage, type Settings } from './settings';
+import { chooseGraph, chooseStorage, withAppDefaults, type Settings } from './settings';
 
 export interface LocalStackOptions {
   /** The repository root (host.json lives there). */
@@ -20,6 +20,15 @@ export interface LocalStackOptions {
   settings: Settings;
   /** 0 = a free port. */
   port: number;
+  /**
+   * The key `authLevel: function` routes require (`x-functions-key` header or `?code=`); undefined leaves them open.
+   * Required, so that every caller decides.
+   */
+  functionKey: string | undefined;
+  /** Default the real clock; tests use a virtual one (see emulators/functions). */
+  clock?: 'real' | 'virtual';
+  /** Where a virtual clock starts (epoch ms or ISO 8601 with offset). */
+  startAt?: number | string;
   /** Folder for `azurite/` and `runtime/`; undefined keeps everything in memory (the demo). */
   dataDir?: string;
   /** Simulator latency for the embedded tenant (default realistic). */
@@ -44,8 +53,10 @@ export interface LocalStack {
   readonly graph: GraphInUse;
   readonly storage: StorageInUse;
   readonly runtimeDir: string | undefined;
-  /** Settings handed to the app (with the storage and Graph the stack chose). */
+  /** Settings handed to the app: the storage and Graph the stack chose, and the defaults of settings left unset. */
   readonly appSettings: Settings;
+  /** The function key the runtime requires, if any. */
+  readonly functionKey: string | undefined;
   /** Stops the runtime, then the simulator and Azurite. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -124,18 +135,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const runtimeDir = options.dataDir ? path.join(options.dataDir, 'runtime') : undefined;
     const maxConcurrentActivities = options.maxConcurrentActivities ?? hostJsonActivityLimit(options.rootDir);
+    const handed = withAppDefaults(appSettings);
     const host = await startFunctionsHost({
       appEntry: options.appEntry,
       port: options.port,
-      clock: 'real',
-      env: appSettings,
+      clock: options.clock ?? 'real',
+      ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
+      ...(options.functionKey !== undefined ? { functionKey: options.functionKey } : {}),
+      env: handed,
       log: options.log ?? (() => undefined),
       ...(runtimeDir ? { persistenceDir: runtimeDir } : {}),
       ...(maxConcurrentActivities ? { maxConcurrentActivities } : {}),
     });
     stoppers.push(() => host.stop());
 
-    return { baseUrl: host.baseUrl, host, graph, storage, runtimeDir, appSettings, stop: stopAll };
+    return {
+      baseUrl: host.baseUrl,
+      host,
+      graph,
+      storage,
+      runtimeDir,
+      appSettings: handed,
+      functionKey: options.functionKey,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
