@@ -1,22 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { generateScenario } from '../../emulators/graph';
+import { launchChromium } from '../support/browser';
 import { deadlineAfter } from '../support/clock';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 import { findChromium, requireTool } from '../support/tools';
 
 const describeWithChromium = requireTool(findChromium());
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const KEY = 'test-function-key';
 const ARTIFACTS = join(__dirname, '../../artifacts');
 
@@ -47,7 +38,7 @@ describeWithChromium('status page in a browser', (chromiumPath) => {
         },
       },
     });
-    browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS });
+    browser = await launchChromium(chromiumPath);
     page = await browser.newPage({ viewport: { width: 420, height: 900 } });
   });
 

@@ -18,6 +18,8 @@ export interface Launcher {
   blobEndpoint: string;
   /** The function key from the `export KEY=...` line, when it printed one. */
   key: string | undefined;
+  /** The embedded Graph simulator's control API, when it runs one. */
+  controlUrl: string | undefined;
   /** SIGKILL to its whole process group (launcher and Azurite), as a crash would. */
   kill(): Promise<void>;
   /** SIGTERM, as Ctrl+C would, and wait for it to exit. */
@@ -52,6 +54,7 @@ export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; ar
     let baseUrl = '';
     let blobEndpoint = '';
     let key: string | undefined;
+    let controlUrl: string | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
@@ -61,6 +64,7 @@ export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; ar
         baseUrl = /license-shift is running at (\S+)/.exec(line)?.[1] ?? baseUrl;
         blobEndpoint = /^Storage: Azurite .* at (\S+),/.exec(line)?.[1] ?? blobEndpoint;
         key = /^\s*export KEY=(\S+)$/.exec(line)?.[1] ?? key;
+        controlUrl = /control API at (\S+)/.exec(line)?.[1] ?? controlUrl;
         if (/^Ready in .*Press Ctrl\+C/.test(line)) {
           resolve({
             child,
@@ -69,6 +73,7 @@ export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; ar
             baseUrl,
             blobEndpoint,
             key,
+            controlUrl,
             kill: async () => {
               if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
               await exited;
