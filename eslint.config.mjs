@@ -154,5 +154,29 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  {
+    // Tests run on clocks that start at one fixed instant (test/support/clock.ts), so they pass at any date and hour.
+    // Where real time is meant (a polling deadline, a measured duration), disable the rule for that line with the reason.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message:
+            'Tests must not read the wall clock: use the host clock, or TEST_START_MS from test/support/clock.ts.',
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'new Date() reads the wall clock: use testStart() from test/support/clock.ts, or the host clock.',
+        },
+        { selector: "CallExpression[callee.name='Date']", message: 'Date() reads the wall clock.' },
+      ],
+    },
+  },
   prettier,
 );

@@ -16,4 +16,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // Suites skipped for a missing tool (Chromium, the Bicep compiler) are listed with the reason after the summary.
+  reporters: ['default', '<rootDir>/test/support/skipped-suites-reporter.js'],
 };

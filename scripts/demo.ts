@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { findUnlicensedGaps, findWriteBudgetViolations } from '../emulators/graph';
+import { generateLocalKey } from '../emulators/local/settings';
 import { startLocalStack, type LocalStack } from '../emulators/local/stack';
 import { APP_SETTINGS } from '../src/config/settings';
 import type { ReportSummary } from '../src/domain/report';
@@ -112,15 +113,26 @@ async function api<T>(
   method: string,
   route: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; json: T }> {
   const response = await fetch(`${baseUrl}${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
   return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** The app's API, with the function key the demo's runtime requires (as `npm start` and Azure do). */
+function appApi<T>(
+  stack: LocalStack,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  return api<T>(stack.baseUrl, method, route, body, stack.functionKey ? { 'x-functions-key': stack.functionKey } : {});
 }
 
 interface ControlSku {
@@ -151,10 +163,10 @@ interface Report {
  * The status turns final just before the finalize activity stores the summary (seats freed, what to cancel), so
  * the report is read again until it carries its finishing time.
  */
-async function finalReport(baseUrl: string, id: string): Promise<Report> {
+async function finalReport(stack: LocalStack, id: string): Promise<Report> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const report = (await api<Report>(baseUrl, 'GET', `/api/migrations/${encodeURIComponent(id)}/report`)).json;
+    const report = (await appApi<Report>(stack, 'GET', `/api/migrations/${encodeURIComponent(id)}/report`)).json;
     if (report.finishedAt !== undefined || Date.now() > deadline) return report;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -186,14 +198,14 @@ async function run(
   print: (...lines: string[]) => void,
 ): Promise<boolean> {
   const started = Date.now();
-  const start = await api<{ id: string }>(stack.baseUrl, 'POST', '/api/migrations', REQUEST);
+  const start = await appApi<{ id: string }>(stack, 'POST', '/api/migrations', REQUEST);
   const id = start.json.id;
   print(`Started migration ${id}: ${JSON.stringify(REQUEST)}`);
   let landAt: number | undefined;
   let landed = false;
   let view: MigrationView | undefined;
   while (Date.now() - started < DEADLINE_MS) {
-    view = (await api<MigrationView>(stack.baseUrl, 'GET', `/api/migrations/${encodeURIComponent(id)}`)).json;
+    view = (await appApi<MigrationView>(stack, 'GET', `/api/migrations/${encodeURIComponent(id)}`)).json;
     progress.update(view);
     if (FINISHED.has(view.status)) break;
     // The reason appears with the first completed check, a moment after the status changes.
@@ -212,7 +224,7 @@ async function run(
     print(`The migration did not finish within ${DEADLINE_MS / 1000} s; last status: ${JSON.stringify(view)}`);
     return false;
   }
-  const report = await finalReport(stack.baseUrl, id);
+  const report = await finalReport(stack, id);
   for (const line of summaryLines(report, view)) print(line);
   if (stack.graph.kind === 'embedded') {
     const events = stack.graph.simulator.events();
@@ -241,6 +253,7 @@ async function main(): Promise<number> {
     appEntry,
     settings: demoSettings(),
     port: 0,
+    functionKey: generateLocalKey(),
     log: (line) => {
       // Kept for a failure report; the progress display is the demo's output.
       hostLog.push(line);

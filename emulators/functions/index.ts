@@ -30,6 +30,11 @@ export interface FunctionsHostOptions {
   /** 0 = pick a free port; default 7071. */
   port?: number;
   clock?: 'real' | 'virtual';
+  /**
+   * Virtual clock only: the instant it starts at, as epoch milliseconds or an ISO 8601 date-time with an offset
+   * (`2026-03-02T09:00:00Z`); default the current second.
+   */
+  startAt?: number | string;
   /** Omit for in-memory instances. */
   persistenceDir?: string;
   /** When set, authLevel 'function'/'admin' routes need `x-functions-key` or `?code=`. */
@@ -161,8 +166,7 @@ class LocalFunctionsHost implements FunctionsHost {
     this.#options = options;
     this.#log = options.log ?? ((line) => console.log(line));
     const mode = options.clock ?? 'real';
-    // Virtual time starts at the current second so logs stay readable.
-    this.#virtualNow = Math.floor(Date.now() / 1000) * 1000;
+    this.#virtualNow = virtualStart(mode, options.startAt);
     this.clock = {
       mode,
       now: () => (mode === 'virtual' ? this.#virtualNow : Date.now()),
@@ -614,6 +618,22 @@ class LocalFunctionsHost implements FunctionsHost {
       );
     response.end(Buffer.from(await httpResponse.arrayBuffer()));
   }
+}
+
+/** Where virtual time starts: the given instant, else the current second so logs stay readable. */
+function virtualStart(mode: 'real' | 'virtual', startAt: number | string | undefined): number {
+  if (startAt === undefined) return Math.floor(Date.now() / 1000) * 1000;
+  if (mode !== 'virtual') throw new Error(`startAt needs clock: 'virtual'; the real clock cannot be moved.`);
+  // A date-time without an offset would be read in the machine's time zone, so it would name different instants.
+  const withOffset = typeof startAt === 'string' && /T.*(Z|[+-]\d{2}:?\d{2})$/i.test(startAt.trim());
+  const epochMs = typeof startAt === 'number' ? startAt : withOffset ? Date.parse(startAt) : NaN;
+  if (!Number.isFinite(epochMs)) {
+    throw new Error(
+      `startAt ${JSON.stringify(startAt)} is not an instant: give epoch milliseconds or an ISO 8601 date-time with an ` +
+        'offset, such as 2026-03-02T09:00:00Z.',
+    );
+  }
+  return epochMs;
 }
 
 /** Runs synchronous work behind a Promise so its errors arrive as rejections. */

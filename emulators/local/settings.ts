@@ -2,8 +2,10 @@
  * How `npm start` decides what to run: pure functions over the settings (local.settings.json `Values`, then the
  * environment, which wins), so the decisions are unit-tested without starting anything.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { APP_SETTINGS } from '../../src/config/settings';
 
 export type Settings = Record<string, string>;
 
@@ -124,4 +126,48 @@ export function launcherOptions(
     dataDir: path.resolve(cwd, data),
     ...(args.app ? { appEntry: path.resolve(cwd, args.app) } : {}),
   };
+}
+
+/**
+ * The app settings handed to the runtime: the ones given, and the default of every other setting that has one
+ * (APP_SETTINGS). The app falls back to those defaults when it reads a setting itself, but a binding that names a
+ * setting (the timer's `%MIGRATION_SCHEDULE%`) is resolved by the host from app settings only, and an unresolved one
+ * keeps that function from being indexed, as on the Functions host. In Azure the template sets them all.
+ */
+export function withAppDefaults(settings: Settings): Settings {
+  const filled: Settings = { ...settings };
+  for (const setting of APP_SETTINGS) {
+    if (setting.defaultValue !== undefined && isBlank(filled[setting.name]))
+      filled[setting.name] = setting.defaultValue;
+  }
+  return filled;
+}
+
+/** The setting that fixes the local function key (for scripts); without it each start makes a new one. */
+export const LOCAL_KEY_SETTING = 'LICENSE_SHIFT_LOCAL_KEY';
+const KEY_PATTERN = /^[A-Za-z0-9._~-]{16,}$/;
+
+export type LocalAuth =
+  { kind: 'key'; key: string; source: 'generated' | typeof LOCAL_KEY_SETTING } | { kind: 'none'; ignoredKey: boolean };
+
+/** A fresh function key: 256 random bits, URL-safe so it works as `?code=` as is. */
+export function generateLocalKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The function key the local runtime requires on `authLevel: function` routes: LICENSE_SHIFT_LOCAL_KEY when set (for
+ * scripts), else a new random one each start. Only `--no-auth` turns the check off.
+ */
+export function chooseLocalAuth(settings: Settings, options: { noAuth: boolean }): LocalAuth {
+  const fixed = settings[LOCAL_KEY_SETTING]?.trim();
+  if (options.noAuth) return { kind: 'none', ignoredKey: !isBlank(fixed) };
+  if (isBlank(fixed)) return { kind: 'key', key: generateLocalKey(), source: 'generated' };
+  if (!KEY_PATTERN.test(fixed!)) {
+    throw new Error(
+      `${LOCAL_KEY_SETTING} must be at least 16 characters from A-Z a-z 0-9 . _ ~ - (it is sent as ?code= too). ` +
+        'Make one with: node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"',
+    );
+  }
+  return { kind: 'key', key: fixed!, source: LOCAL_KEY_SETTING };
 }

@@ -3,13 +3,12 @@
  * in-process with the demo tenant (or the Graph named by GRAPH_BASE_URL), and the compiled app on the local
  * Functions + Durable runtime.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startFunctionsHost, type FunctionsHost } from '../functions';
+import { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } from '../functions';
 import { startGraphSimulator, type GraphSimulator } from '../graph';
 import { startLocalAzurite, type LocalAzurite } from './azurite';
 import { lockDataFolder } from './data-lock';
-import { chooseGraph, chooseStorage, type Settings } from './settings';
+import { chooseGraph, chooseStorage, withAppDefaults, type Settings } from './settings';
 
 export interface LocalStackOptions {
   /** The repository root (host.json lives there). */
@@ -20,13 +19,24 @@ export interface LocalStackOptions {
   settings: Settings;
   /** 0 = a free port. */
   port: number;
+  /**
+   * The key `authLevel: function` routes require (`x-functions-key` header or `?code=`); undefined leaves them open.
+   * Required, so that every caller decides.
+   */
+  functionKey: string | undefined;
+  /** Default the real clock; tests use a virtual one (see emulators/functions). */
+  clock?: 'real' | 'virtual';
+  /** For an app entry that exports its composition root (tests passing the host's clock): see FunctionsHostOptions. */
+  compose?: FunctionsHostOptions['compose'];
+  /** Where a virtual clock starts (epoch ms or ISO 8601 with offset). */
+  startAt?: number | string;
   /** Folder for `azurite/` and `runtime/`; undefined keeps everything in memory (the demo). */
   dataDir?: string;
   /** Simulator latency for the embedded tenant (default realistic). */
   graphLatency?: 'realistic' | 'none';
   /** Runtime invocation log; default none. */
   log?: (line: string) => void;
-  /** Activities running at once; default host.json's maxConcurrentActivityFunctions. */
+  /** Activities running at once; default host.json's maxConcurrentActivityFunctions (the runtime reads it). */
   maxConcurrentActivities?: number;
 }
 
@@ -44,21 +54,12 @@ export interface LocalStack {
   readonly graph: GraphInUse;
   readonly storage: StorageInUse;
   readonly runtimeDir: string | undefined;
-  /** Settings handed to the app (with the storage and Graph the stack chose). */
+  /** Settings handed to the app: the storage and Graph the stack chose, and the defaults of settings left unset. */
   readonly appSettings: Settings;
+  /** The function key the runtime requires, if any. */
+  readonly functionKey: string | undefined;
   /** Stops the runtime, then the simulator and Azurite. Safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** host.json's maxConcurrentActivityFunctions, so local runs pace activities like Azure does. */
-export function hostJsonActivityLimit(rootDir: string): number | undefined {
-  const file = path.join(rootDir, 'host.json');
-  if (!fs.existsSync(file)) return undefined;
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-    extensions?: { durableTask?: { maxConcurrentActivityFunctions?: unknown } };
-  };
-  const limit = parsed.extensions?.durableTask?.maxConcurrentActivityFunctions;
-  return typeof limit === 'number' && limit > 0 ? limit : undefined;
 }
 
 /** A loopback Graph that nobody answers on is almost always a simulator the user forgot to start. */
@@ -127,19 +128,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const runtimeDir = options.dataDir ? path.join(options.dataDir, 'runtime') : undefined;
-    const maxConcurrentActivities = options.maxConcurrentActivities ?? hostJsonActivityLimit(options.rootDir);
+    const handed = withAppDefaults(appSettings);
     const host = await startFunctionsHost({
       appEntry: options.appEntry,
+      ...(options.compose ? { compose: options.compose } : {}),
       port: options.port,
-      clock: 'real',
-      env: appSettings,
+      clock: options.clock ?? 'real',
+      ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
+      ...(options.functionKey !== undefined ? { functionKey: options.functionKey } : {}),
+      env: handed,
       log: options.log ?? (() => undefined),
       ...(runtimeDir ? { persistenceDir: runtimeDir } : {}),
-      ...(maxConcurrentActivities ? { maxConcurrentActivities } : {}),
+      ...(options.maxConcurrentActivities ? { maxConcurrentActivities: options.maxConcurrentActivities } : {}),
     });
     stoppers.push(() => host.stop());
 
-    return { baseUrl: host.baseUrl, host, graph, storage, runtimeDir, appSettings, stop: stopAll };
+    return {
+      baseUrl: host.baseUrl,
+      host,
+      graph,
+      storage,
+      runtimeDir,
+      appSettings: handed,
+      functionKey: options.functionKey,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,13 +1,21 @@
 /**
- * `npm start`: license-shift on this machine, no Azure and no keys needed.
- *   node dist/emulators/local/start.js [--port 7071] [--data .data] [--app dist/src/index.js] [--quiet]
+ * `npm start`: license-shift on this machine, no Azure needed.
+ *   node dist/emulators/local/start.js [--port 7071] [--data .data] [--app dist/src/index.js] [--quiet] [--no-auth]
  * Settings: local.settings.json `Values` in the working directory, then the environment (which wins).
+ * The API needs a function key, as in Azure: a new one each start (printed once), or LICENSE_SHIFT_LOCAL_KEY.
  * See docs/local.md.
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, type LocalStack } from './stack';
-import { launcherOptions, mergeSettings, readLocalSettingsFile } from './settings';
+import {
+  chooseLocalAuth,
+  launcherOptions,
+  LOCAL_KEY_SETTING,
+  mergeSettings,
+  readLocalSettingsFile,
+  type LocalAuth,
+} from './settings';
 
 const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 
@@ -33,7 +41,7 @@ function displayPath(cwd: string, folder: string): string {
   return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
 }
 
-function describe(stack: LocalStack, cwd: string): string[] {
+function describe(stack: LocalStack, auth: LocalAuth, cwd: string): string[] {
   const shown = (folder: string | undefined): string => (folder ? displayPath(cwd, folder) : 'memory');
   const lines = ['', `license-shift is running at ${stack.baseUrl}`, ''];
   if (stack.storage.kind === 'azurite') {
@@ -58,14 +66,31 @@ function describe(stack: LocalStack, cwd: string): string[] {
   lines.push(`Runtime: local Functions + Durable runtime, real clock, state in ${shown(stack.runtimeDir)}`, '');
   lines.push('Functions:');
   for (const line of stack.host.describeRoutes()) lines.push(`  ${line}`);
+  lines.push('');
+  // The key goes into the ready-to-paste lines through a shell variable, so it is printed in two places only.
+  const header = auth.kind === 'key' ? ` -H "x-functions-key: $KEY"` : '';
+  if (auth.kind === 'key') {
+    lines.push(
+      auth.source === 'generated'
+        ? `Function key (new each start; set ${LOCAL_KEY_SETTING} for a fixed one). Every API call needs it:`
+        : `Function key (from ${LOCAL_KEY_SETTING}). Every API call needs it:`,
+      `  export KEY=${auth.key}`,
+    );
+  } else {
+    lines.push(
+      'WARNING: --no-auth: the API takes requests without a function key. Any program on this machine, and any web ' +
+        'page open in a browser here, can start, approve or cancel migrations.',
+    );
+    if (auth.ignoredKey) lines.push(`         ${LOCAL_KEY_SETTING} is ignored.`);
+  }
   lines.push(
     '',
     'Start a migration (all Business Standard users to Business Premium):',
-    `  curl -i -X POST ${stack.baseUrl}/api/migrations -H 'content-type: application/json' \\`,
+    `  curl -i -X POST ${stack.baseUrl}/api/migrations${header} -H 'content-type: application/json' \\`,
     `    -d '${JSON.stringify(EXAMPLE_REQUEST)}'`,
-    `Follow it:  curl ${stack.baseUrl}/api/migrations/<id>`,
-    `Report:     curl ${stack.baseUrl}/api/migrations/<id>/report   (add ?format=csv for CSV)`,
-    `Dashboard:  ${stack.baseUrl}/api/dashboard`,
+    `Follow it:  curl${header} ${stack.baseUrl}/api/migrations/<id>`,
+    `Report:     curl${header} ${stack.baseUrl}/api/migrations/<id>/report   (add ?format=csv for CSV)`,
+    `Dashboard:  ${stack.baseUrl}/api/dashboard${auth.kind === 'key' ? `?code=${auth.key}` : ''}`,
   );
   if (stack.graph.kind === 'embedded') {
     lines.push(
@@ -77,8 +102,10 @@ function describe(stack: LocalStack, cwd: string): string[] {
 }
 
 /** Running migrations from an earlier run continue by themselves; say so, so nobody starts them again. */
-async function describeResumed(baseUrl: string): Promise<string | undefined> {
-  const response = await fetch(`${baseUrl}/api/migrations?top=500`);
+async function describeResumed(baseUrl: string, functionKey: string | undefined): Promise<string | undefined> {
+  const response = await fetch(`${baseUrl}/api/migrations?top=500`, {
+    headers: functionKey ? { 'x-functions-key': functionKey } : {},
+  });
   if (!response.ok) return undefined;
   const body = (await response.json()) as { migrations?: { id: string; status: string }[] };
   const running = (body.migrations ?? []).filter((migration) => !FINISHED.has(migration.status));
@@ -94,11 +121,13 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       app: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'no-auth': { type: 'boolean', default: false },
     },
   });
   const cwd = process.cwd();
   const settings = mergeSettings(readLocalSettingsFile(cwd), process.env);
   const options = launcherOptions(values, settings, cwd);
+  const auth = chooseLocalAuth(settings, { noAuth: values['no-auth'] });
   const where = locations();
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -110,10 +139,12 @@ async function main(): Promise<void> {
     settings,
     port: options.port,
     dataDir: options.dataDir,
-    log: values.quiet ? () => undefined : print,
+    functionKey: auth.kind === 'key' ? auth.key : undefined,
+    // --quiet drops the per-invocation lines, never the runtime's own errors (a function it could not index, say).
+    log: values.quiet ? (line) => (line.startsWith('[host]') ? print(line) : undefined) : print,
   });
-  for (const line of describe(stack, cwd)) print(line);
-  const resumed = await describeResumed(stack.baseUrl).catch(() => undefined);
+  for (const line of describe(stack, auth, cwd)) print(line);
+  const resumed = await describeResumed(stack.baseUrl, stack.functionKey).catch(() => undefined);
   if (resumed) {
     print(resumed);
     if (stack.graph.kind === 'embedded') {

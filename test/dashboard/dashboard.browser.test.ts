@@ -1,20 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { generateScenario } from '../../emulators/graph';
+import { launchChromium } from '../support/browser';
+import { deadlineAfter } from '../support/clock';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
+import { findChromium, requireTool } from '../support/tools';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const describeWithChromium = requireTool(findChromium());
 const KEY = 'test-function-key';
 const ARTIFACTS = join(__dirname, '../../artifacts');
 
@@ -22,7 +15,7 @@ const ARTIFACTS = join(__dirname, '../../artifacts');
  * The status page in headless Chromium against the app on the local runtime (real clock): a running migration's
  * progress goes up, a waiting one shows why, and Approve moves an awaiting one on.
  */
-describe('status page in a browser', () => {
+describeWithChromium('status page in a browser', (chromiumPath) => {
   let stack: AppStack;
   let browser: Browser;
   let page: Page;
@@ -45,7 +38,7 @@ describe('status page in a browser', () => {
         },
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium(chromiumPath);
     page = await browser.newPage({ viewport: { width: 420, height: 900 } });
   });
 
@@ -87,8 +80,8 @@ describe('status page in a browser', () => {
     });
     const runningCard = page.locator(`[data-migration-id="${running.json.id}"]`);
     const seen = new Set<number>();
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
+    const expired = deadlineAfter(60_000);
+    while (!expired()) {
       const value = await runningCard
         .locator('progress')
         .getAttribute('data-progress', { timeout: 1000 })

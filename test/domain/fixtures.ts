@@ -1,6 +1,6 @@
 /**
  * Tenant SKUs for domain tests, transcribed from Microsoft's "Product names and service plan identifiers for
- * licensing" table (shared/data/product-names-and-service-plan-identifiers.csv): real SKU and plan GUIDs.
+ * licensing" table (data/product-names-and-service-plan-identifiers.csv): real SKU and plan GUIDs.
  */
 import type {
   AssignedLicense,

@@ -1,24 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATA_DIR, parseProductNames, PRODUCT_NAMES_FILE } from '../../scripts/refresh-product-names';
 import { friendlyProductName } from '../../src/domain/friendly-names';
 import { ALL_SKUS } from './fixtures';
 
-// Microsoft's table, kept in shared/ beside the repository (tests only; product code never reads it).
-const TABLE = join(__dirname, '../../../shared/data/product-names-and-service-plan-identifiers.csv');
-
-/** String_Id → Product_Display_Name, and String_Id → GUID → plan ids, from the table. Simple split: no quoted commas in these columns' rows we check. */
+/** String_Id → Product_Display_Name, String_Id → GUID and String_Id → plan ids, from Microsoft's table (data/SOURCE.md). */
 function readTable(): { names: Map<string, string>; plans: Map<string, Set<string>>; skuIds: Map<string, string> } {
   const names = new Map<string, string>();
   const plans = new Map<string, Set<string>>();
   const skuIds = new Map<string, string>();
-  for (const line of readFileSync(TABLE, 'utf8').split(/\r?\n/).slice(1)) {
-    const match = /^(?:"([^"]*)"|([^,]*)),([^,]+),([0-9a-f-]{36}),([^,]*),([0-9a-f-]{36}),/i.exec(line);
-    if (!match) continue;
-    const [, quotedName, plainName, part = '', guid = '', , planGuid = ''] = match;
-    names.set(part, quotedName ?? plainName ?? '');
-    skuIds.set(part, guid);
+  for (const row of parseProductNames(readFileSync(join(DATA_DIR, PRODUCT_NAMES_FILE), 'utf8'))) {
+    const part = row.String_Id.trim();
+    names.set(part, row.Product_Display_Name.trim());
+    skuIds.set(part, row.GUID.trim());
     if (!plans.has(part)) plans.set(part, new Set());
-    plans.get(part)?.add(planGuid);
+    plans.get(part)?.add(row.Service_Plan_Id.trim());
   }
   return { names, plans, skuIds };
 }

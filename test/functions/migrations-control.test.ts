@@ -174,7 +174,7 @@ describe('approval, cancel, idempotency and resilience', () => {
       moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }],
       usageLocation: 'US',
       batchSize: 10,
-      notAfter: new Date(Date.now() + 3_000).toISOString(),
+      notAfter: new Date(stack.host.clock.now() + 3_000).toISOString(),
     });
     expect(start.status).toBe(202);
     const done = await stack.waitForFinish(start.json.id, 110_000);

@@ -14,6 +14,7 @@ import {
   type FakeRequest,
   type FakeResponse,
 } from './fake-graph';
+import { TEST_START_MS } from '../support/clock';
 import { VirtualClock } from './virtual-clock';
 
 const SOURCE = 'f245ecc8-75af-4f8e-b61f-27d8114de5f3';
@@ -454,7 +455,7 @@ describe('credentials', () => {
     const credential: TokenCredential = {
       getToken: (scope): Promise<AccessToken> => {
         scopes.push(String(scope));
-        return Promise.resolve({ token: 'token-123', expiresOnTimestamp: Date.now() + 3_600_000 });
+        return Promise.resolve({ token: 'token-123', expiresOnTimestamp: TEST_START_MS + 3_600_000 });
       },
     };
     const origin = fake.origin;

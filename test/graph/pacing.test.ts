@@ -1,4 +1,5 @@
 import { AdaptiveConcurrency, RateGate, TenantPacer } from '../../src/graph/pacing';
+import { TEST_START_MS } from '../support/clock';
 import { VirtualClock } from './virtual-clock';
 
 const limits = { writeBudgetPer150s: 3000, resourceUnitBudgetPer10s: 3500, maxConcurrency: 8 };
@@ -54,7 +55,7 @@ describe('write pacing', () => {
     await Promise.all(
       ['a', 'b', 'c', 'd'].map(async (name) => {
         await pacer.takeWrites(20);
-        order.push(`${name}@${clock.now() - 1_000_000}`);
+        order.push(`${name}@${clock.now() - TEST_START_MS}`);
       }),
     );
     expect(order).toEqual(['a@1000', 'b@2000', 'c@3000', 'd@4000']);
@@ -153,7 +154,7 @@ describe('write pacing', () => {
     await gate.take(20, 0.02, 20);
     const later = gate.take(20, 0.02, 20).then(() => clock.now());
     gate.pauseUntil(clock.now() + 30_000);
-    expect(await later).toBeGreaterThanOrEqual(1_000_000 + 30_000);
+    expect(await later).toBeGreaterThanOrEqual(TEST_START_MS + 30_000);
   });
 
   it('gives the reservation back when the caller aborts while waiting', async () => {
@@ -165,7 +166,7 @@ describe('write pacing', () => {
     controller.abort();
     expect(await waiting).toBe(false);
     await gate.take(20, 0.02, 20);
-    expect(clock.now()).toBe(1_000_000 + 1_000);
+    expect(clock.now()).toBe(TEST_START_MS + 1_000);
   });
 
   it('charges the resource-unit gate with the real cost reported by Graph', async () => {
@@ -174,7 +175,7 @@ describe('write pacing', () => {
     await pacer.takeResourceUnits(10); // a second's worth may go at once
     pacer.correctResourceUnits(40); // Graph said 50, not 10
     await pacer.takeResourceUnits(10);
-    expect(clock.now() - 1_000_000).toBeCloseTo(5_000, -1);
+    expect(clock.now() - TEST_START_MS).toBeCloseTo(5_000, -1);
   });
 });
 

@@ -1,3 +1,5 @@
+import { TEST_START_MS } from '../support/clock';
+
 /**
  * A virtual clock for the layer's `now`/`sleep`: time only moves when every sleeper is waiting, jumping straight to
  * the earliest wake-up, so Retry-After and backoff waits cost no real time and tests stay deterministic.
@@ -9,7 +11,7 @@ export class VirtualClock {
   private scheduled = false;
   readonly sleeps: number[] = [];
 
-  constructor(start = 1_000_000) {
+  constructor(start = TEST_START_MS) {
     this.current = start;
   }
 

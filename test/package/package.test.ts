@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +14,7 @@ import {
 import type { MigrationView } from '../../src/migrations/view';
 import ignore from 'ignore';
 import { createPackage, ROOT, selectAppFiles, type PackageResult } from '../../scripts/package';
+import { deadlineAfter } from '../support/clock';
 
 /**
  * The deployment package, proven: `npm run package`'s function builds the zip azd would upload; the test unpacks it
@@ -104,8 +106,8 @@ async function api<T>(
 }
 
 async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const expired = deadlineAfter(timeoutMs);
+  while (!expired()) {
     const value = await probe();
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -206,7 +208,7 @@ describe('the deployment package (npm run package)', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       AzureWebJobsStorage: storage,
-      LICENSE_SHIFT_CONTAINER: `pkg${Date.now().toString(36)}`,
+      LICENSE_SHIFT_CONTAINER: `pkg${randomUUID().replace(/-/g, '').slice(0, 16)}`,
       LICENSE_SHIFT_DATA_DIR: path.join(work, 'data'),
       GRAPH_BASE_URL: sim.baseUrl,
       GRAPH_AUTH: 'none',

@@ -2,9 +2,11 @@ import { generateScenario } from '../../emulators/graph';
 import { TelemetryEvents } from '../../src/telemetry';
 import { licenseWritesPerUser, SKU } from '../support/demo-tenant';
 import { inMemoryTelemetry, type InMemoryTelemetry } from '../telemetry/in-memory-telemetry';
+import { nextUtcTime } from '../support/clock';
 import { startStack as startAppStack, type Stack as AppStack } from '../support/e2e';
 
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 const template = { moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }] };
 const nightly = {
   request: template,
@@ -76,8 +78,9 @@ describe('scheduled bulk moves, end to end', () => {
     const paused = await stack.api('PUT', '/api/schedules/on-hold', { ...nightly, paused: true });
     expect(paused.status).toBe(201);
 
-    const start = new Date(stack.host.clock.now());
-    const night = (n: number) => Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + n, 1, 0, 0);
+    // Night 1 is the first 01:00 after the schedule was stored, whatever hour the virtual clock started at.
+    const firstNight = nextUtcTime(stack.host.clock.now(), '01:00');
+    const night = (n: number) => firstNight + (n - 1) * DAY;
     const moved: number[] = [];
     for (let n = 1; n <= 5; n++) {
       await stack.host.clock.advanceTo(night(n));

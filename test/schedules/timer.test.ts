@@ -3,10 +3,25 @@ import type { MigrationRequest } from '../../src/domain/types';
 import { ScheduleRepository } from '../../src/schedules/repository';
 import { runScheduleTimer, type MigrationSnapshot, type ScheduleTimerDeps } from '../../src/schedules/timer';
 import { TelemetryEvents } from '../../src/telemetry';
+import { nextUtcTime, TEST_START_MS, testStart } from '../support/clock';
 import { freshTestStore } from '../support/storage';
 import { inMemoryTelemetry, type InMemoryTelemetry } from '../telemetry/in-memory-telemetry';
 
 const request = { moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPE_E5', users: { all: true } }] };
+
+/**
+ * Night n at a UTC time of day. The tests' clock starts at the test instant (test/support/clock.ts); night 1 is the
+ * day of the first 01:00 after it, so the schedule below (01:00, window 01:00–05:00) is due then whatever the hour.
+ */
+const FIRST_NIGHT_0000 = nextUtcTime(TEST_START_MS, '01:00') - 3600_000;
+function at(night: number, time: string): Date {
+  const [hours = 0, minutes = 0, seconds = 0] = time.split(':').map(Number);
+  return new Date(FIRST_NIGHT_0000 + (night - 1) * 86_400_000 + ((hours * 60 + minutes) * 60 + seconds) * 1000);
+}
+/** The wave id of the occurrence at that time: sched-<name>-<yyyyMMddTHHmm, UTC>. */
+function waveId(night: number, time: string): string {
+  return `sched-e5-${at(night, time).toISOString().slice(0, 16).replace(/[-:]/g, '')}`;
+}
 
 function definition(overrides: Record<string, unknown> = {}): ScheduleDefinition {
   const result = parseScheduleDefinition({
@@ -52,7 +67,7 @@ describe('schedule timer', () => {
     repository = new ScheduleRepository(freshTestStore().store);
     migrations = new FakeMigrations();
     memory = inMemoryTelemetry();
-    now = new Date('2026-12-01T00:00:00Z');
+    now = testStart();
     deps = {
       repository,
       startMigration: migrations.start,
@@ -68,22 +83,22 @@ describe('schedule timer', () => {
 
   it('starts a due occurrence once, even when the timer fires twice or on two instances at once', async () => {
     await repository.put(definition(), now);
-    now = new Date('2026-12-01T01:00:00Z');
+    now = at(1, '01:00');
     const [first, second] = await Promise.all([fire(), fire()]);
     await fire();
 
-    expect(migrations.started.map((s) => s.id)).toEqual(['sched-e5-20261201T0100']);
+    expect(migrations.started.map((s) => s.id)).toEqual([waveId(1, '01:00')]);
     expect([...first, ...second].filter((a) => a.action === 'started' && a.created)).toHaveLength(1);
     expect(memory.events(TelemetryEvents.ScheduleOccurrenceStarted)).toEqual([
       {
         name: 'Schedule.OccurrenceStarted',
         properties: {
           scheduleName: 'e5',
-          occurrence: '2026-12-01T01:00:00.000Z',
-          migrationId: 'sched-e5-20261201T0100',
+          occurrence: at(1, '01:00').toISOString(),
+          migrationId: waveId(1, '01:00'),
           late: false,
           maxUsers: 200,
-          notAfter: '2026-12-01T05:00:00.000Z',
+          notAfter: at(1, '05:00').toISOString(),
         },
       },
     ]);
@@ -93,81 +108,81 @@ describe('schedule timer', () => {
 
   it('starts each wave with the template, the wave size and the end of the window as its deadline', async () => {
     await repository.put(definition(), now);
-    now = new Date('2026-12-01T01:00:05Z');
+    now = at(1, '01:00:05');
     await fire();
     expect(migrations.started[0]?.request).toMatchObject({
       ...definition().request,
-      id: 'sched-e5-20261201T0100',
+      id: waveId(1, '01:00'),
       maxUsers: 200,
-      notAfter: '2026-12-01T05:00:00.000Z',
+      notAfter: at(1, '05:00').toISOString(),
     });
   });
 
   it('starts nothing for a paused schedule, nor for what was due while it was paused', async () => {
     await repository.put(definition({ paused: true }), now);
-    now = new Date('2026-12-01T01:00:00Z');
+    now = at(1, '01:00');
     expect(await fire()).toEqual([]);
-    now = new Date('2026-12-01T02:00:00Z');
+    now = at(1, '02:00');
     await repository.setPaused('e5', false, now);
     await fire();
     expect(migrations.started).toEqual([]);
-    now = new Date('2026-12-02T01:00:00Z');
+    now = at(2, '01:00');
     await fire();
-    expect(migrations.started.map((s) => s.id)).toEqual(['sched-e5-20261202T0100']);
+    expect(migrations.started.map((s) => s.id)).toEqual([waveId(2, '01:00')]);
   });
 
   it('starts a missed occurrence late while its window is open, and skips older missed ones', async () => {
     await repository.put(definition(), now);
     // The timer did not run for two days; it comes back at 03:30, inside the window.
-    now = new Date('2026-12-03T03:30:00Z');
+    now = at(3, '03:30');
     const actions = await fire(true);
     expect(actions.map((a) => a.action)).toEqual(['skipped', 'skipped', 'started']);
-    expect(migrations.started.map((s) => s.id)).toEqual(['sched-e5-20261203T0100']);
+    expect(migrations.started.map((s) => s.id)).toEqual([waveId(3, '01:00')]);
     expect(memory.events(TelemetryEvents.ScheduleOccurrenceStarted)[0]?.properties.late).toBe(true);
     const record = await repository.get('e5');
     expect(record?.state.occurrences.map((o) => [o.occurrence, o.outcome])).toEqual([
-      ['2026-12-01T01:00:00.000Z', 'skipped'],
-      ['2026-12-02T01:00:00.000Z', 'skipped'],
-      ['2026-12-03T01:00:00.000Z', 'started'],
+      [at(1, '01:00').toISOString(), 'skipped'],
+      [at(2, '01:00').toISOString(), 'skipped'],
+      [at(3, '01:00').toISOString(), 'started'],
     ]);
   });
 
   it('skips and records a missed occurrence whose window has closed', async () => {
     await repository.put(definition(), now);
-    now = new Date('2026-12-01T06:00:00Z');
+    now = at(1, '06:00');
     const actions = await fire(true);
     expect(actions).toEqual([
       expect.objectContaining({ action: 'skipped', reason: expect.stringMatching(/window was closed; it next opens/) }),
     ]);
     expect(migrations.started).toEqual([]);
     // Not reconsidered on the next firing.
-    now = new Date('2026-12-01T06:05:00Z');
+    now = at(1, '06:05');
     expect(await fire()).toEqual([]);
   });
 
   it('does not start a wave while the previous one still runs', async () => {
     await repository.put(definition({ cron: '0 0 * * * *' }), now);
-    now = new Date('2026-12-01T01:00:00Z');
+    now = at(1, '01:00');
     await fire();
-    now = new Date('2026-12-01T02:00:00Z');
+    now = at(1, '02:00');
     const actions = await fire();
     expect(actions).toEqual([
       expect.objectContaining({ action: 'skipped', reason: expect.stringMatching(/still running/) }),
     ]);
-    migrations.end('sched-e5-20261201T0100', 300);
-    now = new Date('2026-12-01T03:00:00Z');
+    migrations.end(waveId(1, '01:00'), 300);
+    now = at(1, '03:00');
     await fire();
-    expect(migrations.started.map((s) => s.id)).toEqual(['sched-e5-20261201T0100', 'sched-e5-20261201T0300']);
+    expect(migrations.started.map((s) => s.id)).toEqual([waveId(1, '01:00'), waveId(1, '03:00')]);
   });
 
   it('reports itself finished, once, when a wave ends with nothing left to move', async () => {
     await repository.put(definition(), now);
-    now = new Date('2026-12-01T01:00:00Z');
+    now = at(1, '01:00');
     await fire();
-    migrations.end('sched-e5-20261201T0100', 0);
-    now = new Date('2026-12-01T03:00:00Z');
+    migrations.end(waveId(1, '01:00'), 0);
+    now = at(1, '03:00');
     await Promise.all([fire(), fire()]);
-    now = new Date('2026-12-02T01:00:00Z');
+    now = at(2, '01:00');
     expect(await fire()).toEqual([]);
 
     expect(migrations.started).toHaveLength(1);
@@ -177,7 +192,7 @@ describe('schedule timer', () => {
         properties: {
           scheduleName: 'e5',
           occurrences: 1,
-          lastMigrationId: 'sched-e5-20261201T0100',
+          lastMigrationId: waveId(1, '01:00'),
           reason: 'complete',
         },
       },
@@ -187,24 +202,27 @@ describe('schedule timer', () => {
 
   it('keeps going after a wave that failed or left users, and stops after maxOccurrences', async () => {
     await repository.put(definition({ wave: { maxUsers: 200, maxOccurrences: 2 } }), now);
-    now = new Date('2026-12-01T01:00:00Z');
+    now = at(1, '01:00');
     await fire();
-    migrations.end('sched-e5-20261201T0100', 800, 'needsAttention');
-    now = new Date('2026-12-02T01:00:00Z');
+    migrations.end(waveId(1, '01:00'), 800, 'needsAttention');
+    now = at(2, '01:00');
     await fire();
-    migrations.end('sched-e5-20261202T0100', 600);
-    now = new Date('2026-12-03T01:00:00Z');
+    migrations.end(waveId(2, '01:00'), 600);
+    now = at(3, '01:00');
     const actions = await fire();
     expect(actions).toEqual([{ schedule: 'e5', action: 'finished', reason: 'maxOccurrences' }]);
     expect(migrations.started).toHaveLength(2);
   });
 
   it('starts a one-off schedule once, without a window', async () => {
-    await repository.put(definition({ cron: undefined, startAt: '2026-12-01T10:00:00Z', window: undefined }), now);
-    now = new Date('2026-12-01T10:00:00Z');
+    await repository.put(
+      definition({ cron: undefined, startAt: at(1, '10:00').toISOString(), window: undefined }),
+      now,
+    );
+    now = at(1, '10:00');
     await fire();
-    now = new Date('2026-12-01T10:05:00Z');
+    now = at(1, '10:05');
     await fire();
-    expect(migrations.started.map((s) => [s.id, s.request.notAfter])).toEqual([['sched-e5-20261201T1000', undefined]]);
+    expect(migrations.started.map((s) => [s.id, s.request.notAfter])).toEqual([[waveId(1, '10:00'), undefined]]);
   });
 });

@@ -6,6 +6,7 @@ import { requiredAppRoles } from '../../src/graph/permissions';
 import type { MigrationView } from '../../src/migrations/view';
 import type { Telemetry } from '../../src/telemetry';
 import { APP_MODULE, composeApp } from './app';
+import { deadlineAfter, realPacedClock, TEST_START_MS } from './clock';
 import { testStorageConnectionString } from './storage';
 
 // Response bodies are whatever JSON the API returns; tests assert on their fields directly.
@@ -49,6 +50,7 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeScale = options.simulator?.timeScale ?? 10;
+  const clock = options.clock ?? 'virtual';
   const sim =
     options.sim ??
     (await startGraphSimulator({
@@ -57,6 +59,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       seed: 7,
       // A deployment with the usage-location feature on (the README's first example uses it).
       grantedRoles: requiredAppRoles(['usageLocation']),
+      // Dates the tenant shows start at the test instant too; its throttling windows still pass in real time.
+      now: realPacedClock(),
       ...options.simulator,
       timeScale,
     }));
@@ -64,7 +68,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     appEntry: APP_MODULE,
     compose: composeApp(options.telemetry ? { telemetry: options.telemetry } : {}),
     port: 0,
-    clock: options.clock ?? 'virtual',
+    clock,
+    ...(clock === 'virtual' ? { startAt: TEST_START_MS } : {}),
     persistenceDir: options.persistenceDir,
     functionKey: options.functionKey,
     log: process.env.E2E_LOG ? (line) => process.stdout.write(line + '\n') : () => undefined,
@@ -113,9 +118,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     predicate: (view: MigrationView) => boolean,
     timeoutMs = 60_000,
   ): Promise<MigrationView> => {
-    const deadline = Date.now() + timeoutMs;
+    const expired = deadlineAfter(timeoutMs);
     let last: MigrationView | undefined;
-    while (Date.now() < deadline) {
+    while (!expired()) {
       const response = await api<MigrationView>('GET', `/api/migrations/${encodeURIComponent(id)}`);
       if (response.status === 200) {
         last = response.json;

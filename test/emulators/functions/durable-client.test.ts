@@ -102,7 +102,7 @@ describe('durable client through the HTTP API', () => {
     }[];
     expect(completed.length).toBeGreaterThan(0);
     expect(completed.every((item) => item.runtimeStatus === 'Completed')).toBe(true);
-    const future = encodeURIComponent(new Date(Date.now() + 3600_000).toISOString());
+    const future = encodeURIComponent(new Date(host.clock.now() + 3600_000).toISOString());
     const none = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances?createdTimeFrom=${future}`);
     expect(await none.json()).toEqual([]);
   });

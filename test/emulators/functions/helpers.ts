@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } from '../../../emulators/functions';
+import { TEST_START_MS } from '../../support/clock';
 
 export const DURABLE_APP = path.join(__dirname, 'apps', 'durable-app.ts');
 export const HTTP_APP = path.join(__dirname, 'apps', 'http-app.ts');
@@ -21,7 +22,7 @@ export const AZURE_STORAGE_HOST_JSON = {
 export const isDone = (s: { runtimeStatus: string }): boolean =>
   !['Pending', 'Running', 'Suspended'].includes(s.runtimeStatus);
 
-/** Starts a host on a free port with logs captured (not printed). */
+/** Starts a host on a free port with logs captured (not printed); a virtual clock starts at the test instant. */
 export async function startTestHost(
   overrides: Partial<FunctionsHostOptions> = {},
 ): Promise<{ host: FunctionsHost; logs: string[] }> {
@@ -30,6 +31,7 @@ export async function startTestHost(
     appEntry: DURABLE_APP,
     port: 0,
     clock: 'virtual',
+    ...(overrides.clock === 'real' ? {} : { startAt: TEST_START_MS }),
     log: (line) => logs.push(line),
     ...overrides,
   });

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   findUnlicensedGaps,
   generateScenario,
@@ -11,71 +9,36 @@ import {
   type LicenseChangeEvent,
 } from '../../../emulators/graph';
 import type { MigrationView } from '../../../src/migrations/view';
+import { deadlineAfter } from '../../support/clock';
+import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
 
 /**
  * The acceptance point "SIGKILL everything `npm start` started mid-reassignment, run it again, and the migration
  * resumes by itself and ends correct with a complete report". The launcher runs from its TypeScript sources in its
  * own process group; the test owns the Graph simulator, so the tenant outlives the kill.
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const START = path.join(ROOT, 'emulators/local/start.ts');
-const TSX = pathToFileURL(require.resolve('tsx')).href;
 const STANDARD = 'f245ecc8-75af-4f8e-b61f-27d8114de5f3';
 const PREMIUM = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
 const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 const MIGRATION_ID = 'restart-after-sigkill';
-
-interface Launcher {
-  child: ChildProcess;
-  baseUrl: string;
-  blobEndpoint: string;
-  output: string[];
-}
+/** A fixed key, as a script gives it (LICENSE_SHIFT_LOCAL_KEY): both launches require the same one. */
+const KEY = 'restart-test-fixed-key-0123456789';
 
 function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
-    GRAPH_BASE_URL: sim.baseUrl,
-    GRAPH_AUTH: 'none',
-    // Paced at 32 writes a second (~300 writes in all, far below the simulator's 3,000 per 150 s): reassigning
-    // ~130 users takes several seconds, so the kill below lands mid-way.
-    GRAPH_WRITE_BUDGET: '4800',
-    APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-  };
-  delete env.AzureWebJobsStorage;
-  // Its own process group, so one kill reaches the launcher and its Azurite like a terminal's Ctrl+\ would.
-  const child = spawn(process.execPath, ['--import', TSX, START, '--port', '0', '--quiet'], {
+  return startLauncher({
     cwd: workDir,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    args: ['--quiet'],
+    env: cleanEnvironment({
+      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
+      GRAPH_BASE_URL: sim.baseUrl,
+      GRAPH_AUTH: 'none',
+      LICENSE_SHIFT_LOCAL_KEY: KEY,
+      // Paced at 32 writes a second (~300 writes in all, far below the simulator's 3,000 per 150 s): reassigning
+      // ~130 users takes several seconds, so the kill below lands mid-way.
+      GRAPH_WRITE_BUDGET: '4800',
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+    }),
   });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    let baseUrl = '';
-    let blobEndpoint = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        output.push(line);
-        baseUrl = /license-shift is running at (\S+)/.exec(line)?.[1] ?? baseUrl;
-        blobEndpoint = /^Storage: Azurite .* at (\S+),/.exec(line)?.[1] ?? blobEndpoint;
-        if (/^Ready in .*Press Ctrl\+C/.test(line)) resolve({ child, baseUrl, blobEndpoint, output });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`launcher exited early (${String(code)}):\n${output.join('\n')}`)));
-  });
-}
-
-async function killGroup(launcher: Launcher): Promise<void> {
-  const exited = new Promise((resolve) => launcher.child.once('exit', resolve));
-  process.kill(-launcher.child.pid!, 'SIGKILL');
-  await exited;
 }
 
 async function api<T>(
@@ -86,7 +49,7 @@ async function api<T>(
 ): Promise<{ status: number; json: T }> {
   const response = await fetch(`${baseUrl}${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { 'x-functions-key': KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -98,9 +61,9 @@ async function waitForView(
   until: (view: MigrationView) => boolean,
   timeoutMs: number,
 ): Promise<MigrationView> {
-  const deadline = Date.now() + timeoutMs;
+  const expired = deadlineAfter(timeoutMs);
   let last: MigrationView | undefined;
-  while (Date.now() < deadline) {
+  while (!expired()) {
     const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
     if (response.status === 200) {
       last = response.json;
@@ -117,8 +80,8 @@ function licenseChanges(sim: GraphSimulator): LicenseChangeEvent[] {
 
 /** Polls the simulator's own counter, so the kill lands while the launcher's writes are still coming. */
 async function waitForLicenseChanges(sim: GraphSimulator, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const expired = deadlineAfter(timeoutMs);
+  while (!expired()) {
     if (licenseChanges(sim).length >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -141,7 +104,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
   });
   afterAll(async () => {
     for (const launcher of launchers) {
-      if (launcher.child.exitCode === null && launcher.child.signalCode === null) await killGroup(launcher);
+      await launcher.kill();
     }
     await sim.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -169,7 +132,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
     );
     expect(reassigning.status).toBe('reassigning');
     await waitForLicenseChanges(sim, 25, 30_000);
-    await killGroup(first);
+    await first.kill();
     // Azurite went down with the launcher: nothing answers on its port any more.
     await expect(fetch(first.blobEndpoint, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
     const changesAfterKill = licenseChanges(sim).length;

@@ -3,11 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   chooseGraph,
+  chooseLocalAuth,
   chooseStorage,
   launcherOptions,
   mergeSettings,
   readLocalSettingsFile,
+  withAppDefaults,
 } from '../../../emulators/local/settings';
+import { APP_SETTINGS } from '../../../src/config/settings';
 
 describe('npm start settings', () => {
   let dir: string;
@@ -84,6 +87,54 @@ describe('npm start settings', () => {
         kind: 'external',
         baseUrl: 'http://127.0.0.1:4000/v1.0',
         loopback: true,
+      });
+    });
+  });
+
+  describe('app settings handed to the runtime', () => {
+    it('include the default of every setting that has one, so %MIGRATION_SCHEDULE% resolves unset', () => {
+      const handed = withAppDefaults({});
+      const withDefault = APP_SETTINGS.filter((setting) => setting.defaultValue !== undefined);
+      expect(withDefault.map((setting) => setting.name)).toContain('MIGRATION_SCHEDULE');
+      for (const setting of withDefault) expect(handed[setting.name]).toBe(setting.defaultValue);
+      expect(Object.keys(handed).sort()).toEqual(withDefault.map((setting) => setting.name).sort());
+    });
+
+    it('keep what was set, and treat an empty value as unset (as the app does)', () => {
+      const handed = withAppDefaults({ MIGRATION_SCHEDULE: '0 0 * * * *', TASKHUB_NAME: ' ', EXTRA: 'x' });
+      expect(handed).toMatchObject({ MIGRATION_SCHEDULE: '0 0 * * * *', TASKHUB_NAME: 'licenseshift', EXTRA: 'x' });
+    });
+  });
+
+  describe('function key', () => {
+    it('is new and random at each start unless LICENSE_SHIFT_LOCAL_KEY fixes it', () => {
+      const first = chooseLocalAuth({}, { noAuth: false });
+      const second = chooseLocalAuth({}, { noAuth: false });
+      expect(first).toMatchObject({ kind: 'key', source: 'generated' });
+      expect(first.kind === 'key' && first.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(first).not.toEqual(second);
+      const fixed = 'my-script-key-0123456789';
+      expect(chooseLocalAuth({ LICENSE_SHIFT_LOCAL_KEY: ` ${fixed} ` }, { noAuth: false })).toEqual({
+        kind: 'key',
+        key: fixed,
+        source: 'LICENSE_SHIFT_LOCAL_KEY',
+      });
+    });
+
+    it('refuses a short key or one that would need encoding in ?code=', () => {
+      expect(() => chooseLocalAuth({ LICENSE_SHIFT_LOCAL_KEY: 'secret' }, { noAuth: false })).toThrow(
+        /LICENSE_SHIFT_LOCAL_KEY must be at least 16 characters/,
+      );
+      expect(() => chooseLocalAuth({ LICENSE_SHIFT_LOCAL_KEY: 'a key with spaces in it' }, { noAuth: false })).toThrow(
+        /LICENSE_SHIFT_LOCAL_KEY/,
+      );
+    });
+
+    it('is off only with --no-auth, which also ignores a fixed key', () => {
+      expect(chooseLocalAuth({}, { noAuth: true })).toEqual({ kind: 'none', ignoredKey: false });
+      expect(chooseLocalAuth({ LICENSE_SHIFT_LOCAL_KEY: 'my-script-key-0123456789' }, { noAuth: true })).toEqual({
+        kind: 'none',
+        ignoredKey: true,
       });
     });
   });

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { generateLocalKey } from '../../../emulators/local/settings';
 import { startLocalStack } from '../../../emulators/local/stack';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -23,6 +24,7 @@ describe('local stack start-up', () => {
         appEntry: path.join(ROOT, 'src/index.ts'),
         settings: { GRAPH_BASE_URL: `http://127.0.0.1:${port}/v1.0`, GRAPH_AUTH: 'none' },
         port: 0,
+        functionKey: generateLocalKey(),
       }),
     ).rejects.toThrow(/nothing answers there.*npm run simulator.*remove GRAPH_BASE_URL/s);
   });

@@ -19,7 +19,7 @@ let peak = 0;
 async function record(name: string, timer: Timer, holdMs: number): Promise<void> {
   const entry: Invocation = {
     function: name,
-    startedAt: Date.now(),
+    startedAt: performance.now(),
     isPastDue: timer.isPastDue,
     // The host hands over null when it keeps no schedule status for this timer (the type doesn't say so).
     scheduleStatus: timer.scheduleStatus ?? null,
@@ -31,7 +31,7 @@ async function record(name: string, timer: Timer, holdMs: number): Promise<void>
     if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
   } finally {
     running--;
-    entry.endedAt = Date.now();
+    entry.endedAt = performance.now();
   }
 }
 

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { APP_SETTINGS } from '../../../src/config/settings';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const START = path.join(ROOT, 'emulators/local/start.ts');
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+
+/** `npm start` as a child process, run from its TypeScript sources. */
+export interface Launcher {
+  child: ChildProcess;
+  /** Every line it printed so far (stdout and stderr); it keeps growing while the launcher runs. */
+  output: string[];
+  /** How many lines were printed up to "Ready ...". */
+  startupLines: number;
+  baseUrl: string;
+  blobEndpoint: string;
+  /** The function key from the `export KEY=...` line, when it printed one. */
+  key: string | undefined;
+  /** The embedded Graph simulator's control API, when it runs one. */
+  controlUrl: string | undefined;
+  /** SIGKILL to its whole process group (launcher and Azurite), as a crash would. */
+  kill(): Promise<void>;
+  /** SIGTERM, as Ctrl+C would, and wait for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The environment of a machine where nothing is configured: the test runner's own variables, without any app or
+ * launcher setting (a developer's shell might have some), plus `env`.
+ */
+export function cleanEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const setting of APP_SETTINGS) delete clean[setting.name];
+  for (const name of ['PORT', 'LICENSE_SHIFT_DATA_DIR', 'LICENSE_SHIFT_LOCAL_KEY', 'WEBSITE_TIME_ZONE'])
+    delete clean[name];
+  return { ...clean, ...env };
+}
+
+/** Starts the launcher in its own process group and resolves once it printed "Ready". */
+export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; args?: string[] }): Promise<Launcher> {
+  const child = spawn(process.execPath, ['--import', TSX, START, '--port', '0', ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: options.env,
+    // Its own process group, so one kill reaches the launcher and its Azurite like a terminal's Ctrl+\ would.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let baseUrl = '';
+    let blobEndpoint = '';
+    let key: string | undefined;
+    let controlUrl: string | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        baseUrl = /license-shift is running at (\S+)/.exec(line)?.[1] ?? baseUrl;
+        blobEndpoint = /^Storage: Azurite .* at (\S+),/.exec(line)?.[1] ?? blobEndpoint;
+        key = /^\s*export KEY=(\S+)$/.exec(line)?.[1] ?? key;
+        controlUrl = /control API at (\S+)/.exec(line)?.[1] ?? controlUrl;
+        if (/^Ready in .*Press Ctrl\+C/.test(line)) {
+          resolve({
+            child,
+            output,
+            startupLines: output.length,
+            baseUrl,
+            blobEndpoint,
+            key,
+            controlUrl,
+            kill: async () => {
+              if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+              await exited;
+            },
+            stop: async () => {
+              if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+              await exited;
+            },
+          });
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => reject(new Error(`launcher exited early (${String(code)}):\n${output.join('\n')}`)));
+  });
+}
