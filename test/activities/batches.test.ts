@@ -123,7 +123,7 @@ describe('reassignBatch', () => {
         kind: 'failed',
         errorClass: 'userFixable',
         message:
-          'The new license conflicts with a service plan the user already has (mutually exclusive plans). Remove the conflicting license in the same move (replace mode) or disable the conflicting plan.',
+          'The new license conflicts with a service plan the user already has: two of its service plans are mutually exclusive (MutuallyExclusiveViolation). Remove the conflicting license in the same move (atomic strategy, or replace mode), or switch the conflicting plan off with disabledPlans, then retry.',
         graphErrorCode: 'Request_BadRequest',
         requestId: refusal.requestId,
       },
