@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_SETTINGS } from '../../../src/config/settings';
+import { deadlineAfter } from '../../support/clock';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const START = path.join(ROOT, 'emulators/local/start.ts');
@@ -38,9 +39,19 @@ export function cleanEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...clean, ...env };
 }
 
+export interface LauncherOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Launcher options after `--port 0` (`--quiet`, `--app <file>` ...). */
+  args?: string[];
+  /** What node runs before those: default the launcher's TypeScript sources through tsx. */
+  script?: string[];
+}
+
 /** Starts the launcher in its own process group and resolves once it printed "Ready". */
-export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; args?: string[] }): Promise<Launcher> {
-  const child = spawn(process.execPath, ['--import', TSX, START, '--port', '0', ...(options.args ?? [])], {
+export function startLauncher(options: LauncherOptions): Promise<Launcher> {
+  const script = options.script ?? ['--import', TSX, START];
+  const child = spawn(process.execPath, [...script, '--port', '0', ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env,
     // Its own process group, so one kill reaches the launcher and its Azurite like a terminal's Ctrl+\ would.
@@ -89,4 +100,33 @@ export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; ar
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     child.once('exit', (code) => reject(new Error(`launcher exited early (${String(code)}):\n${output.join('\n')}`)));
   });
+}
+
+/** A caller of the launched API with a fixed function key: the answer's status and parsed JSON. */
+export function keyedApi(key: string) {
+  return async <T>(
+    baseUrl: string,
+    method: string,
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T }> => {
+    const response = await fetch(`${baseUrl}${route}`, {
+      method,
+      headers: { 'x-functions-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** Polls `probe` until it returns a value, or fails naming `what` after `timeoutMs` (measured, not read off a clock). */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const expired = deadlineAfter(timeoutMs);
+  while (!expired()) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
 }

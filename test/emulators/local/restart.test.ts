@@ -8,9 +8,10 @@ import {
   type GraphSimulator,
   type LicenseChangeEvent,
 } from '../../../emulators/graph';
+import { isFinished } from '../../../src/domain/status';
 import type { MigrationView } from '../../../src/migrations/view';
 import { deadlineAfter } from '../../support/clock';
-import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
+import { cleanEnvironment, keyedApi, startLauncher, type Launcher } from './launcher';
 
 /**
  * The acceptance point "SIGKILL everything `npm start` started mid-reassignment, run it again, and the migration
@@ -19,7 +20,6 @@ import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
  */
 const STANDARD = 'f245ecc8-75af-4f8e-b61f-27d8114de5f3';
 const PREMIUM = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 const MIGRATION_ID = 'restart-after-sigkill';
 /** A fixed key, as a script gives it (LICENSE_SHIFT_LOCAL_KEY): both launches require the same one. */
 const KEY = 'restart-test-fixed-key-0123456789';
@@ -41,20 +41,7 @@ function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
   });
 }
 
-async function api<T>(
-  baseUrl: string,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { 'x-functions-key': KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = keyedApi(KEY);
 
 async function waitForView(
   baseUrl: string,
@@ -127,7 +114,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
     // some users changed, most not yet, and writes in flight.
     const reassigning = await waitForView(
       first.baseUrl,
-      (view) => view.status === 'reassigning' || FINISHED.has(view.status),
+      (view) => view.status === 'reassigning' || isFinished(view.status),
       30_000,
     );
     expect(reassigning.status).toBe('reassigning');
@@ -141,7 +128,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
     const second = await launch(workDir, sim);
     launchers.push(second);
     expect(second.output.join('\n')).toContain(`Resuming 1 migration from the data folder: ${MIGRATION_ID}`);
-    const done = await waitForView(second.baseUrl, (view) => FINISHED.has(view.status), 40_000);
+    const done = await waitForView(second.baseUrl, (view) => isFinished(view.status), 40_000);
 
     expect(done.status).toBe('completed');
     expect(done.counts.failed).toBe(0);

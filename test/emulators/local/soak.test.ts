@@ -11,8 +11,7 @@ import {
 import { isFinished } from '../../../src/domain/status';
 import { requiredAppRoles } from '../../../src/graph/permissions';
 import type { MigrationView } from '../../../src/migrations/view';
-import { deadlineAfter } from '../../support/clock';
-import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
+import { cleanEnvironment, keyedApi, pollUntil, startLauncher, type Launcher } from './launcher';
 
 /**
  * Soak: 10,000 users under the simulator's realistic profile (replication lag, stray 429s, 503s and resets, plan
@@ -43,30 +42,7 @@ function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
   });
 }
 
-async function api<T>(
-  baseUrl: string,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { 'x-functions-key': KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const expired = deadlineAfter(timeoutMs);
-  while (!expired()) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-}
+const api = keyedApi(KEY);
 
 const licenseChanges = (sim: GraphSimulator) =>
   sim.events().filter((event): event is LicenseChangeEvent => event.kind === 'license');
@@ -108,23 +84,19 @@ describe('soak: 10,000 users, realistic Graph, SIGKILL mid-reassignment', () => 
       usageLocation: 'US',
     });
     expect(start.status).toBe(202);
-    await waitFor(
-      () => Promise.resolve(licenseChanges(sim).length >= 1_500 ? true : undefined),
-      240_000,
-      '1,500 changes',
-    );
+    await pollUntil('1,500 changes', () => Promise.resolve(licenseChanges(sim).length >= 1_500 || undefined), 240_000);
     await first.kill();
     const atKill = licenseChanges(sim).length;
 
     const second = await launch(workDir, sim);
     launchers.push(second);
-    const done = await waitFor(
+    const done = await pollUntil(
+      'the migration to finish',
       async () => {
         const view = await api<MigrationView>(second.baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
         return view.status === 200 && isFinished(view.json.status) ? view.json : undefined;
       },
       300_000,
-      'the migration to finish',
     );
     const report = await api<{ rows: { userId: string; outcome: string; reason: string }[] }>(
       second.baseUrl,
