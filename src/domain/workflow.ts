@@ -3,6 +3,7 @@
  * status shape, plus the pure decisions the orchestrator takes (back-off, failure budget). Pure and deterministic.
  */
 import type { MigrationStatus } from './status';
+import type { GroupUnitRef } from './group-plan';
 import type { MigrationCounts, MigrationRequest, PlanSummary } from './types';
 
 /**
@@ -85,7 +86,14 @@ export interface WaveRef {
 }
 
 export type PlanOutcome =
-  | { ok: true; summary: PlanSummary; waves: WaveRef[]; remaining: number }
+  | {
+      ok: true;
+      summary: PlanSummary;
+      waves: WaveRef[];
+      remaining: number;
+      /** Group moves the group stage runs (docs/group-moves.md); absent when there are none. */
+      groups?: GroupUnitRef[];
+    }
   | {
       ok: false;
       reason: string;
