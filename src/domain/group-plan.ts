@@ -54,6 +54,8 @@ export interface GroupUnitPlan {
 export interface GroupUnitRef {
   unit: number;
   kind: 'product' | 'join';
+  /** The group's display name, for the run's messages. */
+  groupName: string;
   /** Users it changes. */
   users: number;
   /** How many slices of users its write steps take (GROUP_CHUNK_SIZE each). */
@@ -67,6 +69,7 @@ export function groupUnitRef(unit: GroupUnitPlan): GroupUnitRef {
   return {
     unit: unit.unit,
     kind: unit.kind,
+    groupName: unit.groupName,
     users: unit.users,
     chunks: Math.max(1, Math.ceil(unit.users / GROUP_CHUNK_SIZE)),
   };

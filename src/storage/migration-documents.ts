@@ -48,7 +48,10 @@ export interface GroupUserRecord {
    * done. The result becomes final once the user is verified or failed.
    */
   progress: 'pending' | 'joined' | 'targetHeld' | 'sourceRemoved';
+  /** Moved or failed, or (not attempted) where the user stands and why the run stopped there. */
   result: UserResult;
+  /** Nothing more will be done for this user in this run (a final result, or a reason the run stopped short). */
+  closed?: boolean;
   /** The member's license error for the target, while the run waits for it to clear (CountViolation). */
   memberError?: string;
 }

@@ -66,8 +66,8 @@ describe('planMigration: group moves', () => {
     const w = groupWorld();
     const plan = expectPlan(await w.plan({ moves: [productChange, intoPremium()] }));
     expect(plan.groups).toEqual([
-      { unit: 0, kind: 'product', users: 3, chunks: 1 },
-      { unit: 1, kind: 'join', users: 5, chunks: 1 },
+      { unit: 0, kind: 'product', groupName: 'Lic – E1', users: 3, chunks: 1 },
+      { unit: 1, kind: 'join', groupName: 'Lic – Business Premium', users: 5, chunks: 1 },
     ]);
     // Seats: three new E3, five new Premium; nobody goes through per-user batches.
     expect(plan.summary).toMatchObject({
@@ -175,6 +175,6 @@ describe('planMigration: group moves', () => {
       }),
     );
     expect(plan.summary.seatsNeeded).toEqual({ [O365_E3.skuId]: 0 });
-    expect(plan.groups).toEqual([{ unit: 0, kind: 'join', users: 2, chunks: 1 }]);
+    expect(plan.groups).toEqual([{ unit: 0, kind: 'join', groupName: 'Lic – E3', users: 2, chunks: 1 }]);
   });
 });

@@ -54,8 +54,11 @@ export type GraphCall =
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
   | { method: 'assignLicenses'; items: AssignLicenseItem[]; options?: AssignLicensesOptions }
   | { method: 'holdBudgetShare'; share: number }
-  | { method: 'getGroup' | 'listGroupMembers' | 'listMembersWithLicenseErrors'; groupId: string }
-  | { method: 'addGroupMembers' | 'removeGroupMembers'; groupId: string; userIds: string[] }
+  | { method: 'getGroup'; groupId: string }
+  | { method: 'listGroupMembers'; groupId: string }
+  | { method: 'listMembersWithLicenseErrors'; groupId: string }
+  | { method: 'addGroupMembers'; groupId: string; userIds: string[] }
+  | { method: 'removeGroupMembers'; groupId: string; userIds: string[] }
   | { method: 'assignGroupLicense'; groupId: string; add: AssignedLicense[]; remove: string[] };
 
 let requestCounter = 0;
@@ -197,7 +200,7 @@ export class FakeLicensingGraph implements LicensingGraph {
 
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]> {
     this.calls.push({ method: 'listGroupUserMembers', groupId });
-    const members = this.#groups.get(key(groupId));
+    const members = this.#groups.get(key(groupId)) ?? this.#transitive(groupId);
     if (!members) {
       const error = graphError('readGroupMembers', {
         status: 404,
@@ -399,7 +402,15 @@ export class FakeLicensingGraph implements LicensingGraph {
     for (const group of this.#licensing.values()) {
       if (!group.members.some((id) => key(id) === key(userId))) continue;
       for (const license of group.assignedLicenses) {
-        const scripted = this.#memberErrors.get(`${key(group.id)}|${key(userId)}`);
+        // As in Entra, an assignment already in force stays; only new ones can fail.
+        const inForce = user.licenseAssignmentStates.some(
+          (state) =>
+            state.assignedByGroup !== null &&
+            key(state.assignedByGroup) === key(group.id) &&
+            key(state.skuId) === key(license.skuId) &&
+            state.state === 'Active',
+        );
+        const scripted = inForce ? undefined : this.#memberErrors.get(`${key(group.id)}|${key(userId)}`);
         const sku = this.sku(license.skuId);
         const noSeat =
           !heldBefore.has(key(license.skuId)) && sku !== undefined && sku.consumedUnits >= sku.prepaidUnits.enabled;
@@ -429,6 +440,16 @@ export class FakeLicensingGraph implements LicensingGraph {
     for (const license of user.assignedLicenses) if (!assigned.has(key(license.skuId))) this.#seat(license.skuId, -1);
     user.licenseAssignmentStates = states;
     user.assignedLicenses = [...assigned.values()];
+  }
+
+  /** Users reached through a licensing group and the groups nested in it, or undefined for an unknown group. */
+  #transitive(groupId: string, seen = new Set<string>()): string[] | undefined {
+    const group = this.#licensing.get(key(groupId));
+    if (!group || seen.has(key(groupId))) return group ? [] : undefined;
+    seen.add(key(groupId));
+    return group.members.flatMap((id) =>
+      this.#licensing.has(key(id)) ? (this.#transitive(id, seen) ?? []) : this.#users.has(key(id)) ? [id] : [],
+    );
   }
 
   #groupNotFound(groupId: string): GraphErrorInfo {
