@@ -730,7 +730,8 @@ export class TenantState {
     }
     const before = group.assignedLicenses;
     group.assignedLicenses = next;
-    this.options.onGroupLicenseChange?.(group, before, next, requestId);
+    // A call that changes nothing still queues processing (members in error are tried again), but is no change.
+    if (!sameLicenses(before, next)) this.options.onGroupLicenseChange?.(group, before, next, requestId);
     this.setProcessingState(group, 'QueuedForProcessing');
     return group;
   }

@@ -34,10 +34,10 @@ import type { GroupUserRecord } from '../storage/migration-documents';
 export async function checkGroupStep(deps: ActivityDeps, input: GroupCheckInput): Promise<GroupUnitStatus> {
   const context = await loadUnit(deps, input.migrationId, input.unit);
   const seen = await readUnit(deps, context, input.step);
-  for (const user of openUsers(context)) {
+  for (const user of seen.looked) {
     const now = seen.users.get(key(user.userId));
     if (now) judge(context, user, now, input.step);
-    else if (seen.complete && (user.progress === 'joined' || user.progress === 'targetHeld')) {
+    else if (seen.complete) {
       close(user, {
         kind: 'failed',
         errorClass: 'permanent',
@@ -56,6 +56,8 @@ export async function checkGroupStep(deps: ActivityDeps, input: GroupCheckInput)
 }
 
 interface Seen {
+  /** The users this check looked for: those waiting for this step's change. */
+  looked: GroupUserRecord[];
   users: Map<string, UserLicenseSnapshot>;
   processing?: string;
   /** Every open user was looked at (a member missing from the list has left the group). */
@@ -67,25 +69,21 @@ interface Seen {
  * users joining a group are read one by one (a direct read lags less behind their own group's processing).
  */
 async function readUnit(deps: ActivityDeps, context: UnitContext, step: GroupStep): Promise<Seen> {
-  const open = openUsers(context).filter((user) =>
+  const looked = openUsers(context).filter((user) =>
     step === 'addTarget' ? user.progress === 'joined' : user.progress === 'sourceRemoved',
   );
   if (context.unit.kind === 'product') {
     const group = await deps.graph.getGroup(context.unit.groupId);
     const processing = group?.licenseProcessingState ?? undefined;
-    if (open.length === 0) return { users: new Map(), complete: false, ...(processing ? { processing } : {}) };
+    const known = processing ? { processing } : {};
+    if (looked.length === 0) return { looked, users: new Map(), complete: false, ...known };
     const members = await deps.graph.listGroupMembers(context.unit.groupId);
     const users = new Map(members.users.map((user) => [key(user.id), user]));
-    return { users, complete: processing === 'ProcessingComplete', ...(processing ? { processing } : {}) };
+    return { looked, users, complete: processing === 'ProcessingComplete', ...known };
   }
-  const users =
-    open.length > 0
-      ? await readUsers(
-          deps,
-          open.map((user) => user.userId),
-        )
-      : new Map<string, UserLicenseSnapshot>();
-  return { users, complete: true };
+  const ids = looked.map((user) => user.userId);
+  const users = ids.length > 0 ? await readUsers(deps, ids) : new Map<string, UserLicenseSnapshot>();
+  return { looked, users, complete: true };
 }
 
 function judge(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, step: GroupStep): void {

@@ -34,8 +34,10 @@ export const GROUP_SCENARIO_GROUPS = {
 export interface GroupScenarioOptions {
   /** Members of "Lic – Office 365 E1" (default 300). */
   e1Members?: number;
-  /** Members of "Lic – Business Standard" (default 200); the last one has no usage location. */
+  /** Members of "Lic – Business Standard" (default 200). */
   standardMembers?: number;
+  /** Whether the last Business Standard member has no usage location (default true). */
+  memberWithoutUsageLocation?: boolean;
   /** Users with Office 365 E3 assigned directly (default 500). */
   directE3Users?: number;
   /** Seats of Office 365 E3 (default: the direct E3 users plus the E1 group's members). */
@@ -75,7 +77,7 @@ export function groupLicensingScenario(options: GroupScenarioOptions = {}): Scen
   const e1Ids = block(e1, () => ({ department: 'Operations' }));
   const standardIds = block(standard, (_, index) => ({
     department: 'Sales',
-    ...(index === standard - 1 ? { usageLocation: null } : {}),
+    ...(index === standard - 1 && options.memberWithoutUsageLocation !== false ? { usageLocation: null } : {}),
   }));
   block(directE3, () => ({ department: 'Engineering', licenses: [{ sku: 'ENTERPRISEPACK' }] }));
   const salesIds = block(2, () => ({ department: 'Sales' }));
