@@ -320,7 +320,8 @@ function applyUserCap(planned: PlannedUser[], request: MigrationRequest): number
   let kept = 0;
   let left = 0;
   for (const user of planned) {
-    if (user.decision.kind !== 'change') continue;
+    // A group's product change reaches all its members: they cannot be left for later one by one.
+    if (user.decision.kind !== 'change' || user.decision.groupMove?.kind === 'product') continue;
     if (kept < request.maxUsers) {
       kept += 1;
       continue;

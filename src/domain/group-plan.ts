@@ -232,9 +232,7 @@ function productDecision(
     remove: [],
     removeLater: [],
     groupMove: step,
-    reason: [`follow ${groupLabel(group)}: ${name(move.fromSkuId ?? '')} → ${name(move.toSkuId)}`, ...notes].join(
-      '; ',
-    ),
+    reason: [`follow ${groupLabel(group)}: ${name(move.fromSkuId ?? '')} → ${name(move.toSkuId)}`, ...notes].join('; '),
   };
 }
 
