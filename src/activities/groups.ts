@@ -16,6 +16,7 @@ import type { GroupStepInput, GroupUnitStatus } from '../domain/workflow';
 import { GraphRequestError, type AssignLicenseItem, type GraphErrorInfo } from '../graph';
 import type { GroupUserRecord } from '../storage/migration-documents';
 import { currentIso } from '../clock';
+import { inParallel } from '../util/parallel';
 import { graphErrorInfo, readUsers } from './batch-range';
 import type { ActivityDeps } from './deps';
 import {
@@ -171,47 +172,44 @@ async function removeProductSource(deps: ActivityDeps, context: UnitContext): Pr
 
 async function joinUsers(deps: ActivityDeps, context: UnitContext, records: GroupUserRecord[]): Promise<void> {
   const { unit, name } = context;
+  const pending = records.filter((record) => record.progress === 'pending');
+  // Usage locations first (group licensing needs one, or the tenant default), a few at a time; the same value twice is harmless.
+  const located = await inParallel(
+    pending.map((user) => () => setLocation(deps, context, user)),
+    8,
+  );
   const toJoin: GroupUserRecord[] = [];
-  for (const user of records.filter((record) => record.progress === 'pending')) {
-    const planned = context.planned.get(key(user.userId));
-    const location = planned?.decision.kind === 'change' ? planned.decision.setUsageLocation : undefined;
-    if (location) {
-      try {
-        await deps.graph.setUsageLocation(user.userId, location);
-      } catch (error) {
-        close(
-          user,
-          writeFailure(
-            graphErrorInfo(error),
-            `the usage location could not be set, so the user was not added to ${unit.groupName}`,
-          ),
-        );
-        continue;
-      }
-    }
+  pending.forEach((user, index) => {
+    if (!located[index]) return;
     const step = stepOf(context, user.userId);
     if (step?.kind === 'join' && !step.join) markJoined(context, user);
     else toJoin.push(user);
-  }
-  const results =
-    toJoin.length > 0
-      ? await deps.graph.addGroupMembers(
-          unit.groupId,
-          toJoin.map((user) => user.userId),
-        )
-      : [];
+  });
+  const ids = toJoin.map((user) => user.userId);
+  const results = ids.length > 0 ? await deps.graph.addGroupMembers(unit.groupId, ids) : [];
   for (const result of results) {
     const user = recordOf(context, result.userId);
     if (!user) continue;
     if (result.ok) markJoined(context, user);
-    else
-      close(
-        user,
-        writeFailure(
-          result.error,
-          `the user could not be added to group ${unit.groupName}; ${name(unit.fromSkuId)} stays`,
-        ),
-      );
+    else {
+      const lead = `the user could not be added to group ${unit.groupName}; ${name(unit.fromSkuId)} stays`;
+      close(user, writeFailure(result.error, lead));
+    }
+  }
+}
+
+/** Sets the usage location the plan asks for; false (and the user closed as failed) when Graph refuses. */
+async function setLocation(deps: ActivityDeps, context: UnitContext, user: GroupUserRecord): Promise<boolean> {
+  const planned = context.planned.get(key(user.userId));
+  const location = planned?.decision.kind === 'change' ? planned.decision.setUsageLocation : undefined;
+  if (!location) return true;
+  try {
+    await deps.graph.setUsageLocation(user.userId, location);
+    return true;
+  } catch (error) {
+    const lead = `the usage location could not be set, so the user was not added to ${context.unit.groupName}`;
+    close(user, writeFailure(graphErrorInfo(error), lead));
+    return false;
   }
 }
 

@@ -209,6 +209,20 @@ describe('group moves: users into the group that assigns the target', () => {
     expect(w.graph.callsTo('removeGroupMembers')[0]?.userIds).toEqual(ids(w, [4, 6]));
   });
 
+  it("sets the request's usage location before adding a user who has none", async () => {
+    const w = standardWorld();
+    const nowhere = tenantUser(4, [STANDARD], {
+      usageLocation: null,
+      licenseAssignmentStates: [inherited(STANDARD, LIC_STANDARD)],
+    });
+    w.graph.putUser(nowhere);
+    await w.plan({ moves: [joinMove], usageLocation: 'DE' });
+    await step(w, 'addTarget');
+    const order = w.graph.allWrites().map((call) => call.method);
+    expect(order).toEqual(['setUsageLocation', 'addGroupMembers']);
+    expect(w.graph.user(nowhere.id)!.usageLocation).toBe('DE');
+  });
+
   it('writes nothing once the run is cancelled', async () => {
     const w = standardWorld();
     await w.plan({ moves: [joinMove] });
