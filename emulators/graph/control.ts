@@ -1,5 +1,5 @@
 import { GraphError } from './errors';
-import { findUnlicensedGaps, findWriteBudgetViolations } from './events';
+import { findUnlicensedGaps, findUnlicensedPeriods, findWriteBudgetViolations } from './events';
 import { NO_LATENCY, REALISTIC_LATENCY } from './latency';
 import { ENDPOINT_PERMISSIONS, defaultGrantedRoles } from './permissions';
 import { PLAN_RULES, type PlanRule } from './plan-rules';
@@ -246,6 +246,7 @@ function route(
         status: 200,
         body: {
           unlicensedGaps: findUnlicensedGaps(events),
+          unlicensedPeriods: findUnlicensedPeriods(events),
           writeBudget: findWriteBudgetViolations(events, {
             perApp,
             perTenant,
@@ -357,6 +358,10 @@ function state(sim: GraphSimulatorServer, includeUsers: boolean): Record<string,
       members: g.members.map((m) => m.id),
       assignedLicenses: g.assignedLicenses,
       licenseProcessingState: g.licenseProcessingState,
+      groupTypes: g.groupTypes,
+      membershipRule: g.membershipRule,
+      onPremisesSyncEnabled: g.onPremisesSyncEnabled,
+      isAssignableToRole: g.isAssignableToRole,
     })),
     ...(includeUsers
       ? {

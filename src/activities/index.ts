@@ -7,6 +7,8 @@ import type { AppDeps } from '../deps';
 import type { StructuredLogger } from '../telemetry';
 import { cleanupBatch, reassignBatch, verifyBatch } from './batches';
 import { finalizeMigration, recordStage } from './finalize';
+import { checkGroupStep } from './group-check';
+import { groupStep } from './groups';
 import { checkLicenses } from './licenses';
 import { planMigration } from './plan';
 
@@ -26,5 +28,7 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
     recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
     finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
+    groupStep: (input, log) => groupStep({ ...deps, log }, input),
+    checkGroupStep: (input, log) => checkGroupStep({ ...deps, log }, input),
   };
 }

@@ -69,7 +69,18 @@ export interface MoveRequest {
   disabledPlans: string[];
   /** Plans the user had off on the source stay off on the target (matched by id, else by name). */
   keepDisabledPlans: boolean;
+  /**
+   * Change the product this licensing group assigns; its direct members follow (docs/group-moves.md). `users` is then
+   * `{ groupId }` of the same group.
+   */
+  group?: string;
+  /** Give `to` through this group instead of directly: users join it, and lose the source once `to` is inherited. */
+  assignVia?: { group: string };
+  /** With `assignVia`, users whose `from` comes from groups: 'block' leaves them alone, 'leave' takes them out. */
+  sourceGroups?: SourceGroupsPolicy;
 }
+
+export type SourceGroupsPolicy = 'block' | 'leave';
 
 export type MigrationMode = 'swap' | 'replace';
 export type MigrationStrategy = 'atomic' | 'overlap';
@@ -118,12 +129,49 @@ export type UserDecision =
       setUsageLocation?: string;
       /** What the change does, in plain words for the report ("move from … to …; … stays: it comes from group …"). */
       reason?: string;
+      /** The change goes through groups (docs/group-moves.md), not through this user's own assignLicense. */
+      groupMove?: GroupMoveStep;
     }
   | { kind: 'skip'; reason: string }
   | { kind: 'blocked'; reason: string; code: BlockReasonCode };
 
+/** How a user's change goes through groups, as the group stage carries it out. */
+export type GroupMoveStep =
+  | {
+      /** The user's licensing group changes its product; the user follows it. */
+      kind: 'product';
+      /** Index of the group unit in the plan. */
+      unit: number;
+      groupId: string;
+      groupName: string;
+      /** SKU ids the user no longer holds once the move is done (the group's old product, unless also held otherwise). */
+      removes: string[];
+    }
+  | {
+      /** The user joins the group that assigns the target, then loses the source. */
+      kind: 'join';
+      unit: number;
+      groupId: string;
+      groupName: string;
+      /** False when the user is a direct member already. */
+      join: boolean;
+      /** Groups the user leaves once the target is inherited (sourceGroups: 'leave'). */
+      leave: { groupId: string; groupName: string }[];
+      /** SKU ids assigned directly that are removed once the target is inherited. */
+      removeDirect: string[];
+      /**
+       * The target conflicts with the source (E1 and E3): group licensing records the target in error
+       * (MutuallyExclusiveViolation) until the user leaves the source group, and then assigns it on the same pass.
+       */
+      expectConflict: boolean;
+      /** SKU ids the user no longer holds once the move is done (none when converting to group-based). */
+      removes: string[];
+    };
+
 export type BlockReasonCode =
   | 'inheritedFromGroup'
+  | 'groupRefused'
+  | 'nestedOnly'
   | 'noUsageLocation'
   | 'foreignDomain'
   | 'accountDisabled'
@@ -158,6 +206,8 @@ export interface ResolvedMove {
   toSkuPartNumber: string;
   /** Target plan ids switched off for everyone in this move. */
   disabledPlanIds: string[];
+  /** The move goes through a group: its product changes ('product'), or users join it ('join'). */
+  group?: { kind: 'product' | 'join'; groupId: string };
 }
 
 /** Small summary the orchestrator keeps; the full plan lives in blob storage. */

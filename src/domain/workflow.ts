@@ -3,6 +3,7 @@
  * status shape, plus the pure decisions the orchestrator takes (back-off, failure budget). Pure and deterministic.
  */
 import type { MigrationStatus } from './status';
+import type { GroupUnitRef } from './group-plan';
 import type { MigrationCounts, MigrationRequest, PlanSummary } from './types';
 
 /**
@@ -18,6 +19,10 @@ export interface ActivityContracts {
   cleanupBatch: { input: BatchInput; output: BatchCounts };
   recordStage: { input: StageRecord; output: void };
   finalizeMigration: { input: FinalizeInput; output: void };
+  /** Group moves (docs/group-moves.md): the writes of one step of one group unit (a slice of its users). */
+  groupStep: { input: GroupStepInput; output: GroupUnitStatus };
+  /** Group moves: reads where a unit's users are after its writes (group processing is asynchronous). */
+  checkGroupStep: { input: GroupCheckInput; output: GroupUnitStatus };
 }
 
 export type ActivityName = keyof ActivityContracts;
@@ -85,7 +90,14 @@ export interface WaveRef {
 }
 
 export type PlanOutcome =
-  | { ok: true; summary: PlanSummary; waves: WaveRef[]; remaining: number }
+  | {
+      ok: true;
+      summary: PlanSummary;
+      waves: WaveRef[];
+      remaining: number;
+      /** Group moves the group stage runs (docs/group-moves.md); absent when there are none. */
+      groups?: GroupUnitRef[];
+    }
   | {
       ok: false;
       reason: string;
@@ -156,6 +168,50 @@ export type StopReason = 'cancelled' | 'failureRate' | 'windowClosed';
 export interface WaveResult {
   counts: BatchCounts;
   stopReason?: StopReason;
+}
+
+/** The two steps of every group move: add the target, then (once it is held) remove the source. */
+export type GroupStep = 'addTarget' | 'removeSource';
+
+export interface GroupStepInput {
+  migrationId: string;
+  unit: number;
+  step: GroupStep;
+  /** Slice of the unit's users (GROUP_CHUNK_SIZE each); a product change writes the group once, in chunk 0. */
+  chunk: number;
+}
+
+export interface GroupCheckInput {
+  migrationId: string;
+  unit: number;
+  step: GroupStep;
+  /** The wait is over (deadline or cancel): users still open are recorded as not finished, with this reason. */
+  giveUp?: string;
+}
+
+/** Where one group unit stands, from its stored record and (for checks) what Graph shows now. */
+export interface GroupUnitStatus {
+  unit: number;
+  step: GroupStep;
+  /** Users of the unit. */
+  total: number;
+  /** Users that reached the step's goal (hold the target; or, after the second step, are done). */
+  reached: number;
+  /** Users still waiting for group processing. */
+  pending: number;
+  /** Users whose target is in CountViolation: they wait for seats. */
+  waitingForSeats: number;
+  /** Final results so far. */
+  moved: number;
+  failed: number;
+  /** Users left as they were or half-way, with a reason (the group kept both products, a cancel, a deadline). */
+  notFinished: number;
+  /** The group's licenseProcessingState (product changes), when read. */
+  processing?: string;
+  /** Nothing more will change by waiting. */
+  settled: boolean;
+  /** The run was cancelled: nothing was written. */
+  cancelled: boolean;
 }
 
 export interface WaitingFor {

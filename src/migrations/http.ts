@@ -108,6 +108,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
         seatsNeeded: assembled.plan.summary.seatsNeeded,
         downgrades: assembled.plan.summary.downgrades,
         remaining: assembled.plan.remaining,
+        ...(assembled.plan.groups ? { groups: assembled.plan.groups } : {}),
       },
       summary: storedReport?.summary,
       finishedAt: storedReport?.finishedAt,
@@ -121,7 +122,7 @@ type Action = 'approve' | 'reject' | 'recheck' | 'cancel';
 const allowedIn: Record<Action, (status: MigrationStatus) => boolean> = {
   approve: (status) => status === 'awaitingApproval',
   reject: (status) => status === 'awaitingApproval',
-  recheck: (status) => status === 'waitingForLicenses',
+  recheck: (status) => status === 'waitingForLicenses' || status === 'processingGroups',
   cancel: (status) => !isFinished(status),
 };
 

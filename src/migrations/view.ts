@@ -131,7 +131,8 @@ export function toMigrationView(
     const rate = handled / Math.max(elapsed, 0.001);
     view.etaSeconds = Math.round(Math.max(0, counts.toChange - handled) / rate);
   }
-  if (custom?.waitingFor && migrationStatus === 'waitingForLicenses') view.waitingFor = custom.waitingFor;
+  const waits = migrationStatus === 'waitingForLicenses' || migrationStatus === 'processingGroups';
+  if (custom?.waitingFor && waits) view.waitingFor = custom.waitingFor;
   if (message !== undefined) view.message = message;
   if (output) view.remaining = output.remaining;
   return view;

@@ -8,6 +8,7 @@ import type {
   PlanSummary,
   TenantSku,
 } from '../domain/types';
+import type { GroupUnitPlan } from '../domain/group-plan';
 import type { WaveRef } from '../domain/workflow';
 import type { ReportSummary } from '../domain/report';
 import { inParallel } from '../util/parallel';
@@ -32,6 +33,38 @@ export interface StoredPlan {
   plannedAt: string;
   /** How many documents hold the users who need no change (skipped or blocked at planning). */
   unchangedParts: number;
+  /** Group moves (docs/group-moves.md): every group the plan looked at, with what happens to it or why not. */
+  groups?: GroupUnitPlan[];
+}
+
+/** Where one user of a group move is, and (once final) what happened. */
+export interface GroupUserRecord {
+  userId: string;
+  /** Licenses read just before the first write. */
+  before: AssignedLicense[];
+  /**
+   * `joined`: the membership write is done (join units); `targetHeld`: the user holds the target from the group (or,
+   * for the documented E1 → E3 procedure, has it in the expected conflict); `sourceRemoved`: the source's writes are
+   * done. The result becomes final once the user is verified or failed.
+   */
+  progress: 'pending' | 'joined' | 'targetHeld' | 'sourceRemoved';
+  /** Moved or failed, or (not attempted) where the user stands and why the run stopped there. */
+  result: UserResult;
+  /** Nothing more will be done for this user in this run (a final result, or a reason the run stopped short). */
+  closed?: boolean;
+  /** The member's license error for the target, while the run waits for it to clear (CountViolation). */
+  memberError?: string;
+}
+
+/** The group stage's record of one unit (a group's product change, or users joining one group). */
+export interface GroupUnitRecord {
+  unit: number;
+  users: GroupUserRecord[];
+  /** product: when the group's target was added, and when the source was removed (ISO). */
+  targetAddedAt?: string;
+  sourceRemovedAt?: string;
+  /** When the group's license was last sent again so that members in CountViolation are processed again. */
+  nudgedAt?: string;
 }
 
 /** What one batch did to one user: the state read just before the change, and the outcome. */
@@ -107,10 +140,14 @@ export class MigrationDocuments {
     plan: Omit<StoredPlan, 'unchangedParts'>,
     waves: PlannedUser[][][],
     unchanged: PlannedUser[],
+    groupUsers: PlannedUser[][] = [],
   ): Promise<void> {
     const writes: (() => Promise<unknown>)[] = [];
     waves.forEach((batches, wave) =>
       writes.push(() => this.store.write(this.path(`plan/wave-${pad(wave)}.json`), batches)),
+    );
+    groupUsers.forEach((users, unit) =>
+      writes.push(() => this.store.write(this.path(`plan/group-${pad(unit)}.json`), users)),
     );
     for (let part = 0; part * UNCHANGED_PART_SIZE < unchanged.length; part += 1) {
       const slice = unchanged.slice(part * UNCHANGED_PART_SIZE, (part + 1) * UNCHANGED_PART_SIZE);
@@ -164,6 +201,18 @@ export class MigrationDocuments {
       16,
     );
     return loaded.flatMap((users) => users ?? []);
+  }
+
+  /** The users a group unit changes (written with the plan, never changed afterwards). */
+  async groupUsers(unit: number): Promise<PlannedUser[]> {
+    return (await this.store.read<PlannedUser[]>(this.path(`plan/group-${pad(unit)}.json`))) ?? [];
+  }
+
+  groupRecord(unit: number): Promise<GroupUnitRecord | undefined> {
+    return this.store.read<GroupUnitRecord>(this.path(`groups/unit-${pad(unit)}.json`));
+  }
+  saveGroupRecord(record: GroupUnitRecord): Promise<boolean> {
+    return this.store.write(this.path(`groups/unit-${pad(record.unit)}.json`), record);
   }
 
   saveBatch(record: BatchRecord): Promise<boolean> {

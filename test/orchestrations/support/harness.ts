@@ -122,6 +122,8 @@ function defaultStubs(): ActivityHandlers {
     cleanupBatch: notScripted('cleanupBatch'),
     recordStage: () => Promise.resolve(),
     finalizeMigration: () => Promise.resolve(),
+    groupStep: notScripted('groupStep'),
+    checkGroupStep: notScripted('checkGroupStep'),
   };
 }
 
@@ -154,6 +156,8 @@ function dispatchingHandlers(runs: Map<string, ScriptedRun>, now: () => number):
     cleanupBatch: dispatch('cleanupBatch'),
     recordStage: dispatch('recordStage'),
     finalizeMigration: dispatch('finalizeMigration'),
+    groupStep: dispatch('groupStep'),
+    checkGroupStep: dispatch('checkGroupStep'),
   };
 }
 
