@@ -8,7 +8,9 @@ import type { StructuredLogger } from '../telemetry';
 import { cleanupBatch, reassignBatch, verifyBatch } from './batches';
 import { finalizeMigration, recordStage } from './finalize';
 import { checkLicenses } from './licenses';
+import { notifyRun } from './notify';
 import { planMigration } from './plan';
+import { planRollback } from './rollback';
 
 export type ActivityHandler<N extends ActivityName> = (
   input: ActivityInput<N>,
@@ -26,5 +28,7 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
     recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
     finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
+    planRollback: (input, log) => planRollback({ ...deps, log }, input),
+    notifyRun: (input, log) => notifyRun({ ...deps, log }, input),
   };
 }

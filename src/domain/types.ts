@@ -2,6 +2,7 @@
  * Shared vocabulary of the migration workflow. Pure data: no I/O, safe to use from orchestrations.
  * Graph-shaped types are narrowed to the fields license-shift reads.
  */
+import type { NotifyTarget } from './notify';
 
 /**
  * Any other string Graph may send. `string & {}` keeps the named literals visible to editors and linters, where a
@@ -97,6 +98,12 @@ export interface MigrationRequest {
    * Users not reached stay on their source license and are reported as not started; the next wave picks them up.
    */
   notAfter?: string;
+  /** Who is told when the run needs someone or ends (webhooks); absent: the deployment's NOTIFY_DEFAULT. */
+  notify?: NotifyTarget[];
+  /** Who may approve or reject (UPNs, Entra group ids), on top of the deployment's APPROVERS. */
+  approvers?: string[];
+  /** The principal who started the run may not approve it (on top of the REQUIRE_DIFFERENT_APPROVER setting). */
+  requireDifferentApprover?: boolean;
 }
 
 /** What the plan decided for one user. */
@@ -118,6 +125,11 @@ export type UserDecision =
       setUsageLocation?: string;
       /** What the change does, in plain words for the report ("move from … to …; … stays: it comes from group …"). */
       reason?: string;
+      /**
+       * Only while the user still holds exactly these licenses (a rollback without `force`): a user changed by someone
+       * else after planning is left alone when the batch runs. Absent: the change applies whatever the user holds.
+       */
+      onlyIfHolding?: AssignedLicense[];
     }
   | { kind: 'skip'; reason: string }
   | { kind: 'blocked'; reason: string; code: BlockReasonCode };

@@ -122,6 +122,8 @@ function defaultStubs(): ActivityHandlers {
     cleanupBatch: notScripted('cleanupBatch'),
     recordStage: () => Promise.resolve(),
     finalizeMigration: () => Promise.resolve(),
+    planRollback: notScripted('planRollback'),
+    notifyRun: () => Promise.resolve({ delivered: 0, failed: 0, alreadyHandled: 0 }),
   };
 }
 
@@ -154,6 +156,8 @@ function dispatchingHandlers(runs: Map<string, ScriptedRun>, now: () => number):
     cleanupBatch: dispatch('cleanupBatch'),
     recordStage: dispatch('recordStage'),
     finalizeMigration: dispatch('finalizeMigration'),
+    planRollback: dispatch('planRollback'),
+    notifyRun: dispatch('notifyRun'),
   };
 }
 
