@@ -109,5 +109,5 @@ export function sameLicenses(a: readonly AssignedLicense[], b: readonly Assigned
 export function changedSince(planned: PlannedUser, current: UserLicenseSnapshot): string | undefined {
   if (planned.decision.kind !== 'change' || planned.decision.onlyIfHolding === undefined) return undefined;
   if (sameLicenses(planned.decision.onlyIfHolding, current.assignedLicenses)) return undefined;
-  return 'changed since the rollback was planned (someone else changed its licenses); left alone: roll back again with force: true to restore it anyway';
+  return 'changed since the original run: when its batch ran it no longer held what it held after that run (someone else changed its licenses); left alone (roll back with force: true to restore it anyway)';
 }
