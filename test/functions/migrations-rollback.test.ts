@@ -1,6 +1,5 @@
 import { findUnlicensedGaps, generateScenario, type GraphSimulator } from '../../emulators/graph';
 import type { MigrationView } from '../../src/migrations/view';
-import { SKU } from '../support/demo-tenant';
 import { startStack, type Stack } from '../support/e2e';
 
 /** Every user's licenses with their disabled plans, as one comparable string per user. */
