@@ -70,13 +70,17 @@ function namesOf(principal: Principal): Set<string> {
 }
 
 /** Whether the principal matches the list: true, false, or the group ids still to look up. */
-function matchList(principal: Principal, list: readonly string[], members: ReadonlySet<string>): boolean | string[] {
+function matchList(
+  principal: Principal,
+  list: readonly string[],
+  members: ReadonlySet<string> | undefined,
+): boolean | string[] {
   const names = namesOf(principal);
   const unresolved: string[] = [];
   for (const entry of list) {
     if (isGuid(entry)) {
-      if (principal.groups.includes(entry) || members.has(entry)) return true;
-      if (!principal.groupsComplete) unresolved.push(entry);
+      if (principal.groups.includes(entry) || members?.has(entry)) return true;
+      if (!principal.groupsComplete && members === undefined) unresolved.push(entry);
     } else if (names.has(entry)) return true;
   }
   return unresolved.length > 0 ? unresolved : false;
@@ -85,14 +89,14 @@ function matchList(principal: Principal, list: readonly string[], members: Reado
 const describeList = (list: readonly string[]): string => list.join(', ');
 
 /**
- * May this principal approve (or reject) the run? `memberOf` holds the group ids a look-up found the principal in
- * (pass an empty set before any look-up).
+ * May this principal approve (or reject) the run? `memberOf` holds the group ids a look-up found the principal in;
+ * leave it out before any look-up (the answer may then be 'lookup').
  */
 export function mayDecide(
   action: 'approve' | 'reject',
   principal: Principal | undefined,
   policy: ApprovalPolicy,
-  memberOf: ReadonlySet<string> = new Set(),
+  memberOf?: ReadonlySet<string>,
 ): Verdict {
   const lists = [policy.deploymentApprovers, policy.runApprovers].filter((list) => list.length > 0);
   const differentRequired = action === 'approve' && policy.requireDifferentApprover && policy.origin === 'http';

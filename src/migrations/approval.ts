@@ -12,7 +12,7 @@ import type { AppSettings } from '../config/settings';
 import { mayDecide, type ApprovalPolicy, type Principal, type Verdict } from '../domain/approval';
 import { errorMessage } from '../domain/values';
 import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
-import type { LicensingGraph } from '../graph';
+import { GraphRequestError, type LicensingGraph } from '../graph';
 import { principalOf } from '../http/principal';
 import { problemResponse } from '../http/problem';
 import type { DocumentStore } from '../storage/document-store';
@@ -47,7 +47,14 @@ async function memberships(graph: DecideDeps['graph'], principal: Principal, gro
   if (!principal.id) return found;
   const id = principal.id.toLowerCase();
   for (const group of groups) {
-    const members = await graph.listGroupUserMembers(group);
+    let members: { id: string }[];
+    try {
+      members = await graph.listGroupUserMembers(group);
+    } catch (error) {
+      // A group that does not exist has no members; anything else is a failed look-up (503).
+      if (error instanceof GraphRequestError && error.info.status === 404) continue;
+      throw error;
+    }
     if (members.some((member) => member.id.toLowerCase() === id)) found.add(group);
   }
   return found;
