@@ -16,7 +16,6 @@ export interface AdaptiveCard {
   version: string;
   body: Record<string, unknown>[];
   actions?: Record<string, unknown>[];
-  msteams?: { width: 'Full' };
 }
 
 export interface TeamsMessage {
@@ -101,7 +100,6 @@ export function teamsCard(payload: NotificationPayload): AdaptiveCard {
     type: 'AdaptiveCard',
     version: ADAPTIVE_CARD_VERSION,
     body,
-    msteams: { width: 'Full' },
   };
   const links = payload.links;
   if (links) {
