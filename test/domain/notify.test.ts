@@ -28,7 +28,12 @@ describe('notification targets', () => {
     expect(hostAllowed('https://hooks.example.com/x', [])).toBe(false);
     expect(
       disallowedTargets([{ url: 'https://a.example/x', events: ['completed'], format: 'json' }], ['b.example']),
-    ).toEqual([{ field: 'notify[0].url', message: expect.stringMatching(/NOTIFY_ALLOWED_HOSTS app setting \(now: b\.example\)/) }]);
+    ).toEqual([
+      {
+        field: 'notify[0].url',
+        message: expect.stringMatching(/NOTIFY_ALLOWED_HOSTS app setting \(now: b\.example\)/),
+      },
+    ]);
   });
 
   it('never shows a query string (Teams Workflows URLs carry their key in sig=)', () => {

@@ -113,7 +113,7 @@ describe('a rollback run', () => {
     const run = await host.runMigration(
       {
         ...stubs,
-        planRollback: stubs.planMigration!,
+        planRollback: () => Promise.resolve(plan.outcome),
         planMigration: () => Promise.reject(new Error('not a rollback')),
       },
       { ...migrationInput(), link: { kind: 'rollback', of: 'mig-original' } },
