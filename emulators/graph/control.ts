@@ -104,6 +104,15 @@ function route(
     case 'DELETE users/:id':
       sim.tenant.removeUser(id ?? '');
       return { status: 204 };
+    case 'POST users/:id/assignLicense': {
+      // An admin changing a user's licenses by hand (admin center, PowerShell): the Graph body, the same checks, no
+      // throttling; the event log records it with cause "control".
+      const user = sim.tenant.assignLicense(id ?? '', body, { cause: 'control' });
+      return {
+        status: 200,
+        body: { id: user.id, userPrincipalName: user.userPrincipalName, assignedLicenses: user.assignedLicenses },
+      };
+    }
     case 'GET faults':
       return { status: 200, body: sim.activeFaults };
     case 'PUT faults':

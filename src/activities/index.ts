@@ -10,7 +10,9 @@ import { finalizeMigration, recordStage } from './finalize';
 import { checkGroupStep } from './group-check';
 import { groupStep } from './groups';
 import { checkLicenses } from './licenses';
+import { notifyRun } from './notify';
 import { planMigration } from './plan';
+import { planRollback } from './rollback';
 
 export type ActivityHandler<N extends ActivityName> = (
   input: ActivityInput<N>,
@@ -30,5 +32,7 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
     groupStep: (input, log) => groupStep({ ...deps, log }, input),
     checkGroupStep: (input, log) => checkGroupStep({ ...deps, log }, input),
+    planRollback: (input, log) => planRollback({ ...deps, log }, input),
+    notifyRun: (input, log) => notifyRun({ ...deps, log }, input),
   };
 }

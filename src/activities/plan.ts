@@ -197,7 +197,7 @@ interface UserWithLocation {
 }
 
 /** Splits the changes into batches and waves and stores the plan; returns what the orchestrator keeps. */
-async function storePlan(
+export async function storePlan(
   deps: ActivityDeps,
   migrationId: string,
   request: MigrationRequest,
@@ -235,7 +235,7 @@ const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
  * a permission stops here, naming the role to grant. A user the run does not change is checked where possible (the
  * check itself changes nothing either way).
  */
-async function missingWritePermissions(
+export async function missingWritePermissions(
   graph: LicensingGraph,
   planned: PlannedUser[],
   located: UserWithLocation | undefined,

@@ -7,7 +7,7 @@
  * lag, and sends again only what did not land (and says so in the report). Users with a final result are not
  * touched again.
  */
-import { pendingChange } from '../domain/apply';
+import { changedSince, pendingChange } from '../domain/apply';
 import type { PlannedUser, UserLicenseSnapshot } from '../domain/types';
 import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
 import type { AssignLicenseItem, AssignLicenseResult } from '../graph';
@@ -196,6 +196,9 @@ async function prepareUser(
       return { userId: user.userId, before, result: { kind: 'moved', after, note: NOTES.landed } };
     return { userId: user.userId, before, result: { kind: 'skipped', reason: NOTES.alreadyThere, after } };
   }
+  const changed = changedSince(user, now);
+  if (changed)
+    return { userId: user.userId, before, result: { kind: 'skipped', reason: changed, after: now.assignedLicenses } };
   if (user.decision.kind === 'change' && user.decision.setUsageLocation && !now.usageLocation) {
     try {
       await deps.graph.setUsageLocation(user.userId, user.decision.setUsageLocation);

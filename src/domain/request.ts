@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseIsoDuration } from './duration';
 import { groupMoveProblems } from './request-groups';
+import { notifyListSchema } from './notify';
 import type { MigrationRequest, MoveRequest, UserSelector } from './types';
 import { describeValue, problemsFromIssue, uniqueProblems, type ParseResult, type Problem } from './validation';
 import { isGuid, isRecord } from './values';
@@ -164,6 +165,17 @@ const requestSchema = z.strictObject({
       error: 'must be an ISO 8601 date and time with a time zone, such as 2026-11-28T06:00:00Z',
     })
     .optional(),
+  notify: notifyListSchema.optional(),
+  approvers: z
+    .array(
+      z.string().refine((value) => isGuid(value) || upnProblem(value) === undefined, {
+        error: 'must be a user principal name (alice@contoso.com) or an Entra group object id (GUID)',
+      }),
+    )
+    .min(1, { error: 'must name at least one approver (leave the field out for no restriction)' })
+    .max(50, { error: 'lists more than 50 approvers; use an Entra group' })
+    .optional(),
+  requireDifferentApprover: z.boolean().optional(),
 });
 
 /** Validates a request body (already JSON-parsed) and applies defaults. Never throws. */
@@ -218,6 +230,9 @@ function toMigrationRequest(data: ParsedRequest): MigrationRequest {
   if (data.usageLocation !== undefined) request.usageLocation = data.usageLocation;
   if (data.maxUsers !== undefined) request.maxUsers = data.maxUsers;
   if (data.notAfter !== undefined) request.notAfter = data.notAfter;
+  if (data.notify !== undefined) request.notify = data.notify.map((t) => ({ ...t, events: [...new Set(t.events)] }));
+  if (data.approvers !== undefined) request.approvers = [...new Set(data.approvers.map((a) => a.toLowerCase()))];
+  if (data.requireDifferentApprover !== undefined) request.requireDifferentApprover = data.requireDifferentApprover;
   return request;
 }
 

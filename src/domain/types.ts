@@ -2,6 +2,7 @@
  * Shared vocabulary of the migration workflow. Pure data: no I/O, safe to use from orchestrations.
  * Graph-shaped types are narrowed to the fields license-shift reads.
  */
+import type { NotifyTarget } from './notify';
 
 /**
  * Any other string Graph may send. `string & {}` keeps the named literals visible to editors and linters, where a
@@ -108,6 +109,12 @@ export interface MigrationRequest {
    * Users not reached stay on their source license and are reported as not started; the next wave picks them up.
    */
   notAfter?: string;
+  /** Who is told when the run needs someone or ends (webhooks); absent: the deployment's NOTIFY_DEFAULT. */
+  notify?: NotifyTarget[];
+  /** Who may approve or reject (UPNs, Entra group ids), on top of the deployment's APPROVERS. */
+  approvers?: string[];
+  /** The principal who started the run may not approve it (on top of the REQUIRE_DIFFERENT_APPROVER setting). */
+  requireDifferentApprover?: boolean;
 }
 
 /** What the plan decided for one user. */
@@ -131,6 +138,11 @@ export type UserDecision =
       reason?: string;
       /** The change goes through groups (docs/group-moves.md), not through this user's own assignLicense. */
       groupMove?: GroupMoveStep;
+      /**
+       * Only while the user still holds exactly these licenses (a rollback without `force`): a user changed by someone
+       * else after planning is left alone when the batch runs. Absent: the change applies whatever the user holds.
+       */
+      onlyIfHolding?: AssignedLicense[];
     }
   | { kind: 'skip'; reason: string }
   | { kind: 'blocked'; reason: string; code: BlockReasonCode };

@@ -2,6 +2,7 @@
  * The contract between the migration orchestrations and their activities: names, inputs, outputs and the custom
  * status shape, plus the pure decisions the orchestrator takes (back-off, failure budget). Pure and deterministic.
  */
+import type { NotifyEvent } from './notify';
 import type { MigrationStatus } from './status';
 import type { GroupUnitRef } from './group-plan';
 import type { MigrationCounts, MigrationRequest, PlanSummary } from './types';
@@ -23,6 +24,10 @@ export interface ActivityContracts {
   groupStep: { input: GroupStepInput; output: GroupUnitStatus };
   /** Group moves: reads where a unit's users are after its writes (group processing is asynchronous). */
   checkGroupStep: { input: GroupCheckInput; output: GroupUnitStatus };
+  /** A rollback's plan, from the original run's records (input: the rollback's migration id). */
+  planRollback: { input: string; output: PlanOutcome };
+  /** Tells the run's notification targets about one event, once (stored idempotency key per run, event and reason). */
+  notifyRun: { input: NotifyInput; output: NotifyResult };
 }
 
 export type ActivityName = keyof ActivityContracts;
@@ -70,9 +75,23 @@ export type RunOptions = Pick<
   | 'notAfter'
 >;
 
+/** A run started from another: a rollback (restores what the original changed) or a retry (its failed users). */
+export interface RunLink {
+  kind: 'rollback' | 'retry';
+  /** The original run's migration id. */
+  of: string;
+}
+
 export interface MigrationInput {
   migrationId: string;
   options: RunOptions;
+  /** Absent for a run started from a request's moves. A rollback plans with `planRollback`. */
+  link?: RunLink;
+  /**
+   * True when the run has notification targets: only then does the orchestrator call `notifyRun` (runs started
+   * before notifications existed replay without it).
+   */
+  notify?: boolean;
 }
 
 export interface ApprovalDecision {
@@ -255,6 +274,25 @@ export interface FinalizeInput {
   status: MigrationStatus;
   message?: string;
   counts: MigrationCounts & { toChange: number };
+}
+
+export interface NotifyInput {
+  migrationId: string;
+  event: NotifyEvent;
+  /** Idempotency key within the run (`notificationKey`): a key already used is never sent again. */
+  key: string;
+  status: MigrationStatus;
+  counts: MigrationCounts & { toChange: number };
+  message?: string;
+  /** Why the run waits ("need 25, 5 free: buy 20 more …"), for waitingForLicenses. */
+  reason?: string;
+}
+
+export interface NotifyResult {
+  delivered: number;
+  failed: number;
+  /** Targets this event was already handled for (a replay, a retried activity, a restart). */
+  alreadyHandled: number;
 }
 
 export function emptyBatchCounts(): BatchCounts {

@@ -17,6 +17,8 @@ export function registerMigrationRoutes(deps: AppDeps): void {
     client,
     store: deps.store,
     clock: deps.clock,
+    graph: deps.graph,
+    settings: deps.settings,
   });
   df.app.client.http('startMigration', {
     route: 'migrations',

@@ -4,12 +4,14 @@
  * from the durable context, and only counts and references travel through the history (plans, results and the report
  * live in blob storage).
  */
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { emptyBatchCounts, type MigrationInput } from '../domain/workflow';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { errorMessage } from '../domain/values';
+import { emptyBatchCounts, type MigrationInput, type MigrationOutput } from '../domain/workflow';
 import { approvalStage } from './approval-stage';
 import { GroupWait } from './group-wait';
 import { groupStage } from './groups-stage';
 import { licensesStage } from './licenses-stage';
+import { notify } from './notify';
 import { planStage } from './plan-stage';
 import { cleanupStage, reassignmentEnd, reassignStage, verifyStage } from './reassign-stage';
 import { MigrationRun } from './run';
@@ -18,6 +20,19 @@ import type { PhaseResult } from './waves';
 
 export const migrationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const run = new MigrationRun(context, context.df.getInput<MigrationInput>());
+  try {
+    return yield* runStages(run);
+  } catch (error) {
+    // The run fails (an activity out of retries, a bug): its targets hear of it, then the host records the failure.
+    yield* notify(run, 'failed', {
+      status: 'failed',
+      message: `The migration failed unexpectedly: ${errorMessage(error)}`,
+    });
+    throw error;
+  }
+};
+
+function* runStages(run: MigrationRun): Generator<Task, MigrationOutput, unknown> {
   const wait = new LicenseWait(run);
 
   const planned = yield* planStage(run, wait);
@@ -45,4 +60,4 @@ export const migrationOrchestrator: OrchestrationHandler = function* (context: O
   const end = reassignmentEnd(run, plan, reassigned);
   if (grouped.notes.length > 0) end.message = [end.message, ...grouped.notes].filter(Boolean).join(' ');
   return yield* run.finish(end);
-};
+}

@@ -5,6 +5,7 @@
 import type { Task } from 'durable-functions';
 import { parseIsoDuration } from '../domain/duration';
 import { MigrationEvents, nextPollDelayMs, type WaitingFor } from '../domain/workflow';
+import { notify } from './notify';
 import type { MigrationRun } from './run';
 
 export type WaitOutcome = 'retry' | 'cancelled' | 'timedOut';
@@ -14,6 +15,9 @@ export class LicenseWait {
   readonly #timeoutMs: number;
   #startedAt: number | undefined;
   #attempt = 0;
+  /** The reason last announced, and how many times it changed (each change is announced once). */
+  #announced: string | undefined;
+  #changes = 0;
 
   constructor(private readonly run: MigrationRun) {
     this.#pollIntervalMs = parseIsoDuration(run.options.waitForLicenses.pollInterval);
@@ -42,6 +46,11 @@ export class LicenseWait {
       deadline: new Date(deadline).toISOString(),
     };
     this.run.publish({ status: 'waitingForLicenses', waitingFor });
+    if (waitingFor.reason !== this.#announced) {
+      this.#announced = waitingFor.reason;
+      this.#changes += 1;
+      yield* notify(this.run, 'waitingForLicenses', { reason: waitingFor.reason, change: this.#changes });
+    }
     const timer = context.df.createTimer(new Date(nextCheck));
     const recheck = context.df.waitForExternalEvent(MigrationEvents.recheck);
     const cancel = context.df.waitForExternalEvent(MigrationEvents.cancel);

@@ -11,6 +11,8 @@ import type {
 import type { GroupUnitPlan } from '../domain/group-plan';
 import type { WaveRef } from '../domain/workflow';
 import type { ReportSummary } from '../domain/report';
+import type { Requester } from '../domain/approval';
+import type { NotifyEvent, NotifyFormat, NotifyTarget } from '../domain/notify';
 import { inParallel } from '../util/parallel';
 import type { DocumentStore } from './document-store';
 
@@ -21,6 +23,43 @@ export interface StoredRequest {
   createdAt: string;
   origin: 'http' | 'schedule';
   scheduleName?: string;
+  /** Who started the run: the signed-in principal (verified), or a label from the request. */
+  requestedBy?: Requester & { label?: string };
+  /** Where the run was started through (the API's origin), for links in notifications. */
+  baseUrl?: string;
+  /** The notification targets the run uses: its own `notify`, else the deployment's default at start. */
+  notify?: NotifyTarget[];
+  /** A rollback: the original run, whether changed users are restored anyway, and (a retried rollback) whom. */
+  rollback?: { of: string; force: boolean; users?: string[] };
+  /** A retry of the failed users of this run. */
+  retryOf?: string;
+}
+
+/** A run started from this one (stored under the original, one document per linked run). */
+export interface LinkedRunRecord {
+  kind: 'rollback' | 'retry';
+  migrationId: string;
+  at: string;
+}
+
+/**
+ * One notification of one event to one target. Written (only if absent) before the first attempt, and after each:
+ * `sending` while an attempt's outcome is unknown, `retrying` after an attempt that certainly failed.
+ */
+export interface NotificationRecord {
+  key: string;
+  event: NotifyEvent;
+  /** The target's URL without its query (which may hold a secret). */
+  target: string;
+  format: NotifyFormat;
+  deliveryId: string;
+  state: 'sending' | 'retrying' | 'delivered' | 'failed' | 'refused';
+  attempts: number;
+  reason?: string;
+  /** The receiver's last HTTP status, or the error that kept the attempt from an answer. */
+  lastResult?: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface StoredPlan {
@@ -101,9 +140,15 @@ export interface StoredReport {
 
 export interface ApprovalRecord {
   approved: boolean;
+  /** The signed-in principal's name, else the body's label. */
   by?: string;
   reason?: string;
   at: string;
+  /** True when `by` is the signed-in principal (App Service authentication); false for a label from the body. */
+  verified?: boolean;
+  principalId?: string;
+  /** A body `by` that differed from the signed-in principal (kept as a label only). */
+  label?: string;
 }
 
 const pad = (n: number): string => String(n).padStart(6, '0');
@@ -242,6 +287,39 @@ export class MigrationDocuments {
   }
   approval(): Promise<ApprovalRecord | undefined> {
     return this.store.read<ApprovalRecord>(this.path('approval.json'));
+  }
+
+  saveLinked(link: LinkedRunRecord): Promise<boolean> {
+    return this.store.write(this.path(`linked/${link.migrationId}.json`), link);
+  }
+  async linked(): Promise<LinkedRunRecord[]> {
+    const names = await this.store.list(this.path('linked/'));
+    const links = await inParallel(
+      names.map((name) => () => this.store.read<LinkedRunRecord>(name)),
+      8,
+    );
+    return links.filter((link): link is LinkedRunRecord => link !== undefined).sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Writes a notification's first record; false when one exists (the event was handled already, or is being). */
+  claimNotification(record: NotificationRecord): Promise<boolean> {
+    return this.store.write(this.path(`notifications/${record.key}.json`), record, { onlyIfAbsent: true });
+  }
+  saveNotification(record: NotificationRecord): Promise<boolean> {
+    return this.store.write(this.path(`notifications/${record.key}.json`), record);
+  }
+  notification(key: string): Promise<NotificationRecord | undefined> {
+    return this.store.read<NotificationRecord>(this.path(`notifications/${key}.json`));
+  }
+  async notifications(): Promise<NotificationRecord[]> {
+    const names = await this.store.list(this.path('notifications/'));
+    const records = await inParallel(
+      names.map((name) => () => this.store.read<NotificationRecord>(name)),
+      8,
+    );
+    return records
+      .filter((record): record is NotificationRecord => record !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
   }
 
   saveReport(report: StoredReport): Promise<boolean> {

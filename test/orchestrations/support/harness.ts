@@ -124,6 +124,8 @@ function defaultStubs(): ActivityHandlers {
     finalizeMigration: () => Promise.resolve(),
     groupStep: notScripted('groupStep'),
     checkGroupStep: notScripted('checkGroupStep'),
+    planRollback: notScripted('planRollback'),
+    notifyRun: () => Promise.resolve({ delivered: 0, failed: 0, alreadyHandled: 0 }),
   };
 }
 
@@ -158,6 +160,8 @@ function dispatchingHandlers(runs: Map<string, ScriptedRun>, now: () => number):
     finalizeMigration: dispatch('finalizeMigration'),
     groupStep: dispatch('groupStep'),
     checkGroupStep: dispatch('checkGroupStep'),
+    planRollback: dispatch('planRollback'),
+    notifyRun: dispatch('notifyRun'),
   };
 }
 
