@@ -1,5 +1,5 @@
 import { changedSince, pendingChange } from '../../src/domain/apply';
-import { planRestore, rollbackMoves, isRetried, type ChangeRecord } from '../../src/domain/rollback';
+import { planRestore, rollbackMoves, isRetried, type UserLicensesRecord } from '../../src/domain/rollback';
 import { retryMoves, parseLinkedRunBody } from '../../src/domain/linked-runs';
 import { parseMigrationRequest } from '../../src/domain/request';
 import type { AssignedLicense } from '../../src/domain/types';
@@ -22,7 +22,7 @@ const STANDARD_NO_SWAY: AssignedLicense = { skuId: BUSINESS_STANDARD.skuId, disa
 const PREMIUM: AssignedLicense = { skuId: BUSINESS_PREMIUM.skuId, disabledPlans: [] };
 const OTHER: AssignedLicense = { skuId: O365_E1.skuId, disabledPlans: [] };
 
-const record = (overrides: Partial<ChangeRecord> = {}): ChangeRecord => ({
+const record = (overrides: Partial<UserLicensesRecord> = {}): UserLicensesRecord => ({
   kind: 'userLicenses',
   userId: 'a0b1c2d3-0000-4000-8000-000000000001',
   userPrincipalName: 'adele@contoso.com',
@@ -184,6 +184,7 @@ describe('choosing whom to retry', () => {
     const bad = parseLinkedRunBody('rollback', { usageLocation: 'US', force: 'yes', batchSize: 0 }, original);
     expect(bad.ok ? [] : bad.problems.map((p) => p.field).sort()).toEqual(['batchSize', 'force', 'usageLocation']);
   });
+
   it('inherits stored group moves without refusing them: a run with group moves can be rolled back and retried', () => {
     // Stored as the parser leaves them: the product change names the group's members as its users, and every move
     // has keepDisabledPlans. Given back as a body, each would be refused (400) if not named as a request names it.
