@@ -5,7 +5,6 @@ import { formatLicenses, reportToCsv } from '../../src/reports/csv';
 import {
   ALL_SKUS,
   BUSINESS_PREMIUM,
-  BUSINESS_STANDARD,
   STANDARD_TO_PREMIUM,
   planId,
   plannedStandardToPremium,
