@@ -2,13 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { reportRowFor, type ReportContext } from '../../src/domain/report';
 import type { ResolvedMove } from '../../src/domain/types';
 import { formatLicenses, reportToCsv } from '../../src/reports/csv';
-import {
-  ALL_SKUS,
-  BUSINESS_PREMIUM,
-  STANDARD_TO_PREMIUM,
-  planId,
-  plannedStandardToPremium,
-} from '../domain/fixtures';
+import { ALL_SKUS, BUSINESS_PREMIUM, STANDARD_TO_PREMIUM, planId, plannedStandardToPremium } from '../domain/fixtures';
 
 const PREMIUM = BUSINESS_PREMIUM.skuId;
 const move: ResolvedMove = STANDARD_TO_PREMIUM;
