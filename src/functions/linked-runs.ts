@@ -1,18 +1,12 @@
 import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
-import type { MigrationHttpDeps } from '../migrations/http';
 import { retryHandler, rollbackHandler } from '../migrations/linked';
+import { migrationHttpDeps } from './migrations';
 
 /** POST /api/migrations/{id}/rollback and /retry: new runs linked to a finished one (src/migrations/linked.ts). */
 export function registerLinkedRunRoutes(deps: AppDeps): void {
-  const withClient = (client: df.DurableClient): MigrationHttpDeps => ({
-    client,
-    store: deps.store,
-    clock: deps.clock,
-    graph: deps.graph,
-    settings: deps.settings,
-  });
+  const withClient = migrationHttpDeps(deps);
   df.app.client.http('rollbackMigration', {
     route: 'migrations/{id}/rollback',
     methods: ['POST'],

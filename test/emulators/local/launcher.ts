@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_SETTINGS } from '../../../src/config/settings';
+import type { MigrationView } from '../../../src/migrations/view';
 import { deadlineAfter } from '../../support/clock';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -121,7 +122,11 @@ export function keyedApi(key: string) {
 }
 
 /** Polls `probe` until it returns a value, or fails naming `what` after `timeoutMs` (measured, not read off a clock). */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 40_000,
+): Promise<T> {
   const expired = deadlineAfter(timeoutMs);
   while (!expired()) {
     const value = await probe();
@@ -129,4 +134,54 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}
+
+/**
+ * `npm start` against a tenant the test owns (so the tenant outlives a kill), with a fixed key and its state in
+ * `workDir/data`, quiet, telemetry off; `env` adds or overrides settings.
+ */
+export function launchOnTenant(
+  workDir: string,
+  graphBaseUrl: string,
+  key: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Launcher> {
+  return startLauncher({
+    cwd: workDir,
+    args: ['--quiet'],
+    env: cleanEnvironment({
+      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
+      GRAPH_BASE_URL: graphBaseUrl,
+      GRAPH_AUTH: 'none',
+      LICENSE_SHIFT_LOCAL_KEY: key,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+      ...env,
+    }),
+  });
+}
+
+/** Polls a migration's status until `until` holds; the error names the last state seen. */
+export async function waitForMigrationView(
+  key: string,
+  baseUrl: string,
+  id: string,
+  until: (view: MigrationView) => boolean,
+  timeoutMs: number,
+): Promise<MigrationView> {
+  const api = keyedApi(key);
+  let last: MigrationView | undefined;
+  try {
+    return await pollUntil(
+      `migration ${id} reaching the expected state`,
+      async () => {
+        const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${encodeURIComponent(id)}`);
+        if (response.status !== 200) return undefined;
+        last = response.json;
+        return until(last) ? last : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
+  }
 }

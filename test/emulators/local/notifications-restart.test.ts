@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateScenario, startGraphSimulator, type GraphSimulator } from '../../../emulators/graph';
+import { isFinished } from '../../../src/domain/status';
 import type { MigrationView } from '../../../src/migrations/view';
 import { verifySignature } from '../../../src/notifications/sign';
-import { deadlineAfter } from '../../support/clock';
 import { startWebhookReceiver, type ReceivedNotification, type WebhookReceiver } from '../../support/webhook-receiver';
-import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
+import { keyedApi, launchOnTenant, pollUntil, waitForMigrationView, type Launcher } from './launcher';
 
 /**
  * Notifications across a crash: `npm start` (launcher, runtime and Azurite) is SIGKILLed mid-reassignment and started
@@ -15,59 +15,19 @@ import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
 const MIGRATION_ID = 'notify-after-sigkill';
 const KEY = 'notify-restart-test-fixed-key-0123456789';
 const SECRET = 'notify-restart-test-secret';
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 
 function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
-  return startLauncher({
-    cwd: workDir,
-    args: ['--quiet'],
-    env: cleanEnvironment({
-      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
-      GRAPH_BASE_URL: sim.baseUrl,
-      GRAPH_AUTH: 'none',
-      LICENSE_SHIFT_LOCAL_KEY: KEY,
-      GRAPH_WRITE_BUDGET: '4800',
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-      NOTIFY_ALLOWED_HOSTS: '127.0.0.1',
-      NOTIFY_SIGNING_SECRET: SECRET,
-    }),
+  return launchOnTenant(workDir, sim.baseUrl, KEY, {
+    GRAPH_WRITE_BUDGET: '4800',
+    NOTIFY_ALLOWED_HOSTS: '127.0.0.1',
+    NOTIFY_SIGNING_SECRET: SECRET,
   });
 }
 
-async function api<T>(
-  baseUrl: string,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { 'x-functions-key': KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = keyedApi(KEY);
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 40_000,
-): Promise<T> {
-  const expired = deadlineAfter(timeoutMs);
-  while (!expired()) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const viewOf = async (baseUrl: string, predicate: (view: MigrationView) => boolean): Promise<MigrationView> =>
-  until('the migration status', async () => {
-    const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
-    return response.status === 200 && predicate(response.json) ? response.json : undefined;
-  });
+const viewOf = (baseUrl: string, predicate: (view: MigrationView) => boolean, timeoutMs = 40_000) =>
+  waitForMigrationView(KEY, baseUrl, MIGRATION_ID, predicate, timeoutMs);
 
 const eventsOf = (received: ReceivedNotification[]): string[] => received.map((r) => r.json.event as string);
 
@@ -107,7 +67,7 @@ describe('notifications across a SIGKILL and restart of npm start', () => {
     });
     expect(start.status).toBe(202);
     await viewOf(first.baseUrl, (view) => view.status === 'awaitingApproval');
-    await until('awaitingApproval', () =>
+    await pollUntil('awaitingApproval', () =>
       eventsOf(receiver.received).includes('awaitingApproval') ? true : undefined,
     );
     expect(
@@ -117,23 +77,23 @@ describe('notifications across a SIGKILL and restart of npm start', () => {
       first.baseUrl,
       (view) => view.status === 'waitingForLicenses' && view.waitingFor !== undefined,
     );
-    await until('waitingForLicenses', () =>
+    await pollUntil('waitingForLicenses', () =>
       eventsOf(receiver.received).includes('waitingForLicenses') ? true : undefined,
     );
 
     // The seats land; mid-reassignment everything npm start started is killed, then started again.
     sim.setSkuSeats('SPB', 400);
     expect((await api(first.baseUrl, 'POST', `/api/migrations/${MIGRATION_ID}/recheck`)).status).toBe(202);
-    await viewOf(first.baseUrl, (view) => view.status === 'reassigning' || FINISHED.has(view.status));
-    await until('license changes', () =>
+    await viewOf(first.baseUrl, (view) => view.status === 'reassigning' || isFinished(view.status));
+    await pollUntil('license changes', () =>
       sim.events().filter((e) => e.kind === 'license').length >= 20 ? true : undefined,
     );
     await first.kill();
     const second = await launch(workDir, sim);
     launchers.push(second);
-    const done = await viewOf(second.baseUrl, (view) => FINISHED.has(view.status));
+    const done = await viewOf(second.baseUrl, (view) => isFinished(view.status));
     expect(done.status).toBe('completed');
-    await until('completed', () => (eventsOf(receiver.received).includes('completed') ? true : undefined));
+    await pollUntil('completed', () => (eventsOf(receiver.received).includes('completed') ? true : undefined));
     // Anything still to arrive would come now.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 

@@ -11,9 +11,9 @@ import {
   type MembershipEvent,
   type RequestEvent,
 } from '../../../emulators/graph';
+import { isFinished } from '../../../src/domain/status';
 import type { MigrationView } from '../../../src/migrations/view';
-import { deadlineAfter } from '../../support/clock';
-import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
+import { keyedApi, launchOnTenant, waitForMigrationView, type Launcher } from './launcher';
 
 /**
  * Group moves survive a crash (issue #13): SIGKILL everything `npm start` started while the run waits for group
@@ -22,57 +22,18 @@ import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
  * the tenant (and its processing queue) outlives the kill.
  */
 const PREMIUM = SKU_CATALOG.SPB.skuId;
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 const MIGRATION_ID = 'groups-restart-after-sigkill';
 const KEY = 'groups-restart-test-fixed-key-0123';
 const USERS = 120;
 
 function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
-  return startLauncher({
-    cwd: workDir,
-    args: ['--quiet'],
-    env: cleanEnvironment({
-      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
-      GRAPH_BASE_URL: sim.baseUrl,
-      GRAPH_AUTH: 'none',
-      LICENSE_SHIFT_LOCAL_KEY: KEY,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-    }),
-  });
+  return launchOnTenant(workDir, sim.baseUrl, KEY, {});
 }
 
-async function api<T>(
-  baseUrl: string,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { 'x-functions-key': KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = keyedApi(KEY);
 
-async function waitForView(
-  baseUrl: string,
-  until: (view: MigrationView) => boolean,
-  timeoutMs: number,
-): Promise<MigrationView> {
-  const expired = deadlineAfter(timeoutMs);
-  let last: MigrationView | undefined;
-  while (!expired()) {
-    const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
-    if (response.status === 200) {
-      last = response.json;
-      if (until(last)) return last;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`migration did not reach the expected state; last seen ${JSON.stringify(last)}`);
-}
+const waitForView = (baseUrl: string, until: (view: MigrationView) => boolean, timeoutMs: number) =>
+  waitForMigrationView(KEY, baseUrl, MIGRATION_ID, until, timeoutMs);
 
 describe('npm start: SIGKILL while a group move waits for group processing, then start again', () => {
   let workDir: string;
@@ -121,7 +82,7 @@ describe('npm start: SIGKILL while a group move waits for group processing, then
     expect(start.status).toBe(202);
     const waiting = await waitForView(
       first.baseUrl,
-      (view) => (view.status === 'processingGroups' && view.waitingFor !== undefined) || FINISHED.has(view.status),
+      (view) => (view.status === 'processingGroups' && view.waitingFor !== undefined) || isFinished(view.status),
       60_000,
     );
     expect(waiting.waitingFor?.reason).toMatch(/^waiting for group processing: \d+ of 120 members done/);
@@ -134,7 +95,7 @@ describe('npm start: SIGKILL while a group move waits for group processing, then
     const second = await launch(workDir, sim);
     launchers.push(second);
     expect(second.output.join('\n')).toContain(`Resuming 1 migration from the data folder: ${MIGRATION_ID}`);
-    const done = await waitForView(second.baseUrl, (view) => FINISHED.has(view.status), 90_000);
+    const done = await waitForView(second.baseUrl, (view) => isFinished(view.status), 90_000);
     expect(done).toMatchObject({ status: 'completed', counts: { moved: USERS, failed: 0 } });
 
     const memberships = sim.events().filter((e): e is MembershipEvent => e.kind === 'membership');

@@ -11,7 +11,7 @@ import {
 import { isFinished } from '../../../src/domain/status';
 import { requiredAppRoles } from '../../../src/graph/permissions';
 import type { MigrationView } from '../../../src/migrations/view';
-import { cleanEnvironment, keyedApi, pollUntil, startLauncher, type Launcher } from './launcher';
+import { keyedApi, launchOnTenant, pollUntil, type Launcher } from './launcher';
 
 /**
  * Soak: 10,000 users under the simulator's realistic profile (replication lag, stray 429s, 503s and resets, plan
@@ -27,18 +27,9 @@ const KEY = 'soak-test-fixed-key-0123456789abcdef';
 const K = 20;
 
 function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
-  return startLauncher({
-    cwd: workDir,
-    args: ['--quiet'],
-    env: cleanEnvironment({
-      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
-      GRAPH_BASE_URL: sim.baseUrl,
-      GRAPH_AUTH: 'none',
-      LICENSE_SHIFT_LOCAL_KEY: KEY,
-      GRAPH_WRITE_BUDGET: String(2_850 * K),
-      GRAPH_RESOURCE_UNIT_BUDGET: String(3_300 * K),
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-    }),
+  return launchOnTenant(workDir, sim.baseUrl, KEY, {
+    GRAPH_WRITE_BUDGET: String(2_850 * K),
+    GRAPH_RESOURCE_UNIT_BUDGET: String(3_300 * K),
   });
 }
 
