@@ -31,6 +31,7 @@ interface Row {
   reason: string;
   action: string;
   blockCode?: string;
+  graphErrorCode?: string;
 }
 
 /** A plan's id in the simulator's catalog, by name. */
@@ -268,5 +269,134 @@ describe('rolling back group moves over HTTP (local runtime + realistic Graph si
     expect(findUnlicensedPeriods(stack.sim.events())).toEqual([]);
     const links = await stack.api('GET', `/api/migrations/${original.id}`);
     expect(links.json.rolledBackBy).toEqual([first.id, forced.id]);
+  });
+
+  it('goes through dry run, approval and the seat wait like a forward run; the report names each group and member', async () => {
+    await start(scenario({ e1Members: 30, standardMembers: 10, memberWithoutUsageLocation: false, directE3Users: 0 }));
+    const before = tenantState(stack.sim);
+    const original = await migrate({
+      moves: [
+        { group: G.licE1, from: 'STANDARDPACK', to: 'ENTERPRISEPACK' },
+        {
+          from: 'O365_BUSINESS_PREMIUM',
+          to: 'SPB',
+          users: { groupId: G.licStandard },
+          assignVia: { group: G.licPremium },
+          sourceGroups: 'leave',
+        },
+      ],
+    });
+    expect(original).toMatchObject({ status: 'completed', counts: { moved: 40 } });
+    const since = lastSeq();
+
+    // Dry run: the plan names both groups and every member, and nothing is written.
+    const dry = await stack.api('POST', `/api/migrations/${original.id}/rollback?dryRun=true`, {
+      acknowledgeDataLoss: true,
+    });
+    expect(dry.status).toBe(202);
+    expect((await stack.waitForFinish(dry.json.id as string)).message).toMatch(/Dry run/);
+    const dryReport = await stack.api('GET', `/api/migrations/${dry.json.id}/report`);
+    const groups = [
+      expect.objectContaining({
+        kind: 'product',
+        groupName: 'Lic – Office 365 E1',
+        users: 30,
+        action: expect.stringMatching(
+          /add Office 365 E1 with EXCHANGE_S_STANDARD off next to Office 365 E3; once every member holds it, remove Office 365 E3 .*\(back to what the group assigned before the original run\)$/,
+        ),
+      }),
+      expect.objectContaining({
+        kind: 'restore',
+        groupName: 'Lic – Business Premium',
+        users: 10,
+        action: expect.stringMatching(
+          /users get Microsoft 365 Business Standard back .* and only then leave the group$/,
+        ),
+      }),
+    ];
+    expect(dryReport.json.plan.groups).toEqual(groups);
+    const dryRows = dryReport.json.rows as Row[];
+    expect(dryRows).toHaveLength(40);
+    for (const row of dryRows) expect(row.reason).toMatch(/^dry run, nothing changed; would /);
+    const writes = ['license', 'licenseState', 'groupLicense', 'membership'] as const;
+    for (const kind of writes) expect(eventsOf(kind, since)).toEqual([]);
+
+    // The E1 subscription was reduced meanwhile: after approval, the rollback waits for the purchase.
+    stack.sim.setSkuSeats('STANDARDPACK', 5);
+    stack.host.clock.setAutoAdvance(false);
+    const started = await stack.api('POST', `/api/migrations/${original.id}/rollback`, {
+      acknowledgeDataLoss: true,
+      requireApproval: true,
+    });
+    expect(started.status).toBe(202);
+    const id = started.json.id as string;
+    await stack.waitForMigration(id, (view) => view.status === 'awaitingApproval');
+    const pending = await stack.api('GET', `/api/migrations/${id}/report`);
+    expect(pending.json.plan.groups).toEqual(groups);
+    expect(eventsOf('groupLicense', since)).toEqual([]);
+    expect(eventsOf('membership', since)).toEqual([]);
+    expect((await stack.api('POST', `/api/migrations/${id}/approve`, { by: 'cab@fabrikam.com' })).status).toBe(202);
+    const waiting = await stack.waitForMigration(
+      id,
+      (view) => view.status === 'waitingForLicenses' && view.waitingFor !== undefined,
+    );
+    expect(waiting.waitingFor!.reason).toMatch(/need 30, 5 free: buy 25 more Office 365 E1 licenses/);
+    expect(eventsOf('groupLicense', since)).toEqual([]);
+
+    stack.sim.setSkuSeats('STANDARDPACK', 30);
+    await stack.host.clock.advanceBy(60 * 60_000);
+    stack.host.clock.setAutoAdvance(true);
+    const done = await stack.waitForFinish(id, 180_000);
+    expect(done).toMatchObject({ status: 'completed', rollbackOf: original.id, counts: { moved: 40, failed: 0 } });
+    expect(differing(before, tenantState(stack.sim))).toEqual([]);
+    expect(findUnlicensedPeriods(stack.sim.events())).toEqual([]);
+    expect(findUnlicensedGaps(eventsSince(since))).toEqual([]);
+    const report = await stack.api('GET', `/api/migrations/${id}/report`);
+    expect(report.json.plan.groups).toEqual(groups);
+    const restored = report.json.rows as (Row & { userPrincipalName: string })[];
+    expect(restored.map((row) => row.userId).sort()).toEqual(dryRows.map((row) => row.userId).sort());
+    for (const row of restored) {
+      expect(row.outcome).toBe('moved');
+      expect(row.userPrincipalName).toMatch(/@/);
+    }
+  });
+
+  it('retries a run with group moves (no 400 for its stored moves), re-planning only the user who failed', async () => {
+    await start(scenario({ e1Members: 0, standardMembers: 5, directE3Users: 0 }));
+    const original = await migrate({
+      moves: [
+        {
+          from: 'O365_BUSINESS_PREMIUM',
+          to: 'SPB',
+          users: { groupId: G.licStandard },
+          assignVia: { group: G.licPremium },
+          sourceGroups: 'leave',
+        },
+      ],
+    });
+    // Group licensing records the missing usage location as the member's error: the user fails and keeps Standard.
+    expect(original).toMatchObject({ status: 'completedWithErrors', counts: { moved: 4, failed: 1 } });
+    const failed = (await rows(original.id)).find((row) => row.outcome === 'failed')!;
+    expect(failed).toMatchObject({ graphErrorCode: 'ProhibitedInUsageLocationViolation' });
+
+    const since = lastSeq();
+    const retry = await stack.api('POST', `/api/migrations/${original.id}/retry`, { usageLocation: 'US' });
+    expect(retry.status).toBe(202);
+    expect(retry.json.retryOf).toBe(original.id);
+    const done = await stack.waitForFinish(retry.json.id as string, 180_000);
+    expect(done).toMatchObject({ retryOf: original.id, counts: { total: 1 } });
+    expect((await rows(done.id)).map((row) => row.userId)).toEqual([failed.userId]);
+    // Nobody else was written to.
+    for (const kind of ['license', 'licenseState', 'membership'] as const) {
+      const others = eventsOf(kind, since).filter((e) => 'userId' in e && e.userId !== failed.userId);
+      expect(others).toEqual([]);
+    }
+    expect(eventsOf('groupLicense', since)).toEqual([]);
+
+    // The rollback of the original is planned from its records too (no 400 either).
+    const rollback = await stack.api('POST', `/api/migrations/${original.id}/rollback?dryRun=true`, {
+      acknowledgeDataLoss: true,
+    });
+    expect(rollback.status).toBe(202);
   });
 });
