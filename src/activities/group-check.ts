@@ -13,7 +13,7 @@
  */
 import { memberErrorMeaning } from '../domain/groups';
 import { freeSeats } from '../domain/skus';
-import type { UserLicenseSnapshot } from '../domain/types';
+import type { LicenseAssignmentState, UserLicenseSnapshot } from '../domain/types';
 import type { GroupCheckInput, GroupStep, GroupUnitStatus } from '../domain/workflow';
 import { currentIso } from '../clock';
 import { readUsers } from './batch-range';
@@ -39,9 +39,10 @@ import type { GroupUserRecord } from '../storage/migration-documents';
 export async function checkGroupStep(deps: ActivityDeps, input: GroupCheckInput): Promise<GroupUnitStatus> {
   const context = await loadUnit(deps, input.migrationId, input.unit);
   const seen = await readUnit(deps, context, input.step);
+  const checkedAt = currentIso(deps.clock);
   for (const user of seen.looked) {
     const now = seen.users.get(key(user.userId));
-    if (now) judge(context, user, now, input.step);
+    if (now) judge(context, user, now, input.step, checkedAt);
     else if (seen.complete) {
       close(user, {
         kind: 'failed',
@@ -91,12 +92,18 @@ async function readUnit(deps: ActivityDeps, context: UnitContext, step: GroupSte
   return { looked, users, complete: true };
 }
 
-function judge(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, step: GroupStep): void {
-  if (step === 'addTarget' && user.progress === 'joined') judgeTarget(context, user, now);
+function judge(
+  context: UnitContext,
+  user: GroupUserRecord,
+  now: UserLicenseSnapshot,
+  step: GroupStep,
+  checkedAt: string,
+): void {
+  if (step === 'addTarget' && user.progress === 'joined') judgeTarget(context, user, now, checkedAt);
   if (step === 'removeSource' && user.progress === 'sourceRemoved') judgeSource(context, user, now);
 }
 
-function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot): void {
+function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, checkedAt: string): void {
   const { unit, name } = context;
   const state = targetState(context, user.userId, now);
   const step = stepOf(context, user.userId);
@@ -111,7 +118,7 @@ function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicen
     user.result = notFinished(heldWords(context, expected));
     return;
   }
-  if (!error) return;
+  if (!error || olderThanReprocess(user, state, checkedAt)) return;
   if (memberErrorMeaning(error).waitsForSeats) {
     user.memberError = error;
     user.result = notFinished(
@@ -120,6 +127,23 @@ function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicen
     return;
   }
   close(user, memberFailure(context, error, now, `${name(unit.fromSkuId)} was kept`));
+}
+
+/**
+ * After a reprocess, an error stamped before it is what Entra recorded earlier (reads lag behind). It is trusted
+ * anyway once the reprocess is this old, in case Graph does not restamp an unchanged error or the clocks disagree.
+ */
+const REPROCESS_SETTLE_MS = 5 * 60_000;
+
+function olderThanReprocess(
+  user: GroupUserRecord,
+  state: LicenseAssignmentState | undefined,
+  checkedAt: string,
+): boolean {
+  if (!user.reprocessedAt) return false;
+  if (Date.parse(checkedAt) - Date.parse(user.reprocessedAt) >= REPROCESS_SETTLE_MS) return false;
+  const stamped = state?.lastUpdatedDateTime;
+  return stamped === undefined || Date.parse(stamped) < Date.parse(user.reprocessedAt);
 }
 
 /** Where a user stands once it holds the target (or has it in the documented conflict), if the run ends there. */

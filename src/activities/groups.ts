@@ -261,9 +261,20 @@ async function setLocation(deps: ActivityDeps, context: UnitContext, user: Group
   if (!location) return true;
   try {
     await deps.graph.setUsageLocation(user.userId, location);
-    return true;
   } catch (error) {
     const lead = `the usage location could not be set, so the user was not added to ${context.unit.groupName}`;
+    close(user, writeFailure(graphErrorInfo(error), lead));
+    return false;
+  }
+  const step = stepOf(context, user.userId);
+  if (step?.kind !== 'join' || step.join) return true;
+  // Already a member: the group recorded an error for the missing location and keeps it until asked again.
+  try {
+    user.reprocessedAt = currentIso(deps.clock);
+    await deps.graph.reprocessLicenseAssignment(user.userId);
+    return true;
+  } catch (error) {
+    const lead = `the usage location was set, but group licensing could not be asked to apply ${context.unit.groupName}'s license again`;
     close(user, writeFailure(graphErrorInfo(error), lead));
     return false;
   }

@@ -25,6 +25,8 @@ export interface LicenseAssignmentState {
   state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error' | OtherString;
   /** "None" (or null) on success; otherwise CountViolation, MutuallyExclusiveViolation, ... */
   error: string | null;
+  /** When Entra last evaluated this assignment (ISO), where Graph says. */
+  lastUpdatedDateTime?: string;
 }
 
 /** The license state of one user, as read before and after a change. */

@@ -94,6 +94,11 @@ export interface GroupUserRecord {
   closed?: boolean;
   /** The member's license error for the target, while the run waits for it to clear (CountViolation). */
   memberError?: string;
+  /**
+   * When this run asked group licensing to evaluate the user again (ISO): a target error recorded before then is
+   * the old one, not the answer.
+   */
+  reprocessedAt?: string;
   /** What this run's writes changed for the user (memberships, direct licenses), as each landed: rollback undoes it. */
   changes?: GroupUserChanges;
 }
