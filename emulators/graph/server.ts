@@ -287,6 +287,8 @@ export class GraphSimulatorServer implements GraphSimulator {
     );
     this.tenant.load(this.scenario);
     this.server = createServer((req, res) => {
+      // Graph answers with an HTTP Date header (RFC 9110 §6.6.1); here it reads the tenant's clock, like its stamps.
+      res.setHeader('date', new Date(this.now()).toUTCString());
       this.onRequest(req, res).catch((error: unknown) => {
         // A simulator bug still answers in Graph's shape, so clients exercise their 5xx path rather than crash.
         if (!res.headersSent) {

@@ -39,10 +39,9 @@ import type { GroupUserRecord } from '../storage/migration-documents';
 export async function checkGroupStep(deps: ActivityDeps, input: GroupCheckInput): Promise<GroupUnitStatus> {
   const context = await loadUnit(deps, input.migrationId, input.unit);
   const seen = await readUnit(deps, context, input.step);
-  const checkedAt = currentIso(deps.clock);
   for (const user of seen.looked) {
     const now = seen.users.get(key(user.userId));
-    if (now) judge(context, user, now, input.step, checkedAt);
+    if (now) judge(context, user, now, input.step);
     else if (seen.complete) {
       close(user, {
         kind: 'failed',
@@ -92,18 +91,12 @@ async function readUnit(deps: ActivityDeps, context: UnitContext, step: GroupSte
   return { looked, users, complete: true };
 }
 
-function judge(
-  context: UnitContext,
-  user: GroupUserRecord,
-  now: UserLicenseSnapshot,
-  step: GroupStep,
-  checkedAt: string,
-): void {
-  if (step === 'addTarget' && user.progress === 'joined') judgeTarget(context, user, now, checkedAt);
+function judge(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, step: GroupStep): void {
+  if (step === 'addTarget' && user.progress === 'joined') judgeTarget(context, user, now);
   if (step === 'removeSource' && user.progress === 'sourceRemoved') judgeSource(context, user, now);
 }
 
-function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, checkedAt: string): void {
+function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot): void {
   const { unit, name } = context;
   const state = targetState(context, user.userId, now);
   const step = stepOf(context, user.userId);
@@ -118,7 +111,7 @@ function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicen
     user.result = notFinished(heldWords(context, expected));
     return;
   }
-  if (!error || olderThanReprocess(user, state, checkedAt)) return;
+  if (!error || olderThanReprocess(user, state)) return;
   if (memberErrorMeaning(error).waitsForSeats) {
     user.memberError = error;
     user.result = notFinished(
@@ -130,20 +123,14 @@ function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicen
 }
 
 /**
- * After a reprocess, an error stamped before it is what Entra recorded earlier (reads lag behind). It is trusted
- * anyway once the reprocess is this old, in case Graph does not restamp an unchanged error or the clocks disagree.
+ * After a reprocess, an error stamped before it is the one Entra recorded earlier, still shown by a read that lags
+ * behind: the user keeps waiting (until the stage's deadline) for the reprocess's own answer. Without stamps there is
+ * no telling, so the error counts.
  */
-const REPROCESS_SETTLE_MS = 5 * 60_000;
-
-function olderThanReprocess(
-  user: GroupUserRecord,
-  state: LicenseAssignmentState | undefined,
-  checkedAt: string,
-): boolean {
-  if (!user.reprocessedAt) return false;
-  if (Date.parse(checkedAt) - Date.parse(user.reprocessedAt) >= REPROCESS_SETTLE_MS) return false;
+function olderThanReprocess(user: GroupUserRecord, state: LicenseAssignmentState | undefined): boolean {
   const stamped = state?.lastUpdatedDateTime;
-  return stamped === undefined || Date.parse(stamped) < Date.parse(user.reprocessedAt);
+  if (!user.reprocessedAt || stamped === undefined) return false;
+  return Date.parse(stamped) < Date.parse(user.reprocessedAt);
 }
 
 /** Where a user stands once it holds the target (or has it in the documented conflict), if the run ends there. */

@@ -270,8 +270,8 @@ async function setLocation(deps: ActivityDeps, context: UnitContext, user: Group
   if (step?.kind !== 'join' || step.join) return true;
   // Already a member: the group recorded an error for the missing location and keeps it until asked again.
   try {
-    user.reprocessedAt = currentIso(deps.clock);
-    await deps.graph.reprocessLicenseAssignment(user.userId);
+    const requestedAt = currentIso(deps.clock);
+    user.reprocessedAt = (await deps.graph.reprocessLicenseAssignment(user.userId)) ?? requestedAt;
     return true;
   } catch (error) {
     const lead = `the usage location was set, but group licensing could not be asked to apply ${context.unit.groupName}'s license again`;

@@ -87,9 +87,10 @@ export interface LicensingGraph extends GroupLicensingGraph {
   setUsageLocation(userId: string, countryCode: string): Promise<void>;
   /**
    * Asks Entra to evaluate the user's group-based licenses again now. A usage location set after a group recorded
-   * `ProhibitedInUsageLocationViolation` for the user is not picked up until then.
+   * `ProhibitedInUsageLocationViolation` for the user is not picked up until then. Resolves to Graph's own time of the
+   * answer (its Date header, ISO) when it sent one: license state stamps are on that clock.
    */
-  reprocessLicenseAssignment(userId: string): Promise<void>;
+  reprocessLicenseAssignment(userId: string): Promise<string | undefined>;
   /** The writes among these the app's identity is not allowed to make (empty when all are allowed). */
   checkWriteAccess(checks: WriteAccessCheck[]): Promise<MissingPermission[]>;
   /** One result per input item, in input order. */

@@ -26,15 +26,17 @@ export class UserWrites {
     });
   }
 
-  async reprocessLicenseAssignment(userId: string): Promise<void> {
+  async reprocessLicenseAssignment(userId: string): Promise<string | undefined> {
     // Reprocessing twice evaluates the same groups twice, so this write may be retried like a read.
-    await this.transport.request({
+    const answer = await this.transport.request({
       method: 'POST',
       path: `${this.userPath(userId)}/reprocessLicenseAssignment`,
       operation: 'reprocessLicenseAssignment',
       resourceUnits: 1,
       writes: 1,
     });
+    const date = Date.parse(answer.headers.get('date') ?? '');
+    return Number.isFinite(date) ? new Date(date).toISOString() : undefined;
   }
 
   private userPath(userId: string): string {

@@ -95,8 +95,8 @@ export interface GroupUserRecord {
   /** The member's license error for the target, while the run waits for it to clear (CountViolation). */
   memberError?: string;
   /**
-   * When this run asked group licensing to evaluate the user again (ISO): a target error recorded before then is
-   * the old one, not the answer.
+   * When this run asked group licensing to evaluate the user again (ISO, Graph's clock where it said): a target
+   * error stamped before then is the old one, not the answer.
    */
   reprocessedAt?: string;
   /** What this run's writes changed for the user (memberships, direct licenses), as each landed: rollback undoes it. */

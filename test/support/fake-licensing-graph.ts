@@ -231,13 +231,13 @@ export class FakeLicensingGraph implements LicensingGraph {
   }
 
   /** Evaluates the user's groups again now, as Entra does on request; queued group work still waits. */
-  reprocessLicenseAssignment(userId: string): Promise<void> {
+  reprocessLicenseAssignment(userId: string): Promise<string | undefined> {
     this.calls.push({ method: 'reprocessLicenseAssignment', userId });
     if (!this.#users.has(key(userId))) {
       return Promise.reject(new GraphRequestError(this.#notFound('reprocessLicenseAssignment', userId)));
     }
     this.#evaluate(userId);
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   }
 
   assignLicenses(items: AssignLicenseItem[], options?: AssignLicensesOptions): Promise<AssignLicenseResult[]> {
