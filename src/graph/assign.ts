@@ -22,6 +22,7 @@ import {
   type GraphExchange,
   type GraphTransport,
 } from './transport';
+import { DEFAULT_FLOW } from './pacing';
 import type { AssignLicenseItem, AssignLicenseResult, AssignLicensesOptions, RetryPolicy } from './types';
 
 /** Graph's limit on requests per `$batch` (Microsoft Graph JSON batching). */
@@ -52,6 +53,8 @@ export class LicenseAssigner {
     private readonly reader: GraphReader,
     private readonly retry: RetryPolicy,
     private readonly log: (msg: string) => void,
+    /** Whose writes these are (a migration id): the tenant's gates serve runs in turn. */
+    private readonly flow: string = DEFAULT_FLOW,
   ) {}
 
   async assign(items: AssignLicenseItem[], opts: AssignLicensesOptions = {}): Promise<AssignLicenseResult[]> {
@@ -142,12 +145,12 @@ export class LicenseAssigner {
       const group = toVerify.length > 0 ? toVerify : ready.slice(0, batchLimit);
       const writes = toVerify.length > 0 ? 0 : group.length;
       for (const w of group) w.busy = true;
-      const granted = await this.transport.pace({ writes, resourceUnits: group.length }, signal);
+      const granted = await this.transport.pace({ writes, resourceUnits: group.length, flow: this.flow }, signal);
       if (!granted) {
         for (const w of group) w.busy = false;
         continue;
       }
-      const release = await pacer.concurrency.acquire();
+      const release = await pacer.concurrency.acquire(this.flow);
       const task = toVerify.length > 0 ? this.verify(group) : this.write(group);
       launch(
         task.finally(() => {
@@ -254,7 +257,14 @@ export class LicenseAssigner {
     operation: GraphOperation,
     writes: number,
   ): Promise<GraphExchange | undefined> {
-    const request = { method: 'POST' as const, path: '/$batch', body: { requests }, operation, writes };
+    const request = {
+      method: 'POST' as const,
+      path: '/$batch',
+      body: { requests },
+      operation,
+      writes,
+      flow: this.flow,
+    };
     try {
       return await this.transport.exchange({ ...request, resourceUnits: group.length });
     } catch (error) {

@@ -16,7 +16,7 @@ import { systemClock } from '../clock';
 import { LicenseAssigner } from './assign';
 import { GraphRequestError, REQUIRED_PERMISSION } from './errors';
 import { rolesAllow } from './permissions';
-import { pacerFor } from './pacing';
+import { DEFAULT_FLOW, pacerFor } from './pacing';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
 import { GraphTransport } from './transport';
@@ -71,8 +71,11 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
   const log = deps.log ?? (() => undefined);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
   const baseUrl = settings.baseUrl.replace(/\/+$/, '');
+  // One pacer per tenant (base URL and tenant id): every LicensingGraph of the process spending that tenant's budget
+  // shares it.
+  const tenantKey = `${baseUrl.toLowerCase()}|${(settings.tenantId ?? '').toLowerCase()}`;
   const pacer = pacerFor(
-    `${baseUrl.toLowerCase()}|${(settings.tenantId ?? '').toLowerCase()}`,
+    tenantKey,
     clock,
     {
       writeBudgetPer150s: settings.writeBudgetPer150s,
@@ -92,46 +95,58 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     pacer,
     retry,
   });
-  const reader = new GraphReader(transport);
-  const assigner = new LicenseAssigner(transport, reader, retry, log);
-
-  return {
-    listSubscribedSkus: () => reader.listSubscribedSkus(),
-    listSubscriptions: () => reader.listSubscriptions(),
-    listVerifiedDomains: () => reader.listVerifiedDomains(),
-    listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
-    getUsersByIds: (ids) => reader.getUsersByIds(ids),
-    getUsersDirect: (ids) => reader.getUsersDirect(ids),
-    getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
-    listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
-    setUsageLocation: async (userId, countryCode) => {
-      const code = countryCode.trim().toUpperCase();
-      if (!/^[A-Z]{2}$/.test(code)) {
-        throw invalidArgument(`usageLocation ${JSON.stringify(countryCode)} is not a two-letter ISO 3166 code.`);
-      }
-      let path: string;
-      try {
-        path = reader.userPath(userId).replace(/\?.*$/, '');
-      } catch (error) {
-        throw invalidArgument(errorMessage(error));
-      }
-      // Setting the same location twice is harmless, so this write may be retried like a read.
-      await transport.request({
-        method: 'PATCH',
-        path,
-        body: { usageLocation: code },
-        operation: 'setUsageLocation',
-        resourceUnits: 1,
-        writes: 1,
-      });
-    },
-    assignLicenses: (items, opts) => assigner.assign(items, opts),
-    checkWriteAccess: (checks) => checkWriteAccess(transport, reader, checks, log),
-    holdBudgetShare: (share) => {
-      const lease = pacer.lease(share);
-      return () => lease.release();
-    },
+  const bind = (flow: string): LicensingGraph => {
+    const reader = new GraphReader(transport, retry, flow);
+    const assigner = new LicenseAssigner(transport, reader, retry, log, flow);
+    return {
+      tenantKey,
+      listSubscribedSkus: () => reader.listSubscribedSkus(),
+      listSubscriptions: () => reader.listSubscriptions(),
+      listVerifiedDomains: () => reader.listVerifiedDomains(),
+      listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
+      getUsersByIds: (ids) => reader.getUsersByIds(ids),
+      getUsersDirect: (ids) => reader.getUsersDirect(ids),
+      getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
+      listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
+      setUsageLocation: (userId, countryCode) => setUsageLocation(transport, reader, userId, countryCode),
+      assignLicenses: (items, opts) => assigner.assign(items, opts),
+      checkWriteAccess: (checks) => checkWriteAccess(transport, reader, checks, log),
+      holdBudgetShare: (share) => {
+        const lease = pacer.lease(share);
+        return () => lease.release();
+      },
+      forRun: (runId) => bind(runId),
+    };
   };
+  return bind(DEFAULT_FLOW);
+}
+
+/** Sets a user's usage location: a write, but setting the same value twice is harmless, so it is retried like a read. */
+async function setUsageLocation(
+  transport: GraphTransport,
+  reader: GraphReader,
+  userId: string,
+  countryCode: string,
+): Promise<void> {
+  const code = countryCode.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(code)) {
+    throw invalidArgument(`usageLocation ${JSON.stringify(countryCode)} is not a two-letter ISO 3166 code.`);
+  }
+  let path: string;
+  try {
+    path = reader.userPath(userId).replace(/\?.*$/, '');
+  } catch (error) {
+    throw invalidArgument(errorMessage(error));
+  }
+  await transport.request({
+    method: 'PATCH',
+    path,
+    body: { usageLocation: code },
+    operation: 'setUsageLocation',
+    resourceUnits: 1,
+    writes: 1,
+    flow: reader.flow,
+  });
 }
 
 /**
@@ -159,7 +174,13 @@ async function checkWriteAccess(
         ? { method: 'POST' as const, path: `${path}/assignLicense`, body: { addLicenses: [], removeLicenses: [] } }
         : { method: 'PATCH' as const, path, body: { usageLocation: check.usageLocation } };
     try {
-      await transport.request({ ...request, operation: check.operation, resourceUnits: 1, writes: 1 });
+      await transport.request({
+        ...request,
+        operation: check.operation,
+        resourceUnits: 1,
+        writes: 1,
+        flow: reader.flow,
+      });
     } catch (error) {
       if (error instanceof GraphRequestError && error.info.status === 403) {
         const found: MissingPermission = {

@@ -84,9 +84,17 @@ export interface LicensingGraph {
   /**
    * Claims a share of the tenant's budget for a whole unit of work (reads, writes and bookkeeping), not only while
    * `assignLicenses` runs, so time spent reading or saving does not leave the budget idle. Pass `budgetShare: 'held'`
-   * to `assignLicenses` calls made inside it. Returns the release function.
+   * to `assignLicenses` calls made inside it. A function is read again as the pace is set, so a share handed out by
+   * the tenant ledger can change while the work runs. Returns the release function.
    */
-  holdBudgetShare(share: number): () => void;
+  holdBudgetShare(share: number | (() => number)): () => void;
+  /**
+   * The same Graph, with every request attributed to one run (its migration id): the tenant's gates serve runs in
+   * turn (deficit round robin), so a large run never makes a small one wait behind all of its requests.
+   */
+  forRun?(runId: string): LicensingGraph;
+  /** Identifies the tenant whose budgets this Graph spends (base URL and tenant id), e.g. to key the tenant ledger. */
+  readonly tenantKey?: string;
 }
 
 /** Retry limits; defaults suit production, tests shorten them. */
