@@ -328,18 +328,22 @@ export function retryAfterMs(headers: HeaderSource | undefined, fallbackMs: numb
 
 async function readBody(response: Response, timeout: AbortSignal): Promise<string> {
   if (response.status === 204) return '';
-  // fetch's own signal covers the body too; this guards fetch implementations that ignore it.
-  const text = response.text();
+  const timedOut = (): TransportFailure =>
+    new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.');
+  if (timeout.aborted) throw timedOut();
+  // fetch's own signal covers the body too; this guards fetch implementations that ignore it. The listener goes as
+  // soon as the body is in: left on the timeout's signal it would keep every answer alive for the whole timeout.
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    if (timeout.aborted) reject(new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.'));
-    timeout.addEventListener(
-      'abort',
-      () => reject(new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.')),
-      { once: true },
-    );
+    onAbort = () => reject(timedOut());
+    timeout.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => undefined);
-  return Promise.race([text, aborted]);
+  try {
+    return await Promise.race([response.text(), aborted]);
+  } finally {
+    if (onAbort) timeout.removeEventListener('abort', onAbort);
+  }
 }
 
 function parseBody(text: string): unknown {
