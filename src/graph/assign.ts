@@ -41,6 +41,8 @@ interface Work {
   /** An earlier attempt may have landed: read the user before sending again. */
   verify: boolean;
   busy: boolean;
+  /** A 429 is not waited out: the item comes back at once as `Deferred` (AssignLicensesOptions.deferThrottled). */
+  defer: boolean;
   lastError?: GraphErrorInfo;
   result?: AssignLicenseResult;
 }
@@ -58,7 +60,7 @@ export class LicenseAssigner {
   ) {}
 
   async assign(items: AssignLicenseItem[], opts: AssignLicensesOptions = {}): Promise<AssignLicenseResult[]> {
-    const work = items.map((item, index) => this.prepare(item, index));
+    const work = items.map((item, index) => this.prepare(item, index, opts.deferThrottled === true));
     rejectDuplicates(work);
     // 'held': the caller already claimed its share for the whole unit of work (holdBudgetShare).
     const lease = opts.budgetShare === 'held' ? undefined : this.transport.pacer.lease(opts.budgetShare ?? 1);
@@ -70,7 +72,7 @@ export class LicenseAssigner {
     return work.map((w) => w.result ?? this.fail(w, cancelledError(w)));
   }
 
-  private prepare(item: AssignLicenseItem, index: number): Work {
+  private prepare(item: AssignLicenseItem, index: number, defer: boolean): Work {
     const work: Work = {
       index,
       item,
@@ -81,6 +83,7 @@ export class LicenseAssigner {
       notBefore: Number.NEGATIVE_INFINITY,
       verify: false,
       busy: false,
+      defer,
     };
     const problem = invalidItem(item);
     if (problem) {
@@ -348,7 +351,10 @@ export class LicenseAssigner {
     if (status === 429) {
       w.throttled += 1;
       w.lastError = classifyGraphError(failure, operation);
-      if (w.throttled > this.retry.maxThrottled) this.fail(w, w.lastError);
+      // A 429 means the request did not run, so nothing was written: the caller may send it again later. (Not so
+      // while an earlier attempt's outcome is unknown: that user is read back here first.)
+      if (w.defer && !w.verify) this.fail(w, deferredError(w, this.retryAfter(response)));
+      else if (w.throttled > this.retry.maxThrottled) this.fail(w, w.lastError);
       else w.notBefore = this.transport.clock.now() + this.retryAfter(response);
       return;
     }
@@ -433,6 +439,20 @@ function rejectDuplicates(work: Work[]): void {
     }
     seen.add(w.userId);
   }
+}
+
+/** The code of a result handed back unsent after a 429 (AssignLicensesOptions.deferThrottled). */
+export const DEFERRED_CODE = 'Deferred';
+
+function deferredError(w: Work, retryAfterMs: number): GraphErrorInfo {
+  return {
+    errorClass: 'retryable',
+    status: 429,
+    code: DEFERRED_CODE,
+    message: `Graph throttled this request (Retry-After ${Math.round(retryAfterMs)} ms); it was handed back unsent.`,
+    reason: `Graph asked to wait before changing user ${w.item.userId}; nothing was written.`,
+    action: 'Send it again after the wait.',
+  };
 }
 
 function cancelledError(w: Work): GraphErrorInfo {

@@ -33,7 +33,7 @@ export interface SingleGet {
   path: string;
 }
 
-/** The answer for one GET: 2xx or 404 (anything else that is final throws). */
+/** The answer for one GET: 2xx, 404, or 429 when the caller asked to defer throttled reads (others throw). */
 export interface SingleGetAnswer {
   status: number;
   body: unknown;
@@ -50,6 +50,12 @@ interface Pending {
 
 type ItemResponse = { status: number; headers: Record<string, string>; body: unknown };
 
+/** What one `get` call asked for. */
+interface Call {
+  operation: GraphOperation;
+  deferThrottled: boolean;
+}
+
 export class BatchedReads {
   constructor(
     private readonly transport: GraphTransport,
@@ -57,8 +63,11 @@ export class BatchedReads {
     private readonly flow: string,
   ) {}
 
-  /** One answer per path, in order. Throws GraphRequestError for an answer that is neither 2xx, 404 nor retryable. */
-  async get(paths: string[], operation: GraphOperation): Promise<SingleGetAnswer[]> {
+  /**
+   * One answer per path, in order. Throws GraphRequestError for an answer that is neither 2xx, 404 nor retryable.
+   * With `deferThrottled` a throttled read is not waited out: its answer is the 429.
+   */
+  async get(paths: string[], operation: GraphOperation, deferThrottled = false): Promise<SingleGetAnswer[]> {
     const all: Pending[] = paths.map((path, index) => ({
       index,
       path,
@@ -69,14 +78,14 @@ export class BatchedReads {
     const chunks: Pending[][] = [];
     for (let i = 0; i < all.length; i += BATCH_LIMIT) chunks.push(all.slice(i, i + BATCH_LIMIT));
     await inParallel(
-      chunks.map((chunk) => () => this.settle(chunk, operation)),
+      chunks.map((chunk) => () => this.settle(chunk, { operation, deferThrottled })),
       BATCHES_IN_FLIGHT,
     );
     return all.map((p) => p.answer ?? { status: 404, body: undefined });
   }
 
   /** Sends the chunk's open items until each has an answer; throttled and failed items wait their turn alone. */
-  private async settle(chunk: Pending[], operation: GraphOperation): Promise<void> {
+  private async settle(chunk: Pending[], call: Call): Promise<void> {
     const { clock } = this.transport;
     for (;;) {
       const open = chunk.filter((p) => !p.answer);
@@ -87,8 +96,8 @@ export class BatchedReads {
         await clock.sleep(Math.min(...open.map((p) => p.notBefore)) - now);
         continue;
       }
-      const exchange = await this.send(ready, operation);
-      if (exchange) this.apply(ready, exchange, operation);
+      const exchange = await this.send(ready, call.operation);
+      if (exchange) this.apply(ready, exchange, call);
     }
   }
 
@@ -123,7 +132,8 @@ export class BatchedReads {
     }
   }
 
-  private apply(items: Pending[], exchange: GraphExchange, operation: GraphOperation): void {
+  private apply(items: Pending[], exchange: GraphExchange, call: Call): void {
+    const { operation } = call;
     const envelope = isRecord(exchange.body) ? exchange.body : {};
     if (!Array.isArray(envelope.responses)) {
       const headers: Record<string, string> = {};
@@ -131,7 +141,7 @@ export class BatchedReads {
       // The whole batch was refused: one answer, so it counts once towards telling noise from congestion.
       const whole = { status: exchange.status, headers, body: exchange.body };
       if (exchange.status === 429) this.throttledAnswer(whole, exchange.startedAt);
-      for (const p of items) this.item(p, whole, operation);
+      for (const p of items) this.item(p, whole, call);
       return;
     }
     const byId = new Map(items.map((p) => [String(p.index), p]));
@@ -147,7 +157,7 @@ export class BatchedReads {
       const response = { status, headers, body: raw.body };
       if (status !== 429) answered += 1;
       else this.throttledAnswer(response, exchange.startedAt);
-      this.item(p, response, operation);
+      this.item(p, response, call);
     }
     this.transport.pacer.onAnswered('read', answered);
     // Graph left these out: they are reads, so they are simply asked again.
@@ -163,7 +173,8 @@ export class BatchedReads {
     this.transport.pacer.onThrottled({ kind: 'read', retryAfterMs: wait, startedAt, scope });
   }
 
-  private item(p: Pending, response: ItemResponse, operation: GraphOperation): void {
+  private item(p: Pending, response: ItemResponse, call: Call): void {
+    const { operation } = call;
     const { status } = response;
     if ((status >= 200 && status < 300) || status === 404) {
       p.answer = { status, body: response.body };
@@ -173,6 +184,10 @@ export class BatchedReads {
     if (status === 429) {
       const wait = retryAfterMs(response.headers, this.retry.defaultRetryAfterMs, this.transport.clock.now());
       p.throttled += 1;
+      if (call.deferThrottled) {
+        p.answer = { status, body: response.body };
+        return;
+      }
       if (p.throttled > this.retry.maxThrottled) throw new GraphRequestError(error);
       p.notBefore = this.transport.clock.now() + wait;
       return;

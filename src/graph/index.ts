@@ -22,6 +22,7 @@ import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type Gra
 import { GraphTransport } from './transport';
 import type { LicensingGraph, LicensingGraphDeps, MissingPermission, RetryPolicy, WriteAccessCheck } from './types';
 
+export { DEFERRED_CODE } from './assign';
 export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
 export type { GraphErrorInfo, GraphOperation } from './errors';
 export { escapeODataString, odataStringLiteral } from './odata';
@@ -38,6 +39,7 @@ export type {
   AssignLicenseItem,
   AssignLicenseResult,
   AssignLicensesOptions,
+  DirectReadOptions,
   CompanySubscription,
   LicensingGraph,
   LicensingGraphDeps,
@@ -105,7 +107,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       listVerifiedDomains: () => reader.listVerifiedDomains(),
       listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
       getUsersByIds: (ids) => reader.getUsersByIds(ids),
-      getUsersDirect: (ids) => reader.getUsersDirect(ids),
+      getUsersDirect: (ids, options) => reader.getUsersDirect(ids, options),
       getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
       listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
       setUsageLocation: (userId, countryCode) => setUsageLocation(transport, reader, userId, countryCode),

@@ -14,7 +14,7 @@ import { inParallel } from '../util/parallel';
 import { BatchedReads } from './batch-reads';
 import { DEFAULT_FLOW, FLOW_READS_IN_FLIGHT } from './pacing';
 import type { GraphTransport } from './transport';
-import type { CompanySubscription, RetryPolicy } from './types';
+import type { CompanySubscription, DirectReadOptions, RetryPolicy } from './types';
 
 /** Only the fields the plan needs: `assignedLicenses` and friends are not returned without `$select`. */
 export const USER_SELECT = 'id,userPrincipalName,accountEnabled,usageLocation,assignedLicenses,licenseAssignmentStates';
@@ -95,20 +95,31 @@ export class GraphReader {
    * Users by id, each read directly (`GET /users/{id}`): a list query may lag several seconds behind a write, a
    * direct read much less, so everything that checks the result of a write reads this way.
    */
-  async getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+  async getUsersDirect(
+    ids: string[],
+    options: DirectReadOptions = {},
+  ): Promise<{ found: UserLicenseSnapshot[]; missing: string[]; deferred?: string[] }> {
     const wanted = unique(ids.filter(isGuid).map((id) => id.toLowerCase()));
     const answers = await this.batched.get(
       wanted.map((id) => this.userPath(id)),
       'readUsers',
+      options.deferThrottled === true,
     );
     const byId = new Map<string, UserLicenseSnapshot>();
-    for (const answer of answers) {
-      if (answer.status !== 404 && isRecord(answer.body)) {
+    const throttled = new Set<string>();
+    answers.forEach((answer, index) => {
+      if (answer.status === 429) throttled.add(wanted[index] ?? '');
+      else if (answer.status !== 404 && isRecord(answer.body)) {
         const row = toSnapshot(answer.body);
         byId.set(row.id.toLowerCase(), row);
       }
-    }
-    return splitFoundMissing(ids, (id) => byId.get(id.toLowerCase()));
+    });
+    if (throttled.size === 0) return splitFoundMissing(ids, (id) => byId.get(id.toLowerCase()));
+    const { found, missing } = splitFoundMissing(
+      ids.filter((id) => !throttled.has(id.toLowerCase())),
+      (id) => byId.get(id.toLowerCase()),
+    );
+    return { found, missing, deferred: ids.filter((id) => throttled.has(id.toLowerCase())) };
   }
 
   /** One user by id, read directly (not through a list, which may lag behind recent writes). */

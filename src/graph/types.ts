@@ -49,6 +49,17 @@ export interface AssignLicensesOptions {
   batchSize?: number;
   /** Stops sending new requests; items not yet written come back as retryable `Cancelled` failures. */
   signal?: AbortSignal;
+  /**
+   * A user whose write Graph answers with 429 is not waited for: it comes back at once as a retryable `Deferred`
+   * failure (the 429 means nothing was written), for the caller to send again later, after other work. Lets a
+   * batch activity finish its other users instead of idling through a stray Retry-After.
+   */
+  deferThrottled?: boolean;
+}
+
+export interface DirectReadOptions {
+  /** A user whose read Graph answers with 429 is not waited for: it is listed in `deferred` instead. */
+  deferThrottled?: boolean;
 }
 
 /** A write the run is about to make, checked before anyone is touched. */
@@ -72,7 +83,10 @@ export interface LicensingGraph {
   listUsersHoldingSku(skuId: string): Promise<UserLicenseSnapshot[]>;
   getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   /** Users by id, each read directly: less behind recent writes than a list query (use it to check a write). */
-  getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
+  getUsersDirect(
+    ids: string[],
+    options?: DirectReadOptions,
+  ): Promise<{ found: UserLicenseSnapshot[]; missing: string[]; deferred?: string[] }>;
   getUsersByUpns(upns: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   /** Transitive members of a group that are users. */
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]>;

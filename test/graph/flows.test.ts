@@ -2,7 +2,7 @@
  * Runs share one tenant's budget fairly (`graph.forRun`), and a stray 429 holds back only the request it answered,
  * on the `$batch` path and on single requests alike. The layer runs against a loopback fake on the virtual clock.
  */
-import { createLicensingGraph, type AssignLicenseItem, type LicensingGraph } from '../../src/graph';
+import { createLicensingGraph, DEFERRED_CODE, type AssignLicenseItem, type LicensingGraph } from '../../src/graph';
 import { TEST_START_MS } from '../support/clock';
 import { graphError, startFakeGraph, type FakeGraph, type FakeHandler } from './fake-graph';
 import { VirtualClock } from './virtual-clock';
@@ -154,5 +154,35 @@ describe('a stray 429 holds back only its own request', () => {
     expect(sent.find((s) => (s.body as { requests: unknown[] }).requests.length === 1)!.at).toBeGreaterThanOrEqual(
       30_000,
     );
+  });
+});
+
+describe('handing throttled users back (deferThrottled)', () => {
+  it('a throttled write comes back at once as Deferred, nothing resent and nothing waited for', async () => {
+    const { graph, sent } = await setUp((r) => (r.path.includes(userId(7)) ? STRAY_429 : assigned(r.path)));
+    const results = await graph.assignLicenses(
+      Array.from({ length: 20 }, (_, i) => swap(i)),
+      { deferThrottled: true },
+    );
+    expect(results[7]).toMatchObject({
+      ok: false,
+      attempts: 1,
+      throttled: 1,
+      error: { code: DEFERRED_CODE, status: 429 },
+    });
+    expect(results.filter((r) => r.ok)).toHaveLength(19);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a throttled direct read is listed as deferred, the others are read', async () => {
+    const { graph, sent } = await setUp((r) =>
+      r.path.includes(userId(2)) ? STRAY_429 : { status: 200, body: user(r.path.split('/')[2]!) },
+    );
+    const ids = Array.from({ length: 5 }, (_, i) => userId(i));
+    const read = await graph.getUsersDirect(ids, { deferThrottled: true });
+    expect(read.found.map((u) => u.id)).toEqual([userId(0), userId(1), userId(3), userId(4)]);
+    expect(read.deferred).toEqual([userId(2)]);
+    expect(read.missing).toEqual([]);
+    expect(sent).toHaveLength(1);
   });
 });

@@ -13,6 +13,7 @@ import {
   type AssignLicenseResult,
   type AssignLicensesOptions,
   type CompanySubscription,
+  type DirectReadOptions,
   type GraphErrorInfo,
   type GraphOperation,
   type LicensingGraph,
@@ -160,9 +161,24 @@ export class FakeLicensingGraph implements LicensingGraph {
     return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));
   }
 
-  getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+  getUsersDirect(
+    ids: string[],
+    options: DirectReadOptions = {},
+  ): Promise<{ found: UserLicenseSnapshot[]; missing: string[]; deferred?: string[] }> {
     this.calls.push({ method: 'getUsersDirect', ids: [...ids] });
-    return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));
+    const deferred = options.deferThrottled ? ids.filter((id) => this.#deferredReads.delete(key(id))) : [];
+    const read = this.#lookUp(
+      ids.filter((id) => !deferred.includes(id)),
+      (id) => this.#read(id),
+    );
+    return Promise.resolve(deferred.length > 0 ? { ...read, deferred } : read);
+  }
+
+  readonly #deferredReads = new Set<string>();
+
+  /** The next read of this user that may be handed back (DirectReadOptions.deferThrottled) is: Graph throttled it. */
+  deferReadOnce(userId: string): void {
+    this.#deferredReads.add(key(userId));
   }
 
   getUsersByUpns(upns: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
