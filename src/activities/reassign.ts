@@ -35,6 +35,7 @@ import {
   type RangeContext,
 } from './batch-range';
 import { reportBatch } from './batch-telemetry';
+import { ledgerFor, type LedgerHold } from '../ledger';
 import type { ActivityDeps } from './deps';
 import { ProgressPublisher } from './progress';
 
@@ -61,6 +62,7 @@ interface Work {
   input: BatchInput;
   signal: AbortSignal;
   progress: ProgressPublisher;
+  hold: LedgerHold;
 }
 
 interface PreparedBatch {
@@ -77,15 +79,19 @@ function isFinal(record: UserRecord | undefined): record is UserRecord {
 export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
   // Every request of this activity is the run's: the tenant's gates serve runs in turn.
   const graph = deps.graph.forRun?.(input.migrationId) ?? deps.graph;
-  const release = graph.holdBudgetShare(input.budgetShare);
+  // Its share of the tenant's budget comes from the tenant ledger: its weight over every live activity's, on any
+  // instance, so the budget stays whole while some activities of a round are done and others still write.
+  const hold = ledgerFor(deps).hold(input.migrationId, input.budgetShare);
+  const release = graph.holdBudgetShare(() => hold.share());
   try {
-    return await reassignRanges({ ...deps, graph }, input);
+    return await reassignRanges({ ...deps, graph }, input, hold);
   } finally {
     release();
+    hold.release();
   }
 }
 
-async function reassignRanges(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
+async function reassignRanges(deps: ActivityDeps, input: BatchInput, hold: LedgerHold): Promise<BatchCounts> {
   const own = await loadRange(deps, input);
   if ((await own.docs.control())?.cancelRequested) return cancelledCounts(own);
   const carried = await Promise.all((input.carried ?? []).map((range) => loadRange(deps, { ...input, ...range })));
@@ -98,7 +104,7 @@ async function reassignRanges(deps: ActivityDeps, input: BatchInput): Promise<Ba
   const cancel = watchForCancel(deps, own);
   let states: BatchCounts[];
   try {
-    const work: Work = { deps, input, signal: cancel.signal, progress };
+    const work: Work = { deps, input, signal: cancel.signal, progress, hold };
     states = await Promise.all([own, ...carried].map((range) => reassignRange(work, range)));
   } finally {
     cancel.stop();
@@ -137,6 +143,9 @@ async function reassignPlanBatch(
   const { deps, input } = work;
   const started = deps.clock.now();
   const open = planBatch.users.filter((user) => !isFinal(earlier.get(key(user.userId))));
+  // A batch of a carried range with nobody left to send costs nothing: no read, no write, no record.
+  if (open.length === 0)
+    return recordOutcomes({ planBatch, records: recordsFor(planBatch, earlier), items: [] }, new Map());
   const { current, deferred } = await readCurrent(work, open, earlier);
   const prepared = await prepareBatch(deps, planBatch, current, earlier, deferred);
   await range.docs.saveBatch({ batch: planBatch.batch, users: [...prepared.records.values()] });
@@ -149,11 +158,31 @@ async function reassignPlanBatch(
   const results = prepared.items.length > 0 ? await deps.graph.assignLicenses(prepared.items, options) : [];
   const outcomes = await withAtomicFallback(deps, input, range, planBatch, results);
   const counts = recordOutcomes(prepared, outcomes);
+  recordSeatsTaken(work.hold, prepared, outcomes);
   const batchResults = prepared.items.flatMap((item) => outcomes.get(key(item.userId))?.results ?? []);
   reportBatch(deps, input, planBatch, prepared.records.values(), counts, deps.clock.now() - started, batchResults);
   await range.docs.saveBatch({ batch: planBatch.batch, users: [...prepared.records.values()] });
   work.progress.add(newlyFinal(open, prepared.records));
   return counts;
+}
+
+function recordsFor(planBatch: PlanBatch, earlier: Map<string, UserRecord>): Map<string, UserRecord> {
+  const records = new Map<string, UserRecord>();
+  for (const user of planBatch.users) {
+    const record = earlier.get(key(user.userId));
+    if (record) records.set(user.userId, record);
+  }
+  return records;
+}
+
+/** Seats of the target SKUs the writes took, so the run's seat reservation shrinks as it goes. */
+function recordSeatsTaken(hold: LedgerHold, prepared: PreparedBatch, outcomes: Map<string, Outcome>): void {
+  const taken = new Map<string, number>();
+  for (const item of prepared.items) {
+    if (!outcomes.get(key(item.userId))?.result.ok) continue;
+    for (const license of item.addLicenses) taken.set(license.skuId, (taken.get(license.skuId) ?? 0) + 1);
+  }
+  for (const [skuId, seats] of taken) hold.consumed(skuId, seats);
 }
 
 /** Users of `open` (not final when the activity began) that have a final result now. */

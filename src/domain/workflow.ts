@@ -108,7 +108,7 @@ export interface LicenseCheckResult {
   reasons: string[];
   /** Notes that do not block (e.g. a target in Warning: grace period). */
   notes: string[];
-  targets: { skuId: string; name: string; status: string; needed: number; free: number }[];
+  targets: { skuId: string; name: string; status: string; needed: number; free: number; reservedByOthers?: number }[];
 }
 
 export type Phase = 'reassign' | 'verify' | 'cleanup';

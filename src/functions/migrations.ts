@@ -1,6 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
+import { ledgerFor } from '../ledger';
 import {
   actionHandler,
   getMigrationHandler,
@@ -17,6 +18,7 @@ export function registerMigrationRoutes(deps: AppDeps): void {
     client,
     store: deps.store,
     clock: deps.clock,
+    ledger: ledgerFor(deps),
   });
   df.app.client.http('startMigration', {
     route: 'migrations',

@@ -44,7 +44,7 @@ export interface AssignLicensesOptions {
    * Fraction (0–1] of the tenant's write and resource-unit budget this call may use. The orchestrator gives each
    * of N batch activities running at once `1/N`, so activities on different machines never exceed the budget together.
    */
-  budgetShare?: number | 'held';
+  budgetShare?: number | (() => number) | 'held';
   /** Users per `$batch` request (1–20, default 20): the migration request's `batchSize`. */
   batchSize?: number;
   /** Stops sending new requests; items not yet written come back as retryable `Cancelled` failures. */

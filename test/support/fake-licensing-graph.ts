@@ -40,7 +40,7 @@ export type GraphCall =
   | { method: 'listGroupUserMembers'; groupId: string }
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
   | { method: 'assignLicenses'; items: AssignLicenseItem[]; options?: AssignLicensesOptions }
-  | { method: 'holdBudgetShare'; share: number };
+  | { method: 'holdBudgetShare'; share: number | (() => number) };
 
 let requestCounter = 0;
 const nextRequestId = (): string => `00000000-0000-4000-a000-${String(++requestCounter).padStart(12, '0')}`;
@@ -65,7 +65,7 @@ export class FakeLicensingGraph implements LicensingGraph {
   verifiedDomains: string[];
   readonly calls: GraphCall[] = [];
   /** Budget shares claimed with holdBudgetShare and not released yet. */
-  readonly heldShares: number[] = [];
+  readonly heldShares: (number | (() => number))[] = [];
   readonly #users = new Map<string, UserLicenseSnapshot>();
   readonly #groups = new Map<string, string[]>();
   readonly #assignFailures = new Map<string, GraphErrorInfo>();
@@ -235,7 +235,7 @@ export class FakeLicensingGraph implements LicensingGraph {
     return Promise.resolve(missing);
   }
 
-  holdBudgetShare(share: number): () => void {
+  holdBudgetShare(share: number | (() => number)): () => void {
     this.calls.push({ method: 'holdBudgetShare', share });
     this.heldShares.push(share);
     let released = false;
