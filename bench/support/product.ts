@@ -64,6 +64,7 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
+      if (response.status >= 500) throw new Error(`${method} ${path}: ${response.status} ${text}`);
       return (text ? JSON.parse(text) : undefined) as T;
     },
     peakRssMiB: () => Math.max(peak, process.memoryUsage().rss) / 2 ** 20,
@@ -105,6 +106,10 @@ export async function followMigration(
   for (;;) {
     const view = await product.api<MigrationView>('GET', `/api/migrations/${encodeURIComponent(id)}`);
     const now = Date.now();
+    // A benchmark must end: a run still going after 30 minutes is reported as it stands.
+    if (now - startedAt > 30 * 60_000 && !isFinished(view.status)) {
+      throw new Error(`run ${id} did not finish: ${JSON.stringify(view)}`);
+    }
     if (view?.status) firstSeen[view.status] ??= now;
     await onView?.(view);
     if (view?.status && isFinished(view.status)) return { id, view, startedAt, firstSeen, finishedAt: now };

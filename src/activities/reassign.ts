@@ -11,6 +11,7 @@
  * lag, and sends again only what did not land (and says so in the report). Users with a final result are not
  * touched again.
  */
+import { setMaxListeners } from 'node:events';
 import { pendingChange } from '../domain/apply';
 import type { PlannedUser, UserLicenseSnapshot } from '../domain/types';
 import {
@@ -204,6 +205,8 @@ const CANCEL_POLL_MS = 2_000;
  */
 function watchForCancel(deps: ActivityDeps, range: RangeContext): { signal: AbortSignal; stop(): void } {
   const controller = new AbortController();
+  // Every plan batch's requests wait on it at the tenant's gates at once: many listeners are expected, not a leak.
+  setMaxListeners(200, controller.signal);
   let checking = false;
   const check = (): void => {
     if (checking || controller.signal.aborted) return;

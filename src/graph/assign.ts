@@ -101,7 +101,6 @@ export class LicenseAssigner {
 
   /** Sends until every item has a result: batches as the budget allows, retries as their waits expire. */
   private async pump(work: Work[], signal: AbortSignal | undefined, batchLimit: number): Promise<void> {
-    const { clock, pacer } = this.transport;
     const tasks = new Set<Promise<void>>();
     let wake!: () => void;
     let woken = new Promise<void>((resolve) => (wake = resolve));
@@ -109,7 +108,11 @@ export class LicenseAssigner {
       wake();
       woken = new Promise<void>((resolve) => (wake = resolve));
     };
-    const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
     const launch = (task: Promise<void>, group: Work[]): void => {
       const tracked: Promise<void> = task
         .catch((error: unknown) => {
@@ -126,7 +129,29 @@ export class LicenseAssigner {
       tasks.add(tracked);
     };
 
+    try {
+      await this.sendAll(work, signal, batchLimit, { tasks, launch, aborted, woken: () => woken });
+    } finally {
+      // The caller's signal outlives this call (one per activity): leave no listener behind on it.
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async sendAll(
+    work: Work[],
+    signal: AbortSignal | undefined,
+    batchLimit: number,
+    loop: {
+      tasks: Set<Promise<void>>;
+      launch: (task: Promise<void>, group: Work[]) => void;
+      aborted: Promise<void>;
+      woken: () => Promise<void>;
+    },
+  ): Promise<void> {
+    const { clock, pacer } = this.transport;
+    const { tasks, launch, aborted } = loop;
     for (;;) {
+      const woken = loop.woken();
       const idle = work.filter((w) => !w.result && !w.busy);
       if (idle.length === 0 && tasks.size === 0) return;
       if (signal?.aborted) {

@@ -76,16 +76,13 @@ class BlobDocumentStore implements DocumentStore {
   ) {}
 
   async read<T>(path: string): Promise<T | undefined> {
-    await this.ensureContainer();
-    try {
-      const buffer = await this.container.getBlockBlobClient(path).downloadToBuffer();
-      return JSON.parse(buffer.toString('utf8')) as T;
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    return (await this.readVersioned<T>(path))?.value;
   }
 
+  /**
+   * One GET for the whole blob: a document rewritten in place (progress, the tenant ledger) is read as one version.
+   * (`downloadToBuffer` asks for the size first and then reads ranges, so a rewrite in between could mix two.)
+   */
   async readVersioned<T>(path: string): Promise<{ value: T; etag: string } | undefined> {
     await this.ensureContainer();
     try {
