@@ -55,7 +55,7 @@ const NOTES = {
 
 /** A user handed back after a 429: nothing was written, a later activity of the wave sends it. */
 export const DEFERRED_REASON =
-  'not changed yet: Graph asked to wait (throttled), so the user was left for a later batch of this run';
+  'not changed: Graph asked to wait (throttled), so the user was handed to a later batch of this run, which had not sent it when this was recorded';
 
 /** What one activity works on: the run's deps (with its Graph bound to the run) and what it reports as it goes. */
 interface Work {

@@ -96,11 +96,22 @@ export const migrationWaveOrchestrator: OrchestrationHandler = function* (contex
     stopReason = stopAfterRound(input, state.counts);
   }
   if (!stopReason && input.last && state.pending.length > 0) stopReason = yield* sweep(context, state);
+  // Over the failure budget no new batch starts, but handed-back users belong to batches already started: they are
+  // sent, as a batch's own throttled users were before hand-backs, so each has a result of its own.
+  if (stopReason === 'failureRate' && state.pending.length > 0)
+    stopReason = (yield* sweep(context, state, false)) ?? stopReason;
   return finish(state, stopReason);
 };
 
-/** After the last wave: activities of their own send the users still handed back, waiting out any Retry-After. */
-function* sweep(context: OrchestrationContext, state: WaveState): Generator<Task, StopReason | undefined, unknown> {
+/**
+ * Activities of their own send the users still handed back, waiting out any Retry-After: after the last wave, or
+ * when the failure budget stops the run (`stopOnFailures` false: only a cancel or the window's end stops this).
+ */
+function* sweep(
+  context: OrchestrationContext,
+  state: WaveState,
+  stopOnFailures = true,
+): Generator<Task, StopReason | undefined, unknown> {
   const { input } = state;
   while (state.pending.length > 0) {
     if (windowClosed(context, input)) return 'windowClosed';
@@ -110,7 +121,7 @@ function* sweep(context: OrchestrationContext, state: WaveState): Generator<Task
     yield* runRound(context, state, slots, false);
     publish(context, state, input.wave.batchCount);
     const stop = stopAfterRound(input, state.counts);
-    if (stop) return stop;
+    if (stop === 'cancelled' || (stop && stopOnFailures)) return stop;
     // Nothing moved on (an activity that keeps handing users back): leave them for a later run, never loop.
     if (state.pendingUsers >= before) break;
   }

@@ -101,6 +101,32 @@ describe('wave orchestrator: users handed back after a 429', () => {
     expect(run.output).toEqual({ counts: batchCounts({ moved: 463 }) });
   });
 
+  it('over the failure budget no new batch starts, but users handed back by started batches are still sent', async () => {
+    // Every write is refused (a lost permission); two of batch 80's users were throttled first and handed back.
+    const left = new Map<number, number>();
+    const reassignBatch: ActivityHandlers['reassignBatch'] = (input) => {
+      const carried = (input.carried ?? []).map((range) => {
+        left.set(range.batch, 0);
+        return { moved: 0, failed: range.batchCount * BATCH_SIZE, skipped: 0, deferred: 0 };
+      });
+      const handedBack = input.batch === 80 && input.batchCount > 0 ? 2 : 0;
+      const counts = batchCounts({ failed: input.batchCount * BATCH_SIZE - handedBack });
+      if (handedBack > 0) counts.deferred = handedBack;
+      if (carried.length > 0) counts.carried = carried;
+      return Promise.resolve(counts);
+    };
+    const run = await host.runWave({ reassignBatch }, waveInput({ last: false }));
+    const inputs = inputsOf(run.calls, 'reassignBatch');
+    expect(inputs.map((input) => [input.batch, input.batchCount, input.carried?.map((range) => range.batch)])).toEqual([
+      [80, 5, undefined],
+      [85, 5, undefined],
+      // The sweep: batch 80's two users, waited for rather than handed back again.
+      [80, 0, [80]],
+    ]);
+    expect(inputs.at(-1)?.deferThrottled).toBeUndefined();
+    expect(run.output).toEqual({ stopReason: 'failureRate', counts: batchCounts({ failed: 200, notAttempted: 260 }) });
+  });
+
   it('a cancel counts every user not final, handed back or never reached, as not attempted', async () => {
     const handlers = throttling([80]);
     const reassignBatch: ActivityHandlers['reassignBatch'] = async (input, log) =>
