@@ -9,6 +9,7 @@ import { buildAppDeps, type AppDeps, type AppOptions } from './deps';
 import { registerActivities } from './functions/activities';
 import { registerDashboard } from './functions/dashboard';
 import { registerHealth } from './functions/health';
+import { registerLinkedRunRoutes } from './functions/linked-runs';
 import { registerMigrationRoutes } from './functions/migrations';
 import { registerOrchestrations } from './functions/orchestrations';
 import { registerScheduleTimer } from './functions/schedule-timer';
@@ -23,6 +24,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerOrchestrations();
   registerActivities(createActivities(deps));
   registerMigrationRoutes(deps);
+  registerLinkedRunRoutes(deps);
   registerScheduleRoutes(deps);
   registerScheduleTimer(deps);
   registerDashboard();

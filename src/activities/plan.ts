@@ -15,6 +15,8 @@ import { splitIntoWaves, type PlanOutcome, type WaveRef } from '../domain/workfl
 import { GraphRequestError, type LicensingGraph, type WriteAccessCheck } from '../graph';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
+import type { GroupUnitPlan } from '../domain/group-plan';
+import { groupUnitRefs, groupUnitUsers, groupWriteChecks, planGroupMove, type GroupPlanContext } from './plan-groups';
 
 /**
  * Stage 1: resolve SKUs and users, decide per user, store the plan (waves of batches, plus users needing no change)
@@ -64,11 +66,12 @@ async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<Pl
   const verifiedDomains = await deps.graph.listVerifiedDomains();
   const decided = await decideUsers(deps.graph, request, resolved.moves, { skus, verifiedDomains });
   if ('problem' in decided) return { ok: false, reason: decided.problem };
-  const { users: planned, located } = decided;
+  const { users: planned, located, groups } = decided;
 
   const remaining = applyUserCap(planned, request);
+  const groupUsers = groupUnitUsers(groups, planned);
   if (!request.dryRun) {
-    const missing = await missingWritePermissions(deps.graph, planned, located);
+    const missing = await missingWritePermissions(deps.graph, planned, located, groupWriteChecks(groups, groupUsers));
     if (missing) return { ok: false, reason: missing };
   }
   const { summary, waves } = await storePlan(deps, migrationId, request, {
@@ -76,6 +79,8 @@ async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<Pl
     moves: resolved.moves,
     skus,
     remaining,
+    groups,
+    groupUsers,
   });
   deps.telemetry.event(TelemetryEvents.MigrationStarted, {
     migrationId,
@@ -91,12 +96,22 @@ async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<Pl
     strategy: request.strategy,
   });
   deps.log.info('Planned migration', { migrationId, total: summary.total, toChange: summary.toChange, remaining });
-  return { ok: true, summary, waves, remaining };
+  const refs = groupUnitRefs(groups);
+  return refs.length > 0
+    ? { ok: true, summary, waves, remaining, groups: refs }
+    : { ok: true, summary, waves, remaining };
 }
 
 interface TenantFacts {
   skus: TenantSku[];
   verifiedDomains: string[];
+}
+
+interface DecidedUsers {
+  users: PlannedUser[];
+  located?: UserWithLocation;
+  /** Group moves' units, in move order (docs/group-moves.md). */
+  groups: GroupUnitPlan[];
 }
 
 /** Selects each move's users and decides what happens to each; a user reached by two moves is moved once. */
@@ -105,13 +120,32 @@ async function decideUsers(
   request: MigrationRequest,
   moves: ResolvedMove[],
   tenant: TenantFacts,
-): Promise<{ users: PlannedUser[]; located?: UserWithLocation } | { problem: string }> {
+): Promise<DecidedUsers | { problem: string }> {
   const planned: PlannedUser[] = [];
   const seen = new Map<string, number>();
+  const groups: GroupUnitPlan[] = [];
+  const context: GroupPlanContext = {
+    graph,
+    request,
+    ...tenant,
+    select: async (moveRequest, move) => {
+      const selected = await selectUsers(graph, moveRequest, move);
+      return 'problem' in selected ? { problem: `moves[${move.move}].users: ${selected.problem}` } : selected;
+    },
+    groups: new Map(),
+  };
   let located: UserWithLocation | undefined;
   for (const move of moves) {
     const moveRequest = request.moves[move.move];
     if (!moveRequest) continue;
+    if (move.group) {
+      const viaGroup = await planGroupMove(context, moveRequest, move, groups.length);
+      if ('problem' in viaGroup) return { problem: viaGroup.problem };
+      groups.push(viaGroup.unit);
+      for (const reference of viaGroup.missing) planned.push(plannedUserNotFound(reference, move.move));
+      for (const user of viaGroup.users) planned.push(onceOnly(user, seen, move.move));
+      continue;
+    }
     const selected = await selectUsers(graph, moveRequest, move);
     if ('problem' in selected) return { problem: `moves[${move.move}].users: ${selected.problem}` };
     for (const reference of selected.missing) planned.push(plannedUserNotFound(reference, move.move));
@@ -132,7 +166,28 @@ async function decideUsers(
       planned.push(planUser({ user, move, moveRequest, request, ...tenant }));
     }
   }
-  return located ? { users: planned, located } : { users: planned };
+  return located ? { users: planned, located, groups } : { users: planned, groups };
+}
+
+/**
+ * A user already handled by an earlier move is skipped here, like for direct moves. (A group's product change reaches
+ * its members whatever other moves say; such a member chosen by an earlier move is noted, not skipped.)
+ */
+function onceOnly(user: PlannedUser, seen: Map<string, number>, move: number): PlannedUser {
+  const earlier = seen.get(user.userId.toLowerCase());
+  const step = user.decision.kind === 'change' ? user.decision.groupMove : undefined;
+  if (earlier === undefined || user.decision.kind !== 'change') {
+    if (user.decision.kind === 'change') seen.set(user.userId.toLowerCase(), move);
+    return user;
+  }
+  if (step?.kind === 'product') {
+    user.decision.reason = `${user.decision.reason ?? ''}; also selected by move ${earlier + 1}, which changes this user too`;
+    return user;
+  }
+  return {
+    ...user,
+    decision: { kind: 'skip', reason: `also selected by move ${earlier + 1}, which handles this user` },
+  };
 }
 
 /** A user who has a usage location: setting it to the same value is a write that changes nothing. */
@@ -142,13 +197,20 @@ interface UserWithLocation {
 }
 
 /** Splits the changes into batches and waves and stores the plan; returns what the orchestrator keeps. */
-async function storePlan(
+export async function storePlan(
   deps: ActivityDeps,
   migrationId: string,
   request: MigrationRequest,
-  plan: { planned: PlannedUser[]; moves: ResolvedMove[]; skus: TenantSku[]; remaining: number },
+  plan: {
+    planned: PlannedUser[];
+    moves: ResolvedMove[];
+    skus: TenantSku[];
+    remaining: number;
+    groups: GroupUnitPlan[];
+    groupUsers: PlannedUser[][];
+  },
 ): Promise<{ summary: PlanSummary; waves: WaveRef[] }> {
-  const { planned, moves, skus, remaining } = plan;
+  const { planned, moves, skus, remaining, groups, groupUsers } = plan;
   const summaryCore = summarisePlan(planned, moves, skus, request);
   const changeBatches = batchUsers(planned, request.batchSize);
   const byId = new Map(planned.filter((u) => u.decision.kind === 'change').map((u) => [u.userId, u]));
@@ -161,7 +223,8 @@ async function storePlan(
   const unchanged = planned.filter((u) => u.decision.kind !== 'change');
   const summary = { ...summaryCore, planRef: `migrations/${migrationId}/plan.json`, batchCount: changeBatches.length };
   const plannedAt = currentIso(deps.clock);
-  await documentsFor(deps, migrationId).savePlan({ summary, waves, skus, remaining, plannedAt }, waveDocs, unchanged);
+  const stored = { summary, waves, skus, remaining, plannedAt, ...(groups.length > 0 ? { groups } : {}) };
+  await documentsFor(deps, migrationId).savePlan(stored, waveDocs, unchanged, groupUsers);
   return { summary, waves };
 }
 
@@ -172,10 +235,11 @@ const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
  * a permission stops here, naming the role to grant. A user the run does not change is checked where possible (the
  * check itself changes nothing either way).
  */
-async function missingWritePermissions(
+export async function missingWritePermissions(
   graph: LicensingGraph,
   planned: PlannedUser[],
   located: UserWithLocation | undefined,
+  groupChecks: WriteAccessCheck[],
 ): Promise<string | undefined> {
   const changing = planned.filter((user) => user.decision.kind === 'change');
   if (changing.length === 0) return undefined;
@@ -184,13 +248,22 @@ async function missingWritePermissions(
   const checks: WriteAccessCheck[] = probe ? [{ operation: 'assignLicense', userId: probe.userId }] : [];
   const needLocation = changing.filter((user) => user.decision.kind === 'change' && user.decision.setUsageLocation);
   if (needLocation.length > 0 && located) checks.push({ operation: 'setUsageLocation', ...located });
+  checks.push(...groupChecks);
   const missing = await graph.checkWriteAccess(checks);
   if (missing.length === 0) return undefined;
-  const why = missing.map((m) =>
-    m.operation === 'setUsageLocation'
-      ? `${m.permission}, to set the usage location of the ${needLocation.length} user${needLocation.length === 1 ? '' : 's'} who ha${needLocation.length === 1 ? 's' : 've'} none`
-      : `${m.permission}, to assign and remove licenses`,
-  );
+  const why = [
+    ...new Set(
+      missing.map((m) =>
+        m.operation === 'setUsageLocation'
+          ? `${m.permission}, to set the usage location of the ${needLocation.length} user${needLocation.length === 1 ? '' : 's'} who ha${needLocation.length === 1 ? 's' : 've'} none`
+          : m.operation === 'addGroupMember' || m.operation === 'removeGroupMember'
+            ? `${m.permission}, to add users to groups and take them out`
+            : m.operation === 'assignGroupLicense'
+              ? `${m.permission}, to change a group's licenses`
+              : `${m.permission}, to assign and remove licenses`,
+      ),
+    ),
+  ];
   const requestIds = missing.flatMap((m) => (m.requestId ? [m.requestId] : []));
   const support = requestIds.length > 0 ? ` (Graph answered 403, request-id ${requestIds.join(', ')})` : '';
   const alternative = missing.some((m) => m.operation === 'setUsageLocation')
@@ -247,7 +320,8 @@ function applyUserCap(planned: PlannedUser[], request: MigrationRequest): number
   let kept = 0;
   let left = 0;
   for (const user of planned) {
-    if (user.decision.kind !== 'change') continue;
+    // A group's product change reaches all its members: they cannot be left for later one by one.
+    if (user.decision.kind !== 'change' || user.decision.groupMove?.kind === 'product') continue;
     if (kept < request.maxUsers) {
       kept += 1;
       continue;

@@ -13,13 +13,20 @@ import {
 
 const authLevel = 'function';
 
-export function registerMigrationRoutes(deps: AppDeps): void {
-  const withClient = (client: df.DurableClient): MigrationHttpDeps => ({
+/** What the migration handlers work with: the app's dependencies and the durable client of the invocation. */
+export function migrationHttpDeps(deps: AppDeps): (client: df.DurableClient) => MigrationHttpDeps {
+  return (client) => ({
     client,
     store: deps.store,
     clock: deps.clock,
+    graph: deps.graph,
+    settings: deps.settings,
     ledger: ledgerFor(deps),
   });
+}
+
+export function registerMigrationRoutes(deps: AppDeps): void {
+  const withClient = migrationHttpDeps(deps);
   df.app.client.http('startMigration', {
     route: 'migrations',
     methods: ['POST'],

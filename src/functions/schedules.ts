@@ -13,7 +13,11 @@ import { ScheduleRepository } from '../schedules/repository';
 const authLevel = 'function';
 
 export function registerScheduleRoutes(deps: AppDeps): void {
-  const scheduleDeps: ScheduleHttpDeps = { repository: new ScheduleRepository(deps.store), clock: deps.clock };
+  const scheduleDeps: ScheduleHttpDeps = {
+    repository: new ScheduleRepository(deps.store),
+    clock: deps.clock,
+    notify: deps.settings.notify,
+  };
   app.http('listSchedules', {
     route: 'schedules',
     methods: ['GET'],

@@ -7,15 +7,22 @@ import type { DurableClient } from 'durable-functions';
 import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
 import { isFinished, type MigrationStatus } from '../domain/status';
-import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
+import { MigrationEvents } from '../domain/workflow';
+import type { AppSettings } from '../config/settings';
+import { disallowedTargets, type NotifyTarget } from '../domain/notify';
+import type { Problem } from '../domain/validation';
+import type { LicensingGraph } from '../graph';
+import { principalOf } from '../http/principal';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
 import { assembleReport } from '../reports/assemble';
 import { reportToCsv } from '../reports/csv';
 import type { TenantLedger } from '../ledger';
 import type { DocumentStore } from '../storage/document-store';
-import { MigrationDocuments, type ApprovalRecord } from '../storage/migration-documents';
-import { startMigration } from './start';
+import { MigrationDocuments } from '../storage/migration-documents';
+import { alreadyDecided, decide } from './approval';
+import { relatedReportFields, withRelated } from './related';
+import { startMigration, type StartOptions } from './start';
 import { getMigrationView, listMigrations, type MigrationView } from './view';
 
 export interface MigrationHttpDeps {
@@ -24,6 +31,9 @@ export interface MigrationHttpDeps {
   clock: Clock;
   /** The tenant ledger, for the seats a run holds (shown in its status). */
   ledger?: Pick<TenantLedger, 'reservedSeats'>;
+  /** For approver group look-ups. */
+  graph: Pick<LicensingGraph, 'listGroupUserMembers'>;
+  settings: Pick<AppSettings, 'notify' | 'approvals'>;
 }
 
 /** Largest request body accepted: 100,000 UPNs of realistic length fit with room to spare. */
@@ -49,7 +59,9 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
-  const { id, created } = await startMigration(deps, parsed.value, { origin: 'http' });
+  const refused = notifyProblems(parsed.value.notify, deps.settings.notify);
+  if (refused.length > 0) return validationProblemResponse(refused, invalidRequest(request.url));
+  const { id, created } = await startMigration(deps, parsed.value, startedBy(request, deps.settings));
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {
@@ -63,7 +75,7 @@ export async function getMigrationHandler(deps: MigrationHttpDeps, request: Http
   const id = request.params.id ?? '';
   const view = await getMigrationView(deps, id, requestOrigin(request), { live: true });
   if (!view) return notFound(id);
-  return { status: 200, jsonBody: view };
+  return { status: 200, jsonBody: await withRelated(deps, view, requestOrigin(request)) };
 }
 
 export async function listMigrationsHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
@@ -98,11 +110,12 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
       body: reportToCsv(assembled.rows, assembled.plan.skus),
     };
   }
-  const storedReport = await docs.report();
+  const [storedReport, related] = await Promise.all([docs.report(), relatedReportFields(deps.store, id)]);
   return {
     status: 200,
     jsonBody: {
       id,
+      ...related,
       status: view.status,
       message: view.message,
       counts: view.counts,
@@ -111,6 +124,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
         seatsNeeded: assembled.plan.summary.seatsNeeded,
         downgrades: assembled.plan.summary.downgrades,
         remaining: assembled.plan.remaining,
+        ...(assembled.plan.groups ? { groups: assembled.plan.groups } : {}),
       },
       summary: storedReport?.summary,
       finishedAt: storedReport?.finishedAt,
@@ -124,7 +138,7 @@ type Action = 'approve' | 'reject' | 'recheck' | 'cancel';
 const allowedIn: Record<Action, (status: MigrationStatus) => boolean> = {
   approve: (status) => status === 'awaitingApproval',
   reject: (status) => status === 'awaitingApproval',
-  recheck: (status) => status === 'waitingForLicenses',
+  recheck: (status) => status === 'waitingForLicenses' || status === 'processingGroups',
   cancel: (status) => !isFinished(status),
 };
 
@@ -154,25 +168,26 @@ export async function actionHandler(
   if (!body.ok) return body.response;
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
-  if (!allowedIn[action](view.status)) return notNow(id, action, view.status);
+  if (!allowedIn[action](view.status)) {
+    const decision =
+      action === 'approve' || action === 'reject' ? await new MigrationDocuments(deps.store, id).approval() : undefined;
+    return decision ? alreadyDecided(id, decision) : notNow(id, action, view.status);
+  }
   const fields = (typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
-  const by =
-    (typeof fields.by === 'string' ? fields.by : undefined) ??
-    request.headers.get('x-ms-client-principal-name') ??
-    undefined;
+  // The signed-in principal wins over a body "by" (only a label).
+  const principal = principalOf(request, deps.settings.approvals.trustPrincipalHeaders);
+  const by = principal?.name ?? principal?.id ?? (typeof fields.by === 'string' ? fields.by : undefined);
   const reason = typeof fields.reason === 'string' ? fields.reason.slice(0, 500) : undefined;
   const docs = new MigrationDocuments(deps.store, id);
   switch (action) {
     case 'approve':
     case 'reject': {
-      const decision: ApprovalDecision = { approved: action === 'approve' };
-      if (by) decision.by = by.slice(0, 200);
-      if (reason) decision.reason = reason;
-      // Exactly one decision wins: the record is written only if absent, and only its writer raises the event.
-      if (!(await docs.saveApproval({ ...decision, at: currentIso(deps.clock) }))) {
-        return alreadyDecided(id, await docs.approval());
-      }
-      await deps.client.raiseEvent(id, MigrationEvents.approval, decision);
+      const label = typeof fields.by === 'string' ? fields.by : undefined;
+      const decided = await decide(deps, request, action, id, {
+        ...(label ? { by: label } : {}),
+        ...(reason ? { reason } : {}),
+      });
+      if (!('accepted' in decided)) return decided;
       break;
     }
     case 'recheck':
@@ -194,11 +209,36 @@ function accepted(id: string, action: Action, view: MigrationView): HttpResponse
   };
 }
 
-function alreadyDecided(id: string, decision: ApprovalRecord | undefined): HttpResponseInit {
-  const verdict = decision?.approved ? 'approved' : 'rejected';
-  const who = decision?.by ? ` by ${decision.by}` : '';
-  const when = decision?.at ? ` at ${decision.at}` : '';
-  return problemResponse(409, 'Already decided', `Migration "${id}" was already ${verdict}${who}${when}.`, {
-    decision,
+/**
+ * Targets the deployment does not allow (NOTIFY_ALLOWED_HOSTS), and `json` targets while no signing secret is set:
+ * refused at the edge, naming the field.
+ */
+export function notifyProblems(
+  targets: NotifyTarget[] | undefined,
+  settings: AppSettings['notify'],
+  field = 'notify',
+): Problem[] {
+  if (!targets) return [];
+  const problems = disallowedTargets(targets, settings.allowedHosts, field);
+  targets.forEach((target, index) => {
+    if (target.format === 'json' && !settings.signingSecret) {
+      problems.push({
+        field: `${field}[${index}].format`,
+        message: 'is "json", which is signed, and this deployment has no NOTIFY_SIGNING_SECRET: set it, or use "teams"',
+      });
+    }
   });
+  return problems;
+}
+
+/** Who started the run (the signed-in principal, when there is one) and through which URL. */
+export function startedBy(request: HttpRequest, settings: Pick<AppSettings, 'approvals'>): StartOptions {
+  const principal = principalOf(request, settings.approvals.trustPrincipalHeaders);
+  const options: StartOptions = { origin: 'http', baseUrl: requestOrigin(request) };
+  if (principal) {
+    options.requestedBy = { verified: true };
+    if (principal.name) options.requestedBy.name = principal.name;
+    if (principal.id) options.requestedBy.id = principal.id;
+  }
+  return options;
 }
