@@ -55,6 +55,9 @@ async function freshRun(ctx: ScenarioContext, users: number, noise?: number): Pr
     });
     if (timeline.view.status !== 'completed')
       throw new Error(`run ended ${timeline.view.status}: ${timeline.view.message}`);
+    // Taken before the benchmark pulls the simulator's event log and the run's histories into this process: those
+    // are the benchmark's analysis, not the product's memory.
+    const peakRssMiB = product.peakRssMiB();
     if (process.env.BENCH_HEAP_SNAPSHOT) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- a diagnostic, loaded only when asked for
       const v8 = require('node:v8') as typeof import('node:v8');
@@ -70,7 +73,7 @@ async function freshRun(ctx: ScenarioContext, users: number, noise?: number): Pr
       moved,
       ofBound: moved / ((end - start) / 1000) / boundPerSecond(ctx.k),
       replayPerUser: (await replayEvents(product, timeline.id)) / Math.max(1, timeline.view.counts.toChange),
-      peakRssMiB: product.peakRssMiB(),
+      peakRssMiB,
       planSeconds: ((planEnd?.at ?? timeline.finishedAt) - timeline.startedAt) / 1000,
       planRu: planRequests.reduce((sum, e) => sum + (e.kind === 'request' ? e.ru : 0), 0),
       planRequests: planRequests.length,
