@@ -15,8 +15,9 @@
  *   noise       10,000 users with 2 % of Graph's answers a background 429 (Retry-After 1–30 s ÷ k, no throttle scope).
  *   storm       12,000 users at k = 5: half of Graph's answers are 429s for 60 s while the run writes; how long after
  *               the storm until a 5 s window moves at least 0.9 of the bound.
- *   fairness    a 10,000-user run and a 20-user run (Office 365 E3 → E5) started together, against the 20-user run
- *               alone; writes of both per 150 s (and per 10 s) against the budget.
+ *   fairness    a 10,000-user run and a 20-user run (Office 365 E3 → E5) started together at k = 5, against the
+ *               20-user run alone; writes of both per 150 s (and per 10 s) against the budget. (k scales Graph, not the
+ *               product's CPU time per user: at k = 20 the small run's time measures the one process's event loop.)
  *   seats       two runs needing 40 Office 365 E5 seats each, 50 free: one proceeds, the other waits.
  *   comparison  12,000 users, Graph's buckets at their real depth (windows ÷ k, so 150 s of Graph time pass in
  *               150/k s) and the app's write bucket already spent when writing starts, sustained over at least three

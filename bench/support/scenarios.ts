@@ -1,7 +1,7 @@
 /** The migration benchmark's scenarios (see bench/migration.bench.ts for what each measures and why). */
 import type { MigrationView } from '../../src/migrations/view';
 import { baselineCompetitors } from './competitors';
-import { followMigration, reassignSpan, replayEvents, runMigration } from './product';
+import { followMigration, reassignSpan, replayEvents, runMigration, type RunTimeline } from './product';
 import type { SimulatorProcess } from './simulator-process';
 import { boundPerSecond, withStack } from './stack';
 
@@ -262,8 +262,18 @@ async function maxWritesIn(sim: SimulatorProcess, windowMs: number): Promise<num
   return max;
 }
 
+/** When each status of a run was first seen, in seconds from its start ("planning 0.1, reassigning 0.6, …"). */
+function stages(timeline: RunTimeline): string {
+  return Object.entries(timeline.firstSeen)
+    .map(([status, at]) => `${status} ${fmt(((at ?? 0) - timeline.startedAt) / 1000, 2)}`)
+    .join(', ');
+}
+
 async function fairness(ctx: ScenarioContext): Promise<Figure[]> {
-  const { k } = ctx;
+  // k scales Graph's limits and latencies, not the product's CPU time per user: at k = 20 the large run does twenty
+  // times Graph's real pace of per-user work in the one process, so the small run's time would mostly measure the
+  // event loop, not the tenant's gates. k = 5, as for the storm, keeps the large run's pace closer to a real one.
+  const k = Math.min(ctx.k, 5);
   return withStack({ users: 10_000, k }, async ({ sim, product }) => {
     // Enough Office 365 E5 seats for both small runs (the generated tenant keeps only 5 % headroom).
     const e5 = (await sim.skus()).find((s) => s.skuPartNumber === 'ENTERPRISEPREMIUM');
@@ -272,13 +282,16 @@ async function fairness(ctx: ScenarioContext): Promise<Figure[]> {
     const aloneSeconds = (alone.finishedAt - alone.startedAt) / 1000;
     const small = await holders(sim, 'ENTERPRISEPACK', 20, 20);
     const startedAt = Date.now();
+    let smallWaited: string | undefined;
     const [large, smallRun] = await Promise.all([
       product.api<{ id: string }>('POST', '/api/migrations', ALL_STANDARD),
       product.api<{ id: string }>('POST', '/api/migrations', e3ToE5(small)),
     ]);
     const [largeDone, smallDone] = await Promise.all([
       followMigration(product, large.id, startedAt),
-      followMigration(product, smallRun.id, startedAt),
+      followMigration(product, smallRun.id, startedAt, (view) => {
+        if (view.waitingFor?.reason) smallWaited ??= view.waitingFor.reason;
+      }),
     ]);
     const togetherSeconds = (smallDone.finishedAt - smallDone.startedAt) / 1000;
     const budget150 = 3_000 * k;
@@ -288,17 +301,17 @@ async function fairness(ctx: ScenarioContext): Promise<Figure[]> {
     return [
       {
         id: 'fairness-small-run',
-        scenario: 'a 10,000-user run and a 20-user run started together',
+        scenario: `a 10,000-user run and a 20-user run started together (k = ${k})`,
         figure: "20-user run's time to finish ÷ its time alone",
         target: '≤ 2',
         shown: `${fmt(ratio)} (${fmt(togetherSeconds, 1)} s vs ${fmt(aloneSeconds, 1)} s)`,
         value: ratio,
         pass: ratio <= 2 && smallDone.view.status === 'completed',
-        note: `large run ${largeDone.view.status} (${largeDone.view.counts.moved} moved) in ${fmt((largeDone.finishedAt - startedAt) / 1000, 1)} s`,
+        note: `large run ${largeDone.view.status} (${largeDone.view.counts.moved} moved) in ${fmt((largeDone.finishedAt - startedAt) / 1000, 1)} s; the 20-user run first seen ${stages(smallDone)} alone, ${stages(alone)}${smallWaited ? `; it waited: "${smallWaited}"` : ''}`,
       },
       {
         id: 'fairness-writes-per-150s',
-        scenario: 'a 10,000-user run and a 20-user run started together',
+        scenario: `a 10,000-user run and a 20-user run started together (k = ${k})`,
         figure: 'both runs’ writes per 150 s (most in any window)',
         target: `≤ budget (${budget150.toLocaleString('en-US')}), no 429 from the app's own limits`,
         shown: `${max150.toLocaleString('en-US')}; ${throttled} throttled`,

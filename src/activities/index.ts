@@ -36,7 +36,7 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     verifyBatch: (input, log) => verifyBatch(run(input.migrationId, log), input),
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
     recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
-    finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
+    finalizeMigration: (input, log) => finalizeMigration(run(input.migrationId, log), input),
     groupStep: (input, log) => groupStep(run(input.migrationId, log), input),
     checkGroupStep: (input, log) => checkGroupStep(run(input.migrationId, log), input),
     planRollback: (input, log) => planRollback(run(input, log), input),
