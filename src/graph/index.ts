@@ -14,7 +14,7 @@ import {
 } from '@azure/identity';
 import { systemClock } from '../clock';
 import { LicenseAssigner } from './assign';
-import { GraphRequestError, REQUIRED_PERMISSION } from './errors';
+import { GraphRequestError, invalidArgument, REQUIRED_PERMISSION } from './errors';
 import { GroupGraph } from './groups';
 import { rolesAllow } from './permissions';
 import { DEFAULT_FLOW, pacerFor } from './pacing';
@@ -22,6 +22,7 @@ import { requireGuid } from './odata';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
 import { GraphTransport } from './transport';
+import { UserWrites } from './user-writes';
 import type { LicensingGraph, LicensingGraphDeps, MissingPermission, RetryPolicy, WriteAccessCheck } from './types';
 
 export { DEFERRED_CODE } from './assign';
@@ -110,6 +111,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     const reader = new GraphReader(transport, retry, flow);
     const assigner = new LicenseAssigner(transport, reader, retry, log, flow);
     const groups = new GroupGraph(transport, reader, retry);
+    const userWrites = new UserWrites(transport, reader);
     return {
       tenantKey,
       listSubscribedSkus: () => reader.listSubscribedSkus(),
@@ -120,7 +122,8 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       getUsersDirect: (ids, options) => reader.getUsersDirect(ids, options),
       getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
       listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
-      setUsageLocation: (userId, countryCode) => setUsageLocation(transport, reader, userId, countryCode),
+      setUsageLocation: (userId, countryCode) => userWrites.setUsageLocation(userId, countryCode),
+      reprocessLicenseAssignment: (userId) => userWrites.reprocessLicenseAssignment(userId),
       assignLicenses: (items, opts) => assigner.assign(items, opts),
       getGroup: (groupId) => groups.getGroup(groupId),
       listGroupMembers: (groupId) => groups.listGroupMembers(groupId),
@@ -137,34 +140,6 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     };
   };
   return bind(DEFAULT_FLOW);
-}
-
-/** Sets a user's usage location: a write, but setting the same value twice is harmless, so it is retried like a read. */
-async function setUsageLocation(
-  transport: GraphTransport,
-  reader: GraphReader,
-  userId: string,
-  countryCode: string,
-): Promise<void> {
-  const code = countryCode.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(code)) {
-    throw invalidArgument(`usageLocation ${JSON.stringify(countryCode)} is not a two-letter ISO 3166 code.`);
-  }
-  let path: string;
-  try {
-    path = reader.userPath(userId).replace(/\?.*$/, '');
-  } catch (error) {
-    throw invalidArgument(errorMessage(error));
-  }
-  await transport.request({
-    method: 'PATCH',
-    path,
-    body: { usageLocation: code },
-    operation: 'setUsageLocation',
-    resourceUnits: 1,
-    writes: 1,
-    flow: reader.flow,
-  });
 }
 
 /**
@@ -260,17 +235,6 @@ function requireGuidOrThrow(value: string): string {
   } catch (error) {
     throw invalidArgument(errorMessage(error));
   }
-}
-
-function invalidArgument(message: string): GraphRequestError {
-  return new GraphRequestError({
-    errorClass: 'permanent',
-    status: 400,
-    code: 'InvalidArgument',
-    message,
-    reason: message,
-    action: 'Fix the value; nothing was sent to Graph.',
-  });
 }
 
 /** Sign-in host of the cloud a Graph host belongs to (national clouds sign in elsewhere). */
