@@ -164,7 +164,17 @@ async function reassignPlanBatch(
   const counts = recordOutcomes(prepared, outcomes);
   recordSeatsTaken(work.hold, prepared, outcomes);
   const batchResults = prepared.items.flatMap((item) => outcomes.get(key(item.userId))?.results ?? []);
-  reportBatch(deps, input, planBatch, prepared.records.values(), counts, deps.clock.now() - started, batchResults);
+  const durationMs = deps.clock.now() - started;
+  // Reported as its range's wave: a carried range's batches belong to an earlier wave than the activity's own.
+  reportBatch(
+    deps,
+    { ...input, wave: range.wave },
+    planBatch,
+    prepared.records.values(),
+    counts,
+    durationMs,
+    batchResults,
+  );
   await range.docs.saveBatch({ batch: planBatch.batch, users: [...prepared.records.values()] });
   work.progress.add(newlyFinal(open, prepared.records));
   return counts;

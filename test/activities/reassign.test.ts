@@ -4,6 +4,7 @@
  * batch's result shows in the activity's progress document at once.
  */
 import { DEFERRED_CODE, type GraphErrorInfo } from '../../src/graph';
+import { TelemetryEvents, TelemetryMetrics } from '../../src/telemetry';
 import { emptyBatchCounts } from '../../src/domain/workflow';
 import { ProgressDocuments, reassignProgressName } from '../../src/storage/progress-documents';
 import { BUSINESS_PREMIUM } from '../domain/fixtures';
@@ -94,5 +95,26 @@ describe('live progress of a reassign activity', () => {
       w.log,
     );
     expect(await progress.read(reassignProgressName(0, 0))).toMatchObject({ moved: 1, failed: 0, skipped: 0 });
+  });
+});
+
+describe('telemetry of plan batches with users handed back', () => {
+  it('a batch is reported once, complete, by the activity that sends its last users', async () => {
+    const w = await planned();
+    w.graph.failAssignOnce(U2, handedBack);
+    await w.activities.reassignBatch(w.batch('reassign', 3, { deferThrottled: true }), w.log);
+    const completed = () => w.telemetry.named(TelemetryEvents.BatchCompleted);
+    // Batch 0 (U1, U2) still has U2 handed back: not complete, not reported yet; batches 1 and 2 are.
+    expect(
+      completed()
+        .map((e) => e.batch as number)
+        .sort(),
+    ).toEqual([1, 2]);
+    const carrier = w.batch('reassign', 0, { batch: 0, carried: [{ wave: 0, batch: 0, batchCount: 3 }] });
+    await w.activities.reassignBatch(carrier, w.log);
+    expect(completed()).toHaveLength(3);
+    expect(completed()[2]).toMatchObject({ wave: 0, batch: 0, moved: 2, failed: 0 });
+    const moved = w.telemetry.metrics.filter((m) => m.name === TelemetryMetrics.UsersMoved);
+    expect(moved.reduce((sum, m) => sum + m.value, 0)).toBe(5);
   });
 });
