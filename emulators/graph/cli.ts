@@ -1,8 +1,11 @@
 /**
  * Standalone simulator: `npm run simulator -- --scenario demo --port 4000 [--profile realistic|deterministic]
  * [--time-scale 10] [--latency none] [--no-throttling] [--seed 7] [--lag-ms 2000]`. Stops on Ctrl+C.
+ * A generated tenant can be shaped: `--scenario generated:100000 --scenario-seed 42 --mix '{"noUsageLocation":0}'`
+ * (a GeneratorMix as JSON), so a benchmark can run the same tenant in a process of its own.
  */
 import { parseArgs } from 'node:util';
+import { generateScenario, type GeneratorMix } from './generator';
 import { startGraphSimulator } from './index';
 import { isProfile } from './profiles';
 
@@ -18,6 +21,8 @@ async function main(): Promise<void> {
       'no-throttling': { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
       'lag-ms': { type: 'string' },
+      'scenario-seed': { type: 'string' },
+      mix: { type: 'string' },
     },
   });
   const latency = values.latency === 'none' ? 'none' : 'realistic';
@@ -26,7 +31,7 @@ async function main(): Promise<void> {
   }
   const simulator = await startGraphSimulator({
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
-    scenario: values.scenario,
+    scenario: scenarioFrom(values.scenario, values['scenario-seed'], values.mix),
     port: Number(values.port),
     host: values.host,
     timeScale: Number(values['time-scale']),
@@ -50,6 +55,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+}
+
+function scenarioFrom(
+  scenario: string,
+  seed: string | undefined,
+  mix: string | undefined,
+): string | ReturnType<typeof generateScenario> {
+  const generated = /^generated:(\d+)$/.exec(scenario);
+  if (!generated?.[1] || (seed === undefined && mix === undefined)) return scenario;
+  return generateScenario({
+    users: Number(generated[1]),
+    seed: seed === undefined ? 1 : Number(seed),
+    ...(mix === undefined ? {} : { mix: JSON.parse(mix) as GeneratorMix }),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export interface PlanBatch {
 }
 
 export interface RangeContext {
+  /** The wave the range's batches belong to (a carried range may be sent by an activity of a later wave). */
+  wave: number;
   docs: MigrationDocuments;
   batches: PlanBatch[];
   skus: TenantSku[];
@@ -39,7 +41,7 @@ export async function loadRange(deps: ActivityDeps, input: BatchInput): Promise<
       });
     });
   }
-  return { docs, batches, skus: plan.skus, strategy: request.request.strategy };
+  return { wave: input.wave, docs, batches, skus: plan.skus, strategy: request.request.strategy };
 }
 
 /** The results recorded so far for the range's batches (by an earlier attempt of this activity, or an earlier phase). */

@@ -5,7 +5,11 @@ import { TelemetryEvents, TelemetryMetrics, userIdentity } from '../telemetry';
 import type { PlanBatch } from './batch-range';
 import type { ActivityDeps } from './deps';
 
-/** One BatchCompleted event per plan batch, one UserFailed per failed user, and the batch's metrics. */
+/**
+ * One BatchCompleted event per plan batch, one UserFailed per failed user, and the batch's metrics. A plan batch
+ * with users handed back (`counts.deferred`) is not complete yet: only this pass's throttling and write rate are
+ * reported, and the activity that sends its last users reports the rest, so nothing is counted twice.
+ */
 export function reportBatch(
   deps: ActivityDeps,
   input: BatchInput,
@@ -15,6 +19,12 @@ export function reportBatch(
   durationMs: number,
   results: AssignLicenseResult[],
 ): void {
+  const properties = { migrationId: input.migrationId };
+  if (counts.throttled > 0) deps.telemetry.metric(TelemetryMetrics.Throttled, counts.throttled, properties);
+  const writes = results.reduce((sum, result) => sum + result.attempts, 0);
+  if (writes > 0 && durationMs > 0)
+    deps.telemetry.metric(TelemetryMetrics.WritesPerSecond, (writes * 1000) / durationMs, properties);
+  if ((counts.deferred ?? 0) > 0) return;
   deps.telemetry.event(TelemetryEvents.BatchCompleted, {
     migrationId: input.migrationId,
     wave: input.wave,
@@ -37,11 +47,6 @@ export function reportBatch(
       requestId: record.result.requestId,
     });
   }
-  const properties = { migrationId: input.migrationId };
   if (counts.moved > 0) deps.telemetry.metric(TelemetryMetrics.UsersMoved, counts.moved, properties);
   if (counts.failed > 0) deps.telemetry.metric(TelemetryMetrics.UsersFailed, counts.failed, properties);
-  if (counts.throttled > 0) deps.telemetry.metric(TelemetryMetrics.Throttled, counts.throttled, properties);
-  const writes = results.reduce((sum, result) => sum + result.attempts, 0);
-  if (writes > 0 && durationMs > 0)
-    deps.telemetry.metric(TelemetryMetrics.WritesPerSecond, (writes * 1000) / durationMs, properties);
 }

@@ -5,11 +5,27 @@
 import { pendingChange } from '../domain/apply';
 import type { BatchCounts, BatchInput } from '../domain/workflow';
 import { emptyBatchCounts } from '../domain/workflow';
-import type { AssignLicenseItem } from '../graph';
+import type { AssignLicenseItem, AssignLicenseResult } from '../graph';
+import { ledgerFor } from '../ledger';
 import { failedResult, loadRange, readUsers, recordsOf } from './batch-range';
 import type { ActivityDeps } from './deps';
 
 const key = (id: string): string => id.toLowerCase();
+
+/** The removals, with this activity's share of the tenant's budget from the tenant ledger (see reassign.ts). */
+async function removeSources(
+  deps: ActivityDeps,
+  input: BatchInput,
+  items: AssignLicenseItem[],
+): Promise<AssignLicenseResult[]> {
+  const graph = deps.graph.forRun?.(input.migrationId) ?? deps.graph;
+  const hold = ledgerFor(deps).hold(input.migrationId, input.budgetShare);
+  try {
+    return await graph.assignLicenses(items, { budgetShare: () => hold.share() });
+  } finally {
+    hold.release();
+  }
+}
 
 export async function cleanupBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
   const counts = emptyBatchCounts();
@@ -34,7 +50,7 @@ export async function cleanupBatch(deps: ActivityDeps, input: BatchInput): Promi
       items.push({ userId: user.userId, addLicenses: change.addLicenses, removeLicenses: change.removeLicenses });
     }
   }
-  const results = items.length > 0 ? await deps.graph.assignLicenses(items, { budgetShare: input.budgetShare }) : [];
+  const results = items.length > 0 ? await removeSources(deps, input, items) : [];
   const byResult = new Map(results.map((result) => [result.userId, result]));
   for (const user of ready) {
     const result = byResult.get(user.userId);

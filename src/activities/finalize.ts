@@ -1,6 +1,8 @@
 import { currentIso } from '../clock';
 import type { FinalizeInput, StageRecord } from '../domain/workflow';
 import { assembleReport, summarise } from '../reports/assemble';
+import { errorMessage } from '../domain/values';
+import { ledgerFor } from '../ledger';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
 
@@ -13,6 +15,7 @@ export async function finalizeMigration(deps: ActivityDeps, input: FinalizeInput
   const summary = report
     ? summarise(report, skusNow)
     : { total: 0, byOutcome: { moved: 0, skipped: 0, blocked: 0, failed: 0 }, byMove: [], sourceSkus: [] };
+  await releaseSeats(deps, input.migrationId);
   await docs.saveReport({
     status: input.status,
     message: input.message,
@@ -31,6 +34,21 @@ export async function finalizeMigration(deps: ActivityDeps, input: FinalizeInput
     message: input.message,
   });
   deps.log.info('Migration finished', { migrationId: input.migrationId, status: input.status, ...input.counts });
+}
+
+/**
+ * The run's seat reservation goes when it ends, however it ends. A failure here is only logged: a reservation its run
+ * no longer renews expires by itself (src/ledger/document.ts).
+ */
+async function releaseSeats(deps: ActivityDeps, migrationId: string): Promise<void> {
+  try {
+    await ledgerFor(deps).releaseReservation(migrationId);
+  } catch (error) {
+    deps.log.warn('Could not release the run’s seat reservation; it expires by itself', {
+      migrationId,
+      error: errorMessage(error),
+    });
+  }
 }
 
 /** Records a stage change for monitoring (telemetry is sent from activities only, never from replayed code). */

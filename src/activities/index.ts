@@ -22,17 +22,24 @@ export type ActivityHandler<N extends ActivityName> = (
 export type ActivityHandlers = { [N in ActivityName]: ActivityHandler<N> };
 
 export function createActivities(deps: AppDeps): ActivityHandlers {
+  // Every Graph request of an activity is its run's: runs take turns at the tenant's gates, so a small run's plan or
+  // check never queues behind a large run's reads.
+  const run = (migrationId: string, log: StructuredLogger) => ({
+    ...deps,
+    log,
+    graph: deps.graph.forRun?.(migrationId) ?? deps.graph,
+  });
   return {
-    planMigration: (input, log) => planMigration({ ...deps, log }, input),
-    checkLicenses: (input, log) => checkLicenses({ ...deps, log }, input),
+    planMigration: (input, log) => planMigration(run(input, log), input),
+    checkLicenses: (input, log) => checkLicenses(run(input.migrationId, log), input),
     reassignBatch: (input, log) => reassignBatch({ ...deps, log }, input),
-    verifyBatch: (input, log) => verifyBatch({ ...deps, log }, input),
+    verifyBatch: (input, log) => verifyBatch(run(input.migrationId, log), input),
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
     recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
-    finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
-    groupStep: (input, log) => groupStep({ ...deps, log }, input),
-    checkGroupStep: (input, log) => checkGroupStep({ ...deps, log }, input),
-    planRollback: (input, log) => planRollback({ ...deps, log }, input),
+    finalizeMigration: (input, log) => finalizeMigration(run(input.migrationId, log), input),
+    groupStep: (input, log) => groupStep(run(input.migrationId, log), input),
+    checkGroupStep: (input, log) => checkGroupStep(run(input.migrationId, log), input),
+    planRollback: (input, log) => planRollback(run(input, log), input),
     notifyRun: (input, log) => notifyRun({ ...deps, log }, input),
   };
 }

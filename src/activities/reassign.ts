@@ -1,32 +1,44 @@
 /**
  * Stage 4 for a few plan batches: re-read the users, send one atomic `assignLicense` per user who still needs it (one
- * `$batch` per plan batch, back to back), and record each user's before and after.
+ * `$batch` per plan batch), and record each user's before and after.
+ *
+ * Each plan batch goes through on its own (read, record, write, record), so a read or write Graph throttles holds up
+ * only its own batch. With `deferThrottled` a throttled user is not waited for at all: it is handed back (recorded as
+ * not attempted yet) and a later activity of the wave sends it (`carried`), while this one finishes the others.
  *
  * At most one write per user per run: each user is marked `attempted` in storage before the write goes out, so a
  * retried activity knows which writes may have landed. For those it reads the user back, allowing for replication
  * lag, and sends again only what did not land (and says so in the report). Users with a final result are not
  * touched again.
  */
+import { setMaxListeners } from 'node:events';
 import { changedSince, pendingChange } from '../domain/apply';
 import type { AssignedLicense, PlannedUser, UserLicenseSnapshot } from '../domain/types';
-import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
-import type { AssignLicenseItem, AssignLicenseResult } from '../graph';
+import {
+  addBatchCounts,
+  emptyBatchCounts,
+  type BatchCounts,
+  type BatchInput,
+  type RangeState,
+} from '../domain/workflow';
+import { DEFERRED_CODE, type AssignLicenseItem, type AssignLicenseResult } from '../graph';
 import type { UserRecord } from '../storage/migration-documents';
+import { ProgressDocuments, reassignProgressName } from '../storage/progress-documents';
 import { errorMessage } from '../domain/values';
-import { inParallel } from '../util/parallel';
 import {
   failedPlain,
   failedResult,
   graphErrorInfo,
   loadRange,
   readUntilSettled,
-  readUsers,
   recordsOf,
   type PlanBatch,
   type RangeContext,
 } from './batch-range';
 import { reportBatch } from './batch-telemetry';
+import { ledgerFor, type LedgerHold } from '../ledger';
 import type { ActivityDeps } from './deps';
+import { ProgressPublisher } from './progress';
 
 const key = (id: string): string => id.toLowerCase();
 
@@ -43,6 +55,19 @@ const NOTES = {
     'Graph refused holding both licenses at once (mutually exclusive service plans), so the source was removed in the same call that added the target',
 } as const;
 
+/** A user handed back after a 429: nothing was written, a later activity of the wave sends it. */
+export const DEFERRED_REASON =
+  'not changed: Graph asked to wait (throttled), so the user was handed to a later batch of this run, which had not sent it when this was recorded';
+
+/** What one activity works on: the run's deps (with its Graph bound to the run) and what it reports as it goes. */
+interface Work {
+  deps: ActivityDeps;
+  input: BatchInput;
+  signal: AbortSignal;
+  progress: ProgressPublisher;
+  hold: LedgerHold;
+}
+
 interface PreparedBatch {
   planBatch: PlanBatch;
   records: Map<string, UserRecord>;
@@ -55,45 +80,133 @@ function isFinal(record: UserRecord | undefined): record is UserRecord {
 }
 
 export async function reassignBatch(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
-  const release = deps.graph.holdBudgetShare(input.budgetShare);
+  // Every request of this activity is the run's: the tenant's gates serve runs in turn.
+  const graph = deps.graph.forRun?.(input.migrationId) ?? deps.graph;
+  // Its share of the tenant's budget comes from the tenant ledger: its weight over every live activity's, on any
+  // instance, so the budget stays whole while some activities of a round are done and others still write.
+  const hold = ledgerFor(deps).hold(input.migrationId, input.budgetShare);
+  const release = graph.holdBudgetShare(() => hold.share());
   try {
-    return await reassignRange(deps, input);
+    return await reassignRanges({ ...deps, graph }, input, hold);
   } finally {
     release();
+    hold.release();
   }
 }
 
-async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<BatchCounts> {
-  const range = await loadRange(deps, input);
-  if ((await range.docs.control())?.cancelRequested) return cancelledCounts(range);
-  const earlier = new Map((await recordsOf(range)).flatMap((r) => r.users).map((u) => [key(u.userId), u]));
-  const open = range.batches.flatMap((b) => b.users).filter((user) => !isFinal(earlier.get(key(user.userId))));
-  const current = await readCurrent(deps, open, earlier);
-  const started = deps.clock.now();
-  const prepared = await Promise.all(range.batches.map((b) => prepareBatch(deps, b, current, earlier)));
-  await saveRecords(range, prepared);
-  const items = prepared.flatMap((batch) => batch.items);
-  const cancel = watchForCancel(deps, range);
-  let results: AssignLicenseResult[];
+async function reassignRanges(deps: ActivityDeps, input: BatchInput, hold: LedgerHold): Promise<BatchCounts> {
+  const own = await loadRange(deps, input);
+  if ((await own.docs.control())?.cancelRequested) return cancelledCounts(own);
+  const carried = await Promise.all((input.carried ?? []).map((range) => loadRange(deps, { ...input, ...range })));
+  const progress = new ProgressPublisher(
+    new ProgressDocuments(deps.store, input.migrationId),
+    reassignProgressName(input.batch, input.batchCount),
+    deps.clock,
+    deps.log,
+  );
+  const cancel = watchForCancel(deps, own);
+  let states: BatchCounts[];
   try {
-    const options = { budgetShare: 'held' as const, batchSize: input.batchSize, signal: cancel.signal };
-    results = items.length > 0 ? await deps.graph.assignLicenses(items, options) : [];
+    const work: Work = { deps, input, signal: cancel.signal, progress, hold };
+    states = await Promise.all([own, ...carried].map((range) => reassignRange(work, range)));
   } finally {
     cancel.stop();
+    await progress.flush();
   }
-  const outcomes = await withAtomicFallback(deps, input, range, results);
-  await recoverFromStaleReads(deps, input, range, outcomes);
+  const [counts = emptyBatchCounts(), ...carriedStates] = states;
+  counts.cancelled = cancel.signal.aborted;
+  if (carriedStates.length > 0) counts.carried = carriedStates.map(rangeState);
+  return counts;
+}
+
+function rangeState(counts: BatchCounts): RangeState {
+  return { moved: counts.moved, failed: counts.failed, skipped: counts.skipped, deferred: counts.deferred ?? 0 };
+}
+
+/** Every plan batch of a range, each on its own; the counts are where the whole range stands afterwards. */
+async function reassignRange(work: Work, range: RangeContext): Promise<BatchCounts> {
+  const earlier = new Map((await recordsOf(range)).flatMap((r) => r.users).map((u) => [key(u.userId), u]));
+  const counts = await Promise.all(
+    range.batches.map((planBatch) => reassignPlanBatch(work, range, planBatch, earlier)),
+  );
+  return counts.reduce((total, batch) => {
+    const sum = addBatchCounts(total, batch);
+    const deferred = (total.deferred ?? 0) + (batch.deferred ?? 0);
+    if (deferred > 0) sum.deferred = deferred;
+    return sum;
+  }, emptyBatchCounts());
+}
+
+async function reassignPlanBatch(
+  work: Work,
+  range: RangeContext,
+  planBatch: PlanBatch,
+  earlier: Map<string, UserRecord>,
+): Promise<BatchCounts> {
+  const { deps, input } = work;
+  const started = deps.clock.now();
+  const open = planBatch.users.filter((user) => !isFinal(earlier.get(key(user.userId))));
+  // A batch of a carried range with nobody left to send costs nothing: no read, no write, no record.
+  if (open.length === 0)
+    return recordOutcomes({ planBatch, records: recordsFor(planBatch, earlier), items: [] }, new Map());
+  const { current, deferred } = await readCurrent(work, open, earlier);
+  const prepared = await prepareBatch(deps, planBatch, current, earlier, deferred);
+  await range.docs.saveBatch({ batch: planBatch.batch, users: [...prepared.records.values()] });
+  const options = {
+    budgetShare: 'held' as const,
+    batchSize: input.batchSize,
+    signal: work.signal,
+    ...(input.deferThrottled ? { deferThrottled: true } : {}),
+  };
+  const results = prepared.items.length > 0 ? await deps.graph.assignLicenses(prepared.items, options) : [];
+  const outcomes = await withAtomicFallback(deps, input, range, planBatch, results);
+  await recoverFromStaleReads(deps, input, planBatch, outcomes);
+  const counts = recordOutcomes(prepared, outcomes);
+  recordSeatsTaken(work.hold, prepared, outcomes);
+  const batchResults = prepared.items.flatMap((item) => outcomes.get(key(item.userId))?.results ?? []);
   const durationMs = deps.clock.now() - started;
-  let total = emptyBatchCounts();
-  total.cancelled = cancel.signal.aborted;
-  for (const batch of prepared) {
-    const counts = recordOutcomes(batch, outcomes);
-    const batchResults = batch.items.flatMap((item) => outcomes.get(key(item.userId))?.results ?? []);
-    reportBatch(deps, input, batch.planBatch, batch.records.values(), counts, durationMs, batchResults);
-    total = addBatchCounts(total, counts);
+  // Reported as its range's wave: a carried range's batches belong to an earlier wave than the activity's own.
+  reportBatch(
+    deps,
+    { ...input, wave: range.wave },
+    planBatch,
+    prepared.records.values(),
+    counts,
+    durationMs,
+    batchResults,
+  );
+  await range.docs.saveBatch({ batch: planBatch.batch, users: [...prepared.records.values()] });
+  work.progress.add(newlyFinal(open, prepared.records));
+  return counts;
+}
+
+function recordsFor(planBatch: PlanBatch, earlier: Map<string, UserRecord>): Map<string, UserRecord> {
+  const records = new Map<string, UserRecord>();
+  for (const user of planBatch.users) {
+    const record = earlier.get(key(user.userId));
+    if (record) records.set(user.userId, record);
   }
-  await saveRecords(range, prepared);
-  return total;
+  return records;
+}
+
+/** Seats of the target SKUs the writes took, so the run's seat reservation shrinks as it goes. */
+function recordSeatsTaken(hold: LedgerHold, prepared: PreparedBatch, outcomes: Map<string, Outcome>): void {
+  const taken = new Map<string, number>();
+  for (const item of prepared.items) {
+    if (!outcomes.get(key(item.userId))?.result.ok) continue;
+    for (const license of item.addLicenses) taken.set(license.skuId, (taken.get(license.skuId) ?? 0) + 1);
+  }
+  for (const [skuId, seats] of taken) hold.consumed(skuId, seats);
+}
+
+/** Users of `open` (not final when the activity began) that have a final result now. */
+function newlyFinal(open: PlannedUser[], records: Map<string, UserRecord>) {
+  const delta = { moved: 0, failed: 0, skipped: 0 };
+  for (const user of open) {
+    const kind = records.get(user.userId)?.result.kind;
+    if (kind === 'moved' || kind === 'failed' || kind === 'skipped') delta[kind] += 1;
+  }
+  return delta;
 }
 
 /** How often a running batch looks for a cancel: one small read, so a cancel stops writes within seconds. */
@@ -105,6 +218,8 @@ const CANCEL_POLL_MS = 2_000;
  */
 function watchForCancel(deps: ActivityDeps, range: RangeContext): { signal: AbortSignal; stop(): void } {
   const controller = new AbortController();
+  // Every plan batch's requests wait on it at the tenant's gates at once: many listeners are expected, not a leak.
+  setMaxListeners(200, controller.signal);
   let checking = false;
   const check = (): void => {
     if (checking || controller.signal.aborted) return;
@@ -131,26 +246,29 @@ function cancelledCounts(range: RangeContext): BatchCounts {
 
 /**
  * The users' state now. Users an earlier attempt wrote to are re-read until they show the change or the waits run
- * out, so a stale read never makes the run write twice.
+ * out, so a stale read never makes the run write twice. Users whose read Graph throttled are handed back when the
+ * activity may do so (`deferred`).
  */
 async function readCurrent(
-  deps: ActivityDeps,
+  work: Work,
   open: PlannedUser[],
   earlier: Map<string, UserRecord>,
-): Promise<Map<string, UserLicenseSnapshot>> {
-  const users = await readUsers(
-    deps,
-    open.map((user) => user.userId),
-  );
-  const attempted = open.filter((user) => earlier.get(key(user.userId))?.attempted);
-  if (attempted.length === 0) return users;
+): Promise<{ current: Map<string, UserLicenseSnapshot>; deferred: Set<string> }> {
+  const { deps, input } = work;
+  const ids = open.map((user) => user.userId);
+  const read =
+    ids.length > 0 ? await deps.graph.getUsersDirect(ids, { deferThrottled: input.deferThrottled }) : undefined;
+  const current = new Map((read?.found ?? []).map((user) => [key(user.id), user]));
+  const deferred = new Set((read?.deferred ?? []).map(key));
+  const attempted = open.filter((user) => earlier.get(key(user.userId))?.attempted && !deferred.has(key(user.userId)));
+  if (attempted.length === 0) return { current, deferred };
   const planned = new Map(attempted.map((user) => [key(user.userId), user]));
   const landed = (id: string, user: UserLicenseSnapshot | undefined): boolean => {
     const plan = planned.get(key(id));
     return user === undefined || plan === undefined || pendingChange(plan, user, 'add').kind === 'alreadyDone';
   };
-  const ids = attempted.map((user) => user.userId);
-  return (await readUntilSettled(deps, ids, landed, users)).users;
+  const settledIds = attempted.map((user) => user.userId);
+  return { current: (await readUntilSettled(deps, settledIds, landed, current)).users, deferred };
 }
 
 /** Works out each user's pending change from their current state (setting usage locations on the way). */
@@ -159,6 +277,7 @@ async function prepareBatch(
   planBatch: PlanBatch,
   current: Map<string, UserLicenseSnapshot>,
   earlier: Map<string, UserRecord>,
+  deferred: Set<string>,
 ): Promise<PreparedBatch> {
   const records = new Map<string, UserRecord>();
   const items: AssignLicenseItem[] = [];
@@ -166,6 +285,10 @@ async function prepareBatch(
     const previous = earlier.get(key(user.userId));
     if (isFinal(previous)) {
       records.set(user.userId, previous);
+      continue;
+    }
+    if (deferred.has(key(user.userId))) {
+      records.set(user.userId, deferredRecord(user, previous));
       continue;
     }
     const now = current.get(key(user.userId));
@@ -177,6 +300,17 @@ async function prepareBatch(
     }
   }
   return { planBatch, records, items };
+}
+
+/** A user handed back before anything was sent this time; an earlier attempt's mark (outcome unknown) is kept. */
+function deferredRecord(user: PlannedUser, previous: UserRecord | undefined): UserRecord {
+  const record: UserRecord = {
+    userId: user.userId,
+    before: previous?.before ?? user.before,
+    result: { kind: 'notAttempted', reason: DEFERRED_REASON },
+  };
+  if (previous?.attempted) record.attempted = true;
+  return record;
 }
 
 function pick(change: { addLicenses: AssignLicenseItem['addLicenses']; removeLicenses: string[] }) {
@@ -231,13 +365,14 @@ async function withAtomicFallback(
   deps: ActivityDeps,
   input: BatchInput,
   range: RangeContext,
+  planBatch: PlanBatch,
   results: AssignLicenseResult[],
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>(
     results.map((result) => [key(result.userId), { result, results: [result] }]),
   );
   if (range.strategy !== 'overlap') return outcomes;
-  const planned = new Map(range.batches.flatMap((b) => b.users).map((user) => [key(user.userId), user]));
+  const planned = new Map(planBatch.users.map((user) => [key(user.userId), user]));
   const retry: AssignLicenseItem[] = [];
   for (const result of results) {
     const decision = planned.get(key(result.userId))?.decision;
@@ -266,7 +401,7 @@ async function withAtomicFallback(
 async function recoverFromStaleReads(
   deps: ActivityDeps,
   input: BatchInput,
-  range: RangeContext,
+  planBatch: PlanBatch,
   outcomes: Map<string, Outcome>,
 ): Promise<void> {
   const stale = [...outcomes.values()]
@@ -275,7 +410,7 @@ async function recoverFromStaleReads(
     )
     .map((outcome) => outcome.result.userId);
   if (stale.length === 0) return;
-  const planned = new Map(range.batches.flatMap((b) => b.users).map((user) => [key(user.userId), user]));
+  const planned = new Map(planBatch.users.map((user) => [key(user.userId), user]));
   const done = (id: string, user: UserLicenseSnapshot | undefined): boolean => {
     const plan = planned.get(key(id));
     return user === undefined || plan === undefined || pendingChange(plan, user, 'add').kind === 'alreadyDone';
@@ -299,39 +434,41 @@ async function recoverFromStaleReads(
   }
 }
 
+/** Each user's result from what Graph answered; the counts are where the plan batch stands now. */
 function recordOutcomes(batch: PreparedBatch, outcomes: Map<string, Outcome>): BatchCounts {
   const counts = emptyBatchCounts();
+  let deferred = 0;
   for (const record of batch.records.values()) {
     const outcome = outcomes.get(key(record.userId));
     if (outcome) {
-      const { result } = outcome;
       counts.throttled += outcome.results.reduce((sum, r) => sum + r.throttled, 0);
-      const resent = record.result.kind === 'notAttempted' && record.result.reason === 'resent';
-      const note = resent ? NOTES.resent : outcome.note;
-      if (outcome.alreadyThere)
-        record.result = { kind: 'skipped', reason: NOTES.alreadyThere, after: outcome.alreadyThere };
-      else if (result.ok)
-        record.result = note ? { kind: 'moved', after: result.after, note } : { kind: 'moved', after: result.after };
-      else if (result.error.code === 'Cancelled' && result.attempts === 0)
-        record.result = {
-          kind: 'notAttempted',
-          reason: 'not changed: the run was cancelled before this user was sent',
-        };
-      else record.result = failedResult(result.error);
+      applyResult(record, outcome);
     }
     if (record.result.kind === 'moved') counts.moved += 1;
     else if (record.result.kind === 'failed') counts.failed += 1;
-    else if (record.result.kind === 'notAttempted') counts.notAttempted += 1;
-    else counts.skipped += 1;
+    else if (record.result.kind === 'skipped') counts.skipped += 1;
+    else if (record.result.reason === DEFERRED_REASON) deferred += 1;
+    else counts.notAttempted += 1;
   }
+  if (deferred > 0) counts.deferred = deferred;
   return counts;
 }
 
-async function saveRecords(range: RangeContext, prepared: PreparedBatch[]): Promise<void> {
-  await inParallel(
-    prepared.map(
-      (batch) => () => range.docs.saveBatch({ batch: batch.planBatch.batch, users: [...batch.records.values()] }),
-    ),
-    8,
-  );
+function applyResult(record: UserRecord, outcome: Outcome): void {
+  const { result } = outcome;
+  const resent = record.result.kind === 'notAttempted' && record.result.reason === 'resent';
+  const note = resent ? NOTES.resent : outcome.note;
+  if (outcome.alreadyThere) {
+    record.result = { kind: 'skipped', reason: NOTES.alreadyThere, after: outcome.alreadyThere };
+  } else if (result.ok) {
+    record.result = note ? { kind: 'moved', after: result.after, note } : { kind: 'moved', after: result.after };
+  } else if (result.error.code === DEFERRED_CODE) {
+    // Graph answered 429, so this attempt wrote nothing; a later batch of the run sends it.
+    record.result = { kind: 'notAttempted', reason: DEFERRED_REASON };
+    if (!resent) delete record.attempted;
+  } else if (result.error.code === 'Cancelled' && result.attempts === 0) {
+    record.result = { kind: 'notAttempted', reason: 'not changed: the run was cancelled before this user was sent' };
+  } else {
+    record.result = failedResult(result.error);
+  }
 }

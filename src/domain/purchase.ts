@@ -12,7 +12,26 @@ export interface LicenseAssessment {
   reasons: string[];
   /** Things worth knowing that do not block (a subscription in its grace period). */
   notes: string[];
-  targets: { skuId: string; name: string; status: string; needed: number; free: number }[];
+  targets: {
+    skuId: string;
+    name: string;
+    status: string;
+    needed: number;
+    free: number;
+    /** Free seats other runs have reserved (they count as taken). */
+    reservedByOthers?: number;
+  }[];
+}
+
+/** Seats of one SKU other runs reserved at their purchase check and have not taken yet. */
+export type SeatHolders = { runId: string; seats: number }[];
+
+/** "40 reserved by run e3-e5-wave-1", "45 reserved by runs a (40) and b (5)". */
+export function describeHolders(holders: SeatHolders): string {
+  const total = holders.reduce((sum, h) => sum + h.seats, 0);
+  if (holders.length === 1) return `${total} reserved by run ${holders[0]?.runId ?? ''}`;
+  const names = holders.map((h) => `${h.runId} (${h.seats})`);
+  return `${total} reserved by runs ${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
 }
 
 const ADMIN_CENTER = 'https://admin.microsoft.com/#/subscriptions';
@@ -50,8 +69,11 @@ export function assessLicenses(input: {
   formula?: FreeSeatsFormula;
   /** Names of SKUs the tenant no longer lists, from the plan (so a missing SKU is still named). */
   partNumbers?: Record<string, string>;
+  /** Seats other runs reserved per SKU id (lower case): free seats they hold are not free for this run. */
+  reservedByOthers?: Record<string, SeatHolders>;
 }): LicenseAssessment {
   const { skus, seatsNeeded, sourceSkuIds, formula = 'enabledMinusConsumed', partNumbers = {} } = input;
+  const reservedByOthers = input.reservedByOthers ?? {};
   const reasons: string[] = [];
   const notes: string[] = [];
   const targets: LicenseAssessment['targets'] = [];
@@ -70,7 +92,16 @@ export function assessLicenses(input: {
     }
     const name = skuName(sku);
     const free = freeSeats(sku, formula);
-    targets.push({ skuId, name, status: sku.capabilityStatus, needed, free });
+    const holders = reservedByOthers[skuId.toLowerCase()] ?? [];
+    const reserved = holders.reduce((sum, h) => sum + h.seats, 0);
+    targets.push({
+      skuId,
+      name,
+      status: sku.capabilityStatus,
+      needed,
+      free,
+      ...(reserved > 0 ? { reservedByOthers: reserved } : {}),
+    });
     if (sku.appliesTo !== 'User') {
       reasons.push(`${name} applies to the whole company and cannot be assigned to users`);
       continue;
@@ -85,10 +116,11 @@ export function assessLicenses(input: {
         `the ${name} subscription is in its grace period (Warning): renew it so the licenses are not suspended`,
       );
     }
-    if (free < needed) {
-      const missing = needed - free;
+    if (free - reserved < needed) {
+      const missing = needed - Math.max(0, free - reserved);
+      const held = reserved > 0 ? ` but ${describeHolders(holders)}` : '';
       reasons.push(
-        `need ${needed}, ${free} free: buy ${missing} more ${name} license${missing === 1 ? '' : 's'} (${ADMIN_CENTER})`,
+        `need ${needed}, ${free} free${held}: buy ${missing} more ${name} license${missing === 1 ? '' : 's'} (${ADMIN_CENTER})`,
       );
     }
   }

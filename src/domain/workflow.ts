@@ -141,10 +141,17 @@ export interface LicenseCheckResult {
   reasons: string[];
   /** Notes that do not block (e.g. a target in Warning: grace period). */
   notes: string[];
-  targets: { skuId: string; name: string; status: string; needed: number; free: number }[];
+  targets: { skuId: string; name: string; status: string; needed: number; free: number; reservedByOthers?: number }[];
 }
 
 export type Phase = 'reassign' | 'verify' | 'cleanup';
+
+/** Consecutive plan batches [batch, batch + batchCount) of one wave. */
+export interface BatchRange {
+  wave: number;
+  batch: number;
+  batchCount: number;
+}
 
 export interface BatchInput {
   migrationId: string;
@@ -158,6 +165,24 @@ export interface BatchInput {
   budgetShare: number;
   /** Users per Graph `$batch` (the request's batchSize). */
   batchSize: number;
+  /**
+   * Ranges in which an earlier activity of this phase handed users back (Graph throttled them): this activity sends
+   * them too, alongside its own. Its result says where each range stands (`BatchCounts.carried`).
+   */
+  carried?: BatchRange[];
+  /**
+   * Hand users Graph throttles back (`BatchCounts.deferred`) instead of waiting out their Retry-After, so the
+   * activity finishes its other users and the next round sends them, while other work keeps the budget busy.
+   */
+  deferThrottled?: boolean;
+}
+
+/** Where the users of one range stand after an activity: final results, and those handed back. */
+export interface RangeState {
+  moved: number;
+  failed: number;
+  skipped: number;
+  deferred: number;
 }
 
 export interface BatchCounts {
@@ -169,6 +194,17 @@ export interface BatchCounts {
   throttled: number;
   /** True when the batch found the run cancelled and changed nobody. */
   cancelled: boolean;
+  /** Users of the activity's own range handed back after a 429 (BatchInput.deferThrottled), not changed yet. */
+  deferred?: number;
+  /** Where each carried range stands now, in the order of BatchInput.carried. */
+  carried?: RangeState[];
+}
+
+/** A range with users handed back, and how many of its users the wave has already counted as final. */
+export interface CarriedRange extends BatchRange {
+  counted: { moved: number; failed: number; skipped: number };
+  /** Users of the range not final yet. */
+  pending: number;
 }
 
 export interface WaveInput {
@@ -182,6 +218,12 @@ export interface WaveInput {
   attemptedBefore: number;
   failedBefore: number;
   notAfter?: string;
+  /** Let activities hand throttled users back, to be sent by a later activity (reassign phase). */
+  deferThrottled?: boolean;
+  /** Ranges of earlier waves with users handed back: sent alongside this wave's own. */
+  carry?: CarriedRange[];
+  /** No wave follows: users still handed back at the end are sent by activities of their own, which wait. */
+  last?: boolean;
 }
 
 export type StopReason = 'cancelled' | 'failureRate' | 'windowClosed';
@@ -189,6 +231,8 @@ export type StopReason = 'cancelled' | 'failureRate' | 'windowClosed';
 export interface WaveResult {
   counts: BatchCounts;
   stopReason?: StopReason;
+  /** Ranges with users still handed back, for the next wave to send. */
+  carry?: CarriedRange[];
 }
 
 /** The two steps of every group move: add the target, then (once it is held) remove the source. */

@@ -1,6 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
+import { ledgerFor } from '../ledger';
 import {
   actionHandler,
   getMigrationHandler,
@@ -14,7 +15,14 @@ const authLevel = 'function';
 
 /** What the migration handlers work with: the app's dependencies and the durable client of the invocation. */
 export function migrationHttpDeps(deps: AppDeps): (client: df.DurableClient) => MigrationHttpDeps {
-  return (client) => ({ client, store: deps.store, clock: deps.clock, graph: deps.graph, settings: deps.settings });
+  return (client) => ({
+    client,
+    store: deps.store,
+    clock: deps.clock,
+    graph: deps.graph,
+    settings: deps.settings,
+    ledger: ledgerFor(deps),
+  });
 }
 
 export function registerMigrationRoutes(deps: AppDeps): void {

@@ -22,6 +22,7 @@ import {
   type GraphExchange,
   type GraphTransport,
 } from './transport';
+import { DEFAULT_FLOW } from './pacing';
 import type { AssignLicenseItem, AssignLicenseResult, AssignLicensesOptions, RetryPolicy } from './types';
 
 /** Graph's limit on requests per `$batch` (Microsoft Graph JSON batching). */
@@ -40,6 +41,8 @@ interface Work {
   /** An earlier attempt may have landed: read the user before sending again. */
   verify: boolean;
   busy: boolean;
+  /** A 429 is not waited out: the item comes back at once as `Deferred` (AssignLicensesOptions.deferThrottled). */
+  defer: boolean;
   lastError?: GraphErrorInfo;
   result?: AssignLicenseResult;
 }
@@ -52,10 +55,12 @@ export class LicenseAssigner {
     private readonly reader: GraphReader,
     private readonly retry: RetryPolicy,
     private readonly log: (msg: string) => void,
+    /** Whose writes these are (a migration id): the tenant's gates serve runs in turn. */
+    private readonly flow: string = DEFAULT_FLOW,
   ) {}
 
   async assign(items: AssignLicenseItem[], opts: AssignLicensesOptions = {}): Promise<AssignLicenseResult[]> {
-    const work = items.map((item, index) => this.prepare(item, index));
+    const work = items.map((item, index) => this.prepare(item, index, opts.deferThrottled === true));
     rejectDuplicates(work);
     // 'held': the caller already claimed its share for the whole unit of work (holdBudgetShare).
     const lease = opts.budgetShare === 'held' ? undefined : this.transport.pacer.lease(opts.budgetShare ?? 1);
@@ -67,7 +72,7 @@ export class LicenseAssigner {
     return work.map((w) => w.result ?? this.fail(w, cancelledError(w)));
   }
 
-  private prepare(item: AssignLicenseItem, index: number): Work {
+  private prepare(item: AssignLicenseItem, index: number, defer: boolean): Work {
     const work: Work = {
       index,
       item,
@@ -78,6 +83,7 @@ export class LicenseAssigner {
       notBefore: Number.NEGATIVE_INFINITY,
       verify: false,
       busy: false,
+      defer,
     };
     const problem = invalidItem(item);
     if (problem) {
@@ -95,7 +101,6 @@ export class LicenseAssigner {
 
   /** Sends until every item has a result: batches as the budget allows, retries as their waits expire. */
   private async pump(work: Work[], signal: AbortSignal | undefined, batchLimit: number): Promise<void> {
-    const { clock, pacer } = this.transport;
     const tasks = new Set<Promise<void>>();
     let wake!: () => void;
     let woken = new Promise<void>((resolve) => (wake = resolve));
@@ -103,7 +108,11 @@ export class LicenseAssigner {
       wake();
       woken = new Promise<void>((resolve) => (wake = resolve));
     };
-    const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
     const launch = (task: Promise<void>, group: Work[]): void => {
       const tracked: Promise<void> = task
         .catch((error: unknown) => {
@@ -120,7 +129,29 @@ export class LicenseAssigner {
       tasks.add(tracked);
     };
 
+    try {
+      await this.sendAll(work, signal, batchLimit, { tasks, launch, aborted, woken: () => woken });
+    } finally {
+      // The caller's signal outlives this call (one per activity): leave no listener behind on it.
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async sendAll(
+    work: Work[],
+    signal: AbortSignal | undefined,
+    batchLimit: number,
+    loop: {
+      tasks: Set<Promise<void>>;
+      launch: (task: Promise<void>, group: Work[]) => void;
+      aborted: Promise<void>;
+      woken: () => Promise<void>;
+    },
+  ): Promise<void> {
+    const { clock, pacer } = this.transport;
+    const { tasks, launch, aborted } = loop;
     for (;;) {
+      const woken = loop.woken();
       const idle = work.filter((w) => !w.result && !w.busy);
       if (idle.length === 0 && tasks.size === 0) return;
       if (signal?.aborted) {
@@ -142,12 +173,12 @@ export class LicenseAssigner {
       const group = toVerify.length > 0 ? toVerify : ready.slice(0, batchLimit);
       const writes = toVerify.length > 0 ? 0 : group.length;
       for (const w of group) w.busy = true;
-      const granted = await this.transport.pace({ writes, resourceUnits: group.length }, signal);
+      const granted = await this.transport.pace({ writes, resourceUnits: group.length, flow: this.flow }, signal);
       if (!granted) {
         for (const w of group) w.busy = false;
         continue;
       }
-      const release = await pacer.concurrency.acquire();
+      const release = await pacer.concurrency.acquire(this.flow);
       const task = toVerify.length > 0 ? this.verify(group) : this.write(group);
       launch(
         task.finally(() => {
@@ -254,7 +285,14 @@ export class LicenseAssigner {
     operation: GraphOperation,
     writes: number,
   ): Promise<GraphExchange | undefined> {
-    const request = { method: 'POST' as const, path: '/$batch', body: { requests }, operation, writes };
+    const request = {
+      method: 'POST' as const,
+      path: '/$batch',
+      body: { requests },
+      operation,
+      writes,
+      flow: this.flow,
+    };
     try {
       return await this.transport.exchange({ ...request, resourceUnits: group.length });
     } catch (error) {
@@ -338,7 +376,10 @@ export class LicenseAssigner {
     if (status === 429) {
       w.throttled += 1;
       w.lastError = classifyGraphError(failure, operation);
-      if (w.throttled > this.retry.maxThrottled) this.fail(w, w.lastError);
+      // A 429 means the request did not run, so nothing was written: the caller may send it again later. (Not so
+      // while an earlier attempt's outcome is unknown: that user is read back here first.)
+      if (w.defer && !w.verify) this.fail(w, deferredError(w, this.retryAfter(response)));
+      else if (w.throttled > this.retry.maxThrottled) this.fail(w, w.lastError);
       else w.notBefore = this.transport.clock.now() + this.retryAfter(response);
       return;
     }
@@ -423,6 +464,20 @@ function rejectDuplicates(work: Work[]): void {
     }
     seen.add(w.userId);
   }
+}
+
+/** The code of a result handed back unsent after a 429 (AssignLicensesOptions.deferThrottled). */
+export const DEFERRED_CODE = 'Deferred';
+
+function deferredError(w: Work, retryAfterMs: number): GraphErrorInfo {
+  return {
+    errorClass: 'retryable',
+    status: 429,
+    code: DEFERRED_CODE,
+    message: `Graph throttled this request (Retry-After ${Math.round(retryAfterMs)} ms); it was handed back unsent.`,
+    reason: `Graph asked to wait before changing user ${w.item.userId}; nothing was written.`,
+    action: 'Send it again after the wait.',
+  };
 }
 
 function cancelledError(w: Work): GraphErrorInfo {

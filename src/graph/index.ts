@@ -17,7 +17,7 @@ import { LicenseAssigner } from './assign';
 import { GraphRequestError, invalidArgument, REQUIRED_PERMISSION } from './errors';
 import { GroupGraph } from './groups';
 import { rolesAllow } from './permissions';
-import { pacerFor } from './pacing';
+import { DEFAULT_FLOW, pacerFor } from './pacing';
 import { requireGuid } from './odata';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
@@ -25,6 +25,7 @@ import { GraphTransport } from './transport';
 import { UserWrites } from './user-writes';
 import type { LicensingGraph, LicensingGraphDeps, MissingPermission, RetryPolicy, WriteAccessCheck } from './types';
 
+export { DEFERRED_CODE } from './assign';
 export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
 export type { GraphErrorInfo, GraphOperation } from './errors';
 export { escapeODataString, odataStringLiteral } from './odata';
@@ -48,6 +49,7 @@ export type {
   AssignLicenseItem,
   AssignLicenseResult,
   AssignLicensesOptions,
+  DirectReadOptions,
   CompanySubscription,
   LicensingGraph,
   LicensingGraphDeps,
@@ -81,8 +83,11 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
   const log = deps.log ?? (() => undefined);
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
   const baseUrl = settings.baseUrl.replace(/\/+$/, '');
+  // One pacer per tenant (base URL and tenant id): every LicensingGraph of the process spending that tenant's budget
+  // shares it.
+  const tenantKey = `${baseUrl.toLowerCase()}|${(settings.tenantId ?? '').toLowerCase()}`;
   const pacer = pacerFor(
-    `${baseUrl.toLowerCase()}|${(settings.tenantId ?? '').toLowerCase()}`,
+    tenantKey,
     clock,
     {
       writeBudgetPer150s: settings.writeBudgetPer150s,
@@ -102,35 +107,39 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     pacer,
     retry,
   });
-  const reader = new GraphReader(transport);
-  const assigner = new LicenseAssigner(transport, reader, retry, log);
-  const groups = new GroupGraph(transport, reader, retry);
-  const userWrites = new UserWrites(transport, reader);
-
-  return {
-    listSubscribedSkus: () => reader.listSubscribedSkus(),
-    listSubscriptions: () => reader.listSubscriptions(),
-    listVerifiedDomains: () => reader.listVerifiedDomains(),
-    listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
-    getUsersByIds: (ids) => reader.getUsersByIds(ids),
-    getUsersDirect: (ids) => reader.getUsersDirect(ids),
-    getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
-    listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
-    setUsageLocation: (userId, countryCode) => userWrites.setUsageLocation(userId, countryCode),
-    reprocessLicenseAssignment: (userId) => userWrites.reprocessLicenseAssignment(userId),
-    assignLicenses: (items, opts) => assigner.assign(items, opts),
-    getGroup: (groupId) => groups.getGroup(groupId),
-    listGroupMembers: (groupId) => groups.listGroupMembers(groupId),
-    listMembersWithLicenseErrors: (groupId) => groups.listMembersWithLicenseErrors(groupId),
-    addGroupMembers: (groupId, userIds, options) => groups.addGroupMembers(groupId, userIds, options),
-    removeGroupMembers: (groupId, userIds, options) => groups.removeGroupMembers(groupId, userIds, options),
-    assignGroupLicense: (groupId, add, remove) => groups.assignGroupLicense(groupId, add, remove),
-    checkWriteAccess: (checks) => checkWriteAccess(transport, reader, groups, checks, log),
-    holdBudgetShare: (share) => {
-      const lease = pacer.lease(share);
-      return () => lease.release();
-    },
+  const bind = (flow: string): LicensingGraph => {
+    const reader = new GraphReader(transport, retry, flow);
+    const assigner = new LicenseAssigner(transport, reader, retry, log, flow);
+    const groups = new GroupGraph(transport, reader, retry);
+    const userWrites = new UserWrites(transport, reader);
+    return {
+      tenantKey,
+      listSubscribedSkus: () => reader.listSubscribedSkus(),
+      listSubscriptions: () => reader.listSubscriptions(),
+      listVerifiedDomains: () => reader.listVerifiedDomains(),
+      listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
+      getUsersByIds: (ids) => reader.getUsersByIds(ids),
+      getUsersDirect: (ids, options) => reader.getUsersDirect(ids, options),
+      getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
+      listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
+      setUsageLocation: (userId, countryCode) => userWrites.setUsageLocation(userId, countryCode),
+      reprocessLicenseAssignment: (userId) => userWrites.reprocessLicenseAssignment(userId),
+      assignLicenses: (items, opts) => assigner.assign(items, opts),
+      getGroup: (groupId) => groups.getGroup(groupId),
+      listGroupMembers: (groupId) => groups.listGroupMembers(groupId),
+      listMembersWithLicenseErrors: (groupId) => groups.listMembersWithLicenseErrors(groupId),
+      addGroupMembers: (groupId, userIds, options) => groups.addGroupMembers(groupId, userIds, options),
+      removeGroupMembers: (groupId, userIds, options) => groups.removeGroupMembers(groupId, userIds, options),
+      assignGroupLicense: (groupId, add, remove) => groups.assignGroupLicense(groupId, add, remove),
+      checkWriteAccess: (checks) => checkWriteAccess(transport, reader, groups, checks, log),
+      holdBudgetShare: (share) => {
+        const lease = pacer.lease(share);
+        return () => lease.release();
+      },
+      forRun: (runId) => bind(runId),
+    };
   };
+  return bind(DEFAULT_FLOW);
 }
 
 /**
@@ -160,7 +169,13 @@ async function checkWriteAccess(
     }
     const request = noChangeWrite(reader, check);
     try {
-      await transport.request({ ...request, operation: check.operation, resourceUnits: 1, writes: 1 });
+      await transport.request({
+        ...request,
+        operation: check.operation,
+        resourceUnits: 1,
+        writes: 1,
+        flow: reader.flow,
+      });
     } catch (error) {
       if (error instanceof GraphRequestError && error.info.status === 403) {
         const found: MissingPermission = {

@@ -6,6 +6,7 @@
  */
 
 import type { Clock } from '../clock';
+import { FairQueue } from './fair-queue';
 
 export interface PacerLimits {
   writeBudgetPer150s: number;
@@ -103,9 +104,21 @@ async function sleepUntil(clock: Clock, until: number, signal?: AbortSignal): Pr
   return !signal.aborted;
 }
 
+interface GateWaiter {
+  units: number;
+  ratePerMs: number | (() => number);
+  burst: number;
+  signal?: AbortSignal;
+  resolve(granted: boolean): void;
+}
+
+/** Flows with nothing to say share this one: calls made outside any run (start-up checks, the API). */
+export const DEFAULT_FLOW = '';
+
 /**
- * A rate gate in the GCRA form of a token bucket: units flow at `rate` per ms, at most `burst` units at once, and
- * callers are served first come first served by reserving their slot at call time.
+ * A rate gate in the GCRA form of a token bucket: units flow at `rate` per ms, at most `burst` units at once. Callers
+ * wait in per-flow queues served by deficit round robin (one flow per migration run), so a run with a large plan
+ * never makes a small run wait behind all of its requests; within a flow, first come first served.
  */
 export class RateGate {
   /** Theoretical arrival time: when the bucket would be empty of debt. */
@@ -114,23 +127,73 @@ export class RateGate {
   /** After a pause the bucket starts empty: Graph's own bucket has just been emptied too. */
   private refillFrom = Number.NEGATIVE_INFINITY;
   private pauses = 0;
+  private readonly queue: FairQueue<GateWaiter>;
+  private serving = false;
 
   /**
    * `startEmpty`: the bucket starts empty rather than full, so a new process never bursts at start-up (another
    * process may just have spent the tenant's writes); idle time banked after that can still be made up.
+   * `quantum`: units a flow may take per turn (one full `$batch` by default).
    */
   constructor(
     private readonly clock: Clock,
     startEmpty = false,
+    quantum = WRITE_BURST,
   ) {
     if (startEmpty) this.refillFrom = clock.now();
+    this.queue = new FairQueue<GateWaiter>(quantum, (waiter) => waiter.units);
+  }
+
+  /** Callers waiting for their turn (not counting the one being served). */
+  get waiting(): number {
+    return this.queue.size;
   }
 
   /**
-   * Reserves `units` at the rate (units per ms) with a burst of `burst` units and waits for the reservation.
-   * Returns false when the signal aborted before the units were granted (the reservation is given back).
+   * Waits for `units` at the rate (units per ms) with a burst of `burst` units, in the flow's turn. Returns false
+   * when the signal aborted before the units were granted (nothing is taken then).
    */
-  async take(units: number, ratePerMs: number | (() => number), burst: number, signal?: AbortSignal): Promise<boolean> {
+  take(
+    units: number,
+    ratePerMs: number | (() => number),
+    burst: number,
+    signal?: AbortSignal,
+    flow: string = DEFAULT_FLOW,
+  ): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const onAbort = (): void => {
+        if (this.queue.remove(flow, waiter)) resolve(false);
+      };
+      const waiter: GateWaiter = {
+        units,
+        ratePerMs,
+        burst,
+        signal,
+        resolve: (granted) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(granted);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(flow, waiter);
+      void this.serve();
+    });
+  }
+
+  /** One caller at a time gets its slot, in fair order; the next one's slot is reserved when its turn comes. */
+  private async serve(): Promise<void> {
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) await this.grant(next.item);
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  private async grant(waiter: GateWaiter): Promise<void> {
+    const { units, ratePerMs, burst, signal } = waiter;
     for (;;) {
       const interval = 1 / (typeof ratePerMs === 'number' ? ratePerMs : ratePerMs());
       const pausesSeen = this.pauses;
@@ -139,16 +202,20 @@ export class RateGate {
       const allowedAt = Math.max(this.tat - burst * interval, this.pausedUntil);
       if (!(await sleepUntil(this.clock, allowedAt, signal))) {
         this.tat -= units * interval;
-        return false;
+        waiter.resolve(false);
+        return;
       }
-      if (this.pauses === pausesSeen) return true;
+      if (this.pauses === pausesSeen) {
+        waiter.resolve(true);
+        return;
+      }
       // A 429 arrived while we waited: this slot was planned for a bucket Graph has since emptied, so queue again
       // behind the pause (at the pace in force now) instead of bursting at its end.
     }
   }
 
   /**
-   * Nobody passes before `until` (a Retry-After); reservations already made wait for it too. New reservations then
+   * Nobody passes before `until` (a Retry-After); the caller being served waits for it too. New reservations then
    * start from an empty bucket, so sending resumes at the paced rate instead of with a burst.
    */
   pauseUntil(until: number): void {
@@ -164,15 +231,23 @@ export class RateGate {
 }
 
 /**
+ * A concurrency limit unused for this long is restored to its maximum: a cut describes the tenant's state at that
+ * time, and an idle tenant goes back to its configured limits.
+ */
+const CONCURRENCY_IDLE_RESET_MS = 30_000;
+
+/**
  * Concurrency that adapts like TCP congestion control: halves on a 429, trims on a throttle percentage of 100 % or
- * more, holds above 90 %, and otherwise grows by about one slot per round of successful requests.
+ * more, holds above 90 %, and otherwise grows by about one slot per round of successful requests. Waiters are served
+ * round robin by flow.
  */
 export class AdaptiveConcurrency {
   private limitValue: number;
   private inFlight = 0;
-  private readonly waiters: (() => void)[] = [];
+  private readonly waiters = new FairQueue<() => void>(1, () => 1);
   /** Signals from requests started before the last cut describe the old level and do not cut again. */
   private lastCutAt = Number.NEGATIVE_INFINITY;
+  private lastUsedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private max: number,
@@ -195,9 +270,12 @@ export class AdaptiveConcurrency {
     this.limitValue = Math.min(this.limitValue, max);
   }
 
-  async acquire(): Promise<() => void> {
+  async acquire(flow: string = DEFAULT_FLOW): Promise<() => void> {
+    const now = this.clock.now();
+    if (this.inFlight === 0 && now - this.lastUsedAt >= CONCURRENCY_IDLE_RESET_MS) this.limitValue = this.max;
+    this.lastUsedAt = now;
     while (this.inFlight >= this.limit) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await new Promise<void>((resolve) => this.waiters.push(flow, resolve));
     }
     this.inFlight += 1;
     let released = false;
@@ -205,7 +283,8 @@ export class AdaptiveConcurrency {
       if (released) return;
       released = true;
       this.inFlight -= 1;
-      this.waiters.shift()?.();
+      this.lastUsedAt = this.clock.now();
+      this.waiters.shift()?.item();
     };
   }
 
@@ -235,14 +314,42 @@ export class AdaptiveConcurrency {
   }
 
   private wakeUpTo(count: number): void {
-    for (let i = 0; i < count; i += 1) this.waiters.shift()?.();
+    for (let i = 0; i < count; i += 1) this.waiters.shift()?.item();
+  }
+}
+
+/** Requests in flight (queued for the gates or sent) per flow, so one run's thousands of reads stay a short queue. */
+class FlowSlots {
+  private inFlight = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  get idle(): boolean {
+    return this.inFlight === 0 && this.waiters.length === 0;
+  }
+
+  async acquire(): Promise<() => void> {
+    while (this.inFlight >= this.max) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.inFlight += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+      this.waiters.shift()?.();
+    };
   }
 }
 
 export interface PacerLease {
+  /** The share now (a lease from the tenant ledger changes as other holders come and go). */
   readonly share: number;
   release(): void;
 }
+
+/** Reads in flight (queued or sent) per flow; the concurrency gate still bounds what is sent at once. */
+export const FLOW_READS_IN_FLIGHT = 16;
 
 /** Budgets, gates and concurrency for one tenant as seen by this process. */
 export class TenantPacer {
@@ -251,6 +358,7 @@ export class TenantPacer {
   readonly concurrency: AdaptiveConcurrency;
   private limits: PacerLimits;
   private readonly leases = new Set<PacerLease>();
+  private readonly flowSlots = new Map<string, FlowSlots>();
   /** The write pace's factor right after the last cut, and when that was; it regrows with time from there. */
   private cutFactor = 1;
   private cutAt = Number.NEGATIVE_INFINITY;
@@ -265,7 +373,8 @@ export class TenantPacer {
   ) {
     this.limits = { ...limits };
     this.writes = new RateGate(clock, true);
-    this.resourceUnits = new RateGate(clock);
+    // Reads cost 1 to 20 units each: turns of one unit keep a small run's single read from waiting behind twenty.
+    this.resourceUnits = new RateGate(clock, false, 1);
     this.concurrency = new AdaptiveConcurrency(limits.maxConcurrency, clock, log);
     this.windows = { write: new ThrottleWindow(clock), read: new ThrottleWindow(clock) };
   }
@@ -279,11 +388,32 @@ export class TenantPacer {
    * Registers a caller's budget share while it works. Shares of callers active at once add up (to at most 1), so
    * two activities on this machine with 1/2 each use the whole budget together, and one alone uses half.
    */
-  lease(share = 1): PacerLease {
-    const bounded = Number.isFinite(share) && share > 0 ? Math.min(1, share) : 1;
-    const lease: PacerLease = { share: bounded, release: () => this.leases.delete(lease) };
+  lease(share: number | (() => number) = 1): PacerLease {
+    const bounded = (value: number): number => (Number.isFinite(value) && value > 0 ? Math.min(1, value) : 1);
+    const read = typeof share === 'number' ? () => share : share;
+    const lease: PacerLease = {
+      get share() {
+        return bounded(read());
+      },
+      release: () => this.leases.delete(lease),
+    };
     this.leases.add(lease);
     return lease;
+  }
+
+  /** Waits for one of the flow's read slots (FLOW_READS_IN_FLIGHT); returns its release. */
+  flowReadSlot(flow: string): Promise<() => void> {
+    let slots = this.flowSlots.get(flow);
+    if (!slots) {
+      slots = new FlowSlots(FLOW_READS_IN_FLIGHT);
+      this.flowSlots.set(flow, slots);
+    }
+    const owner = slots;
+    return owner.acquire().then((release) => () => {
+      release();
+      // A finished run's flow leaves no state behind.
+      if (owner.idle && this.flowSlots.get(flow) === owner) this.flowSlots.delete(flow);
+    });
   }
 
   /** Fraction of the tenant budget the callers in this process may use now. */
@@ -310,16 +440,16 @@ export class TenantPacer {
     return (this.limits.resourceUnitBudgetPer10s / RU_WINDOW_MS) * this.shareInUse;
   }
 
-  /** Waits until `count` writes may be sent (one batch at most). False when aborted first. */
-  takeWrites(count: number, signal?: AbortSignal): Promise<boolean> {
+  /** Waits until `count` writes may be sent (one batch at most), in the flow's turn. False when aborted first. */
+  takeWrites(count: number, signal?: AbortSignal, flow: string = DEFAULT_FLOW): Promise<boolean> {
     const burst = Math.max(count, WRITE_GATE_BURST, this.writeRate * WRITE_GATE_BURST_MS);
-    return this.writes.take(count, () => this.writeRate, burst, signal);
+    return this.writes.take(count, () => this.writeRate, burst, signal, flow);
   }
 
-  /** Waits until `units` resource units may be spent (a second's worth may go at once). */
-  takeResourceUnits(units: number, signal?: AbortSignal): Promise<boolean> {
+  /** Waits until `units` resource units may be spent (a second's worth may go at once), in the flow's turn. */
+  takeResourceUnits(units: number, signal?: AbortSignal, flow: string = DEFAULT_FLOW): Promise<boolean> {
     const burst = Math.max(units, this.resourceUnitRate * 1000);
-    return this.resourceUnits.take(units, this.resourceUnitRate, burst, signal);
+    return this.resourceUnits.take(units, () => this.resourceUnitRate, burst, signal, flow);
   }
 
   /** The real cost reported by `x-ms-resource-unit` differs from the estimate. */

@@ -11,8 +11,10 @@ import { isGuid, isRecord } from '../domain/values';
 import { GraphRequestError, type GraphOperation } from './errors';
 import { chunkForFilter, filterParam, inStrings, isEncodable, requireGuid } from './odata';
 import { inParallel } from '../util/parallel';
+import { BatchedReads } from './batch-reads';
+import { DEFAULT_FLOW, FLOW_READS_IN_FLIGHT } from './pacing';
 import type { GraphTransport } from './transport';
-import type { CompanySubscription } from './types';
+import type { CompanySubscription, DirectReadOptions, RetryPolicy } from './types';
 
 /** Only the fields the plan needs: `assignedLicenses` and friends are not returned without `$select`. */
 export const USER_SELECT = 'id,userPrincipalName,accountEnabled,usageLocation,assignedLicenses,licenseAssignmentStates';
@@ -21,11 +23,17 @@ const SKU_SELECT =
 /** At most 15 values per `in (...)` and a conservative URL budget for the encoded list. */
 const FILTER_CHUNK_VALUES = 15;
 const FILTER_CHUNK_CHARS = 1_500;
-/** Direct user reads in flight per call; the transport's concurrency gate still bounds the tenant's total. */
-const DIRECT_READS_IN_FLIGHT = 8;
-
 export class GraphReader {
-  constructor(private readonly transport: GraphTransport) {}
+  private readonly batched: BatchedReads;
+
+  /** `flow`: whose reads these are (a migration id), so the tenant's gates serve runs in turn. */
+  constructor(
+    private readonly transport: GraphTransport,
+    retry: RetryPolicy,
+    readonly flow: string = DEFAULT_FLOW,
+  ) {
+    this.batched = new BatchedReads(transport, retry, flow);
+  }
 
   async listSubscribedSkus(): Promise<TenantSku[]> {
     const rows = await this.listAll(`/subscribedSkus?$select=${SKU_SELECT}`, 'readSubscribedSkus', 2);
@@ -87,31 +95,31 @@ export class GraphReader {
    * Users by id, each read directly (`GET /users/{id}`): a list query may lag several seconds behind a write, a
    * direct read much less, so everything that checks the result of a write reads this way.
    */
-  async getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+  async getUsersDirect(
+    ids: string[],
+    options: DirectReadOptions = {},
+  ): Promise<{ found: UserLicenseSnapshot[]; missing: string[]; deferred?: string[] }> {
     const wanted = unique(ids.filter(isGuid).map((id) => id.toLowerCase()));
-    const read = async (id: string): Promise<UserLicenseSnapshot | undefined> => {
-      try {
-        const response = await this.transport.request({
-          method: 'GET',
-          path: this.userPath(id),
-          operation: 'readUsers',
-          resourceUnits: 1,
-          writes: 0,
-        });
-        return isRecord(response.body) ? toSnapshot(response.body) : undefined;
-      } catch (error) {
-        if (error instanceof GraphRequestError && error.info.status === 404) return undefined;
-        throw error;
+    const answers = await this.batched.get(
+      wanted.map((id) => this.userPath(id)),
+      'readUsers',
+      options.deferThrottled === true,
+    );
+    const byId = new Map<string, UserLicenseSnapshot>();
+    const throttled = new Set<string>();
+    answers.forEach((answer, index) => {
+      if (answer.status === 429) throttled.add(wanted[index] ?? '');
+      else if (answer.status !== 404 && isRecord(answer.body)) {
+        const row = toSnapshot(answer.body);
+        byId.set(row.id.toLowerCase(), row);
       }
-    };
-    const rows = await inParallel(
-      wanted.map((id) => () => read(id)),
-      DIRECT_READS_IN_FLIGHT,
+    });
+    if (throttled.size === 0) return splitFoundMissing(ids, (id) => byId.get(id.toLowerCase()));
+    const { found, missing } = splitFoundMissing(
+      ids.filter((id) => !throttled.has(id.toLowerCase())),
+      (id) => byId.get(id.toLowerCase()),
     );
-    const byId = new Map(
-      rows.filter((row): row is UserLicenseSnapshot => row !== undefined).map((row) => [row.id.toLowerCase(), row]),
-    );
-    return splitFoundMissing(ids, (id) => byId.get(id.toLowerCase()));
+    return { found, missing, deferred: ids.filter((id) => throttled.has(id.toLowerCase())) };
   }
 
   /** One user by id, read directly (not through a list, which may lag behind recent writes). */
@@ -121,10 +129,13 @@ export class GraphReader {
 
   private async fetchInChunks(property: 'id' | 'userPrincipalName', values: string[]): Promise<UserLicenseSnapshot[]> {
     const chunks = chunkForFilter(values, FILTER_CHUNK_VALUES, FILTER_CHUNK_CHARS);
-    const pages = await Promise.all(
-      chunks.map((chunk) =>
-        this.listAll(`/users?${filterParam(inStrings(property, chunk))}&$select=${USER_SELECT}`, 'readUsers', 1),
+    // Not every chunk at once: a 100,000-user list is 6,667 requests, and the flow's read slots take them in turn.
+    const pages = await inParallel(
+      chunks.map(
+        (chunk) => () =>
+          this.listAll(`/users?${filterParam(inStrings(property, chunk))}&$select=${USER_SELECT}`, 'readUsers', 1),
       ),
+      FLOW_READS_IN_FLIGHT,
     );
     return pages.flat().map(toSnapshot);
   }
@@ -134,7 +145,14 @@ export class GraphReader {
     const rows: Record<string, unknown>[] = [];
     let next: string | undefined = path;
     while (next !== undefined) {
-      const page = await this.transport.request({ method: 'GET', path: next, operation, resourceUnits, writes: 0 });
+      const page = await this.transport.request({
+        method: 'GET',
+        path: next,
+        operation,
+        resourceUnits,
+        writes: 0,
+        flow: this.flow,
+      });
       const body = isRecord(page.body) ? page.body : {};
       if (Array.isArray(body.value)) {
         for (const row of body.value as unknown[]) if (isRecord(row)) rows.push(row);

@@ -102,6 +102,8 @@ export interface GraphExchangeRequest {
   resourceUnits: number;
   /** Writes this request spends (a `$batch` of n assignLicense items: n). */
   writes: number;
+  /** Whose request this is (a migration id): the gates serve flows in turn. */
+  flow?: string;
 }
 
 export interface GraphExchange {
@@ -156,9 +158,12 @@ export class GraphTransport {
   }
 
   /** Waits for the write and resource-unit budget of a request. False when the signal aborted first. */
-  async pace(request: Pick<GraphExchangeRequest, 'writes' | 'resourceUnits'>, signal?: AbortSignal): Promise<boolean> {
-    if (request.writes > 0 && !(await this.pacer.takeWrites(request.writes, signal))) return false;
-    return this.pacer.takeResourceUnits(request.resourceUnits, signal);
+  async pace(
+    request: Pick<GraphExchangeRequest, 'writes' | 'resourceUnits' | 'flow'>,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    if (request.writes > 0 && !(await this.pacer.takeWrites(request.writes, signal, request.flow))) return false;
+    return this.pacer.takeResourceUnits(request.resourceUnits, signal, request.flow);
   }
 
   /**
@@ -228,11 +233,21 @@ export class GraphTransport {
    * with jittered exponential backoff; anything else that is not 2xx throws a classified GraphRequestError.
    */
   async request(request: GraphExchangeRequest): Promise<GraphExchange> {
+    // A run's reads wait in its own short queue, so thousands of them never stand in front of another run's.
+    const releaseSlot = request.writes === 0 ? await this.pacer.flowReadSlot(request.flow ?? '') : undefined;
+    try {
+      return await this.requestWithRetries(request);
+    } finally {
+      releaseSlot?.();
+    }
+  }
+
+  private async requestWithRetries(request: GraphExchangeRequest): Promise<GraphExchange> {
     let transient = 0;
     let throttled = 0;
     for (;;) {
       await this.pace(request);
-      const release = await this.pacer.concurrency.acquire();
+      const release = await this.pacer.concurrency.acquire(request.flow);
       let outcome: GraphExchange | TransportFailure;
       try {
         outcome = await this.exchange(request);
@@ -313,18 +328,22 @@ export function retryAfterMs(headers: HeaderSource | undefined, fallbackMs: numb
 
 async function readBody(response: Response, timeout: AbortSignal): Promise<string> {
   if (response.status === 204) return '';
-  // fetch's own signal covers the body too; this guards fetch implementations that ignore it.
-  const text = response.text();
+  const timedOut = (): TransportFailure =>
+    new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.');
+  if (timeout.aborted) throw timedOut();
+  // fetch's own signal covers the body too; this guards fetch implementations that ignore it. The listener goes as
+  // soon as the body is in: left on the timeout's signal it would keep every answer alive for the whole timeout.
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    if (timeout.aborted) reject(new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.'));
-    timeout.addEventListener(
-      'abort',
-      () => reject(new TransportFailure('Timeout', 'Graph did not finish answering before the timeout.')),
-      { once: true },
-    );
+    onAbort = () => reject(timedOut());
+    timeout.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => undefined);
-  return Promise.race([text, aborted]);
+  try {
+    return await Promise.race([response.text(), aborted]);
+  } finally {
+    if (onAbort) timeout.removeEventListener('abort', onAbort);
+  }
 }
 
 function parseBody(text: string): unknown {

@@ -45,11 +45,22 @@ export interface AssignLicensesOptions {
    * Fraction (0–1] of the tenant's write and resource-unit budget this call may use. The orchestrator gives each
    * of N batch activities running at once `1/N`, so activities on different machines never exceed the budget together.
    */
-  budgetShare?: number | 'held';
+  budgetShare?: number | (() => number) | 'held';
   /** Users per `$batch` request (1–20, default 20): the migration request's `batchSize`. */
   batchSize?: number;
   /** Stops sending new requests; items not yet written come back as retryable `Cancelled` failures. */
   signal?: AbortSignal;
+  /**
+   * A user whose write Graph answers with 429 is not waited for: it comes back at once as a retryable `Deferred`
+   * failure (the 429 means nothing was written), for the caller to send again later, after other work. Lets a
+   * batch activity finish its other users instead of idling through a stray Retry-After.
+   */
+  deferThrottled?: boolean;
+}
+
+export interface DirectReadOptions {
+  /** A user whose read Graph answers with 429 is not waited for: it is listed in `deferred` instead. */
+  deferThrottled?: boolean;
 }
 
 /** A write the run is about to make, checked before anyone is touched. */
@@ -80,7 +91,10 @@ export interface LicensingGraph extends GroupLicensingGraph {
   listUsersHoldingSku(skuId: string): Promise<UserLicenseSnapshot[]>;
   getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   /** Users by id, each read directly: less behind recent writes than a list query (use it to check a write). */
-  getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
+  getUsersDirect(
+    ids: string[],
+    options?: DirectReadOptions,
+  ): Promise<{ found: UserLicenseSnapshot[]; missing: string[]; deferred?: string[] }>;
   getUsersByUpns(upns: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   /** Transitive members of a group that are users. */
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]>;
@@ -98,9 +112,17 @@ export interface LicensingGraph extends GroupLicensingGraph {
   /**
    * Claims a share of the tenant's budget for a whole unit of work (reads, writes and bookkeeping), not only while
    * `assignLicenses` runs, so time spent reading or saving does not leave the budget idle. Pass `budgetShare: 'held'`
-   * to `assignLicenses` calls made inside it. Returns the release function.
+   * to `assignLicenses` calls made inside it. A function is read again as the pace is set, so a share handed out by
+   * the tenant ledger can change while the work runs. Returns the release function.
    */
-  holdBudgetShare(share: number): () => void;
+  holdBudgetShare(share: number | (() => number)): () => void;
+  /**
+   * The same Graph, with every request attributed to one run (its migration id): the tenant's gates serve runs in
+   * turn (deficit round robin), so a large run never makes a small one wait behind all of its requests.
+   */
+  forRun?(runId: string): LicensingGraph;
+  /** Identifies the tenant whose budgets this Graph spends (base URL and tenant id), e.g. to key the tenant ledger. */
+  readonly tenantKey?: string;
 }
 
 /** Retry limits; defaults suit production, tests shorten them. */

@@ -23,6 +23,7 @@ export class UserWrites {
       operation: 'setUsageLocation',
       resourceUnits: 1,
       writes: 1,
+      flow: this.reader.flow,
     });
   }
 
@@ -34,6 +35,7 @@ export class UserWrites {
       operation: 'reprocessLicenseAssignment',
       resourceUnits: 1,
       writes: 1,
+      flow: this.reader.flow,
     });
     const date = Date.parse(answer.headers.get('date') ?? '');
     return Number.isFinite(date) ? new Date(date).toISOString() : undefined;

@@ -17,6 +17,7 @@ import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
 import { assembleReport } from '../reports/assemble';
 import { reportToCsv } from '../reports/csv';
+import type { TenantLedger } from '../ledger';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments } from '../storage/migration-documents';
 import { alreadyDecided, decide } from './approval';
@@ -28,6 +29,8 @@ export interface MigrationHttpDeps {
   client: DurableClient;
   store: DocumentStore;
   clock: Clock;
+  /** The tenant ledger, for the seats a run holds (shown in its status). */
+  ledger?: Pick<TenantLedger, 'reservedSeats'>;
   /** For approver group look-ups. */
   graph: Pick<LicensingGraph, 'listGroupUserMembers'>;
   settings: Pick<AppSettings, 'notify' | 'approvals'>;
@@ -70,7 +73,7 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
 
 export async function getMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  const view = await getMigrationView(deps, id, requestOrigin(request));
+  const view = await getMigrationView(deps, id, requestOrigin(request), { live: true });
   if (!view) return notFound(id);
   return { status: 200, jsonBody: await withRelated(deps, view, requestOrigin(request)) };
 }

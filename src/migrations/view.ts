@@ -8,7 +8,11 @@ import {
   type MigrationCustomStatus,
   type MigrationOutput,
   type WaitingFor,
+  type WaveResult,
 } from '../domain/workflow';
+import type { TenantLedger } from '../ledger';
+import type { DocumentStore } from '../storage/document-store';
+import { liveProgress } from './live-progress';
 
 import type { ApprovalView, MigrationAction } from './related';
 
@@ -45,6 +49,11 @@ export interface MigrationView {
   message?: string;
   /** Users still to move after this run (its user cap, a cancel, a closed window). */
   remaining?: number;
+  /**
+   * Seats of target SKUs this run reserved at its purchase check and has not taken yet (src/ledger): other runs in the
+   * tenant count them as taken. Shown while the run holds any.
+   */
+  reservedSeats?: { skuId: string; seats: number }[];
   createdAt: string;
   updatedAt: string;
   links: MigrationLinks;
@@ -93,6 +102,17 @@ interface WaveProgress {
   failed?: number;
   skipped?: number;
   notAttempted?: number;
+  /** Plan batches of the wave whose activities have reported (wave custom status). */
+  batchesDone?: number;
+}
+
+/** Users the batch activities running now have finished, from their progress documents (live-progress.ts). */
+export interface LiveProgress {
+  moved: number;
+  failed: number;
+  skipped: number;
+  /** Users per second those activities are finishing, measured since they started. */
+  perSecond?: number;
 }
 
 /** Maps a durable status (and, while reassigning, the running wave's status) to the API's view. */
@@ -101,6 +121,7 @@ export function toMigrationView(
   baseUrl: string,
   now: Date,
   wave?: WaveProgress,
+  live?: LiveProgress,
 ): MigrationView {
   const custom = (status.customStatus ?? undefined) as MigrationCustomStatus | undefined;
   const output = (status.output ?? undefined) as MigrationOutput | undefined;
@@ -126,11 +147,13 @@ export function toMigrationView(
     default:
       migrationStatus = custom?.status ?? 'pending';
   }
-  if (migrationStatus === 'reassigning' && wave) {
-    counts.moved += wave.moved ?? 0;
-    counts.failed += wave.failed ?? 0;
-    counts.skipped += wave.skipped ?? 0;
-    counts.done += (wave.moved ?? 0) + (wave.failed ?? 0) + (wave.skipped ?? 0);
+  if (migrationStatus === 'reassigning') {
+    for (const part of [wave, live]) {
+      counts.moved += part?.moved ?? 0;
+      counts.failed += part?.failed ?? 0;
+      counts.skipped += part?.skipped ?? 0;
+      counts.done += (part?.moved ?? 0) + (part?.failed ?? 0) + (part?.skipped ?? 0);
+    }
   }
   const handled = counts.done - (counts.total - counts.toChange);
   const progress =
@@ -150,8 +173,9 @@ export function toMigrationView(
     links: migrationLinks(baseUrl, status.instanceId),
   };
   if (migrationStatus === 'reassigning' && custom?.stageStartedAt && handled > 0) {
+    // The rate the running activities measure now; until they have one, the average since the stage began.
     const elapsed = (now.getTime() - Date.parse(custom.stageStartedAt)) / 1000;
-    const rate = handled / Math.max(elapsed, 0.001);
+    const rate = live?.perSecond ?? handled / Math.max(elapsed, 0.001);
     view.etaSeconds = Math.round(Math.max(0, counts.toChange - handled) / rate);
   }
   const waits = migrationStatus === 'waitingForLicenses' || migrationStatus === 'processingGroups';
@@ -174,27 +198,45 @@ async function statusOf(client: DurableClient, id: string): Promise<DurableOrche
 export interface ViewDeps {
   client: DurableClient;
   clock: Pick<Clock, 'now'>;
+  /** Where batch activities publish progress; without it the counts move once per round of activities. */
+  store?: DocumentStore;
+  /** The tenant ledger, for the seats the run holds. */
+  ledger?: Pick<TenantLedger, 'reservedSeats'>;
 }
 
+/**
+ * The status of one migration. With `live`, the counts include what the batch activities running now have finished
+ * (their progress documents), so they move within a second or two of each batch, and the seats the run holds.
+ */
 export async function getMigrationView(
   deps: ViewDeps,
   id: string,
   baseUrl: string,
+  options: { live?: boolean } = {},
 ): Promise<MigrationView | undefined> {
   const { client } = deps;
   const status = await statusOf(client, id);
   if (!status || status.name !== MIGRATION_ORCHESTRATOR) return undefined;
   const custom = status.customStatus as MigrationCustomStatus | undefined;
+  const running = status.runtimeStatus === OrchestrationRuntimeStatus.Running;
   let wave: WaveProgress | undefined;
-  if (
-    status.runtimeStatus === OrchestrationRuntimeStatus.Running &&
-    custom?.status === 'reassigning' &&
-    custom.currentWave !== undefined
-  ) {
+  let live: LiveProgress | undefined;
+  if (running && custom?.status === 'reassigning' && custom.currentWave !== undefined) {
     const waveStatus = await statusOf(client, waveInstanceId(id, 'reassign', custom.currentWave));
     if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Running) wave = waveStatus.customStatus ?? undefined;
+    // Done, and the run has not taken its counts in yet: its result has them.
+    else if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Completed)
+      wave = (waveStatus.output as WaveResult | undefined)?.counts;
+    if (options.live && deps.store && waveStatus?.runtimeStatus !== OrchestrationRuntimeStatus.Completed) {
+      live = await liveProgress(deps.store, id, custom.currentWave, wave?.batchesDone ?? 0, deps.clock.now());
+    }
   }
-  return toMigrationView(status, baseUrl, currentDate(deps.clock), wave);
+  const view = toMigrationView(status, baseUrl, currentDate(deps.clock), wave, live);
+  if (options.live && deps.ledger && running) {
+    const reserved = await deps.ledger.reservedSeats(id);
+    if (reserved.length > 0) view.reservedSeats = reserved;
+  }
+  return view;
 }
 
 /** Recent migrations, newest first (waves are sub-orchestrations and are left out). */

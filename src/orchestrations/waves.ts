@@ -24,7 +24,8 @@ export function* runWaves(run: MigrationRun, phase: Phase, waves: WaveRef[]): Ge
   const { counts, options } = run;
   let total: BatchCounts = emptyBatchCounts();
   const base = { moved: counts.moved, failed: counts.failed, done: counts.done };
-  for (const wave of waves) {
+  let carry: WaveResult['carry'];
+  for (const [index, wave] of waves.entries()) {
     run.publish({ currentWave: wave.wave });
     const input: WaveInput = {
       migrationId: run.migrationId,
@@ -37,9 +38,16 @@ export function* runWaves(run: MigrationRun, phase: Phase, waves: WaveRef[]): Ge
       failedBefore: total.failed,
       notAfter: phase === 'reassign' ? options.notAfter : undefined,
     };
+    if (phase === 'reassign') {
+      // Throttled users are handed back and sent by later activities instead of being waited for (wave.ts).
+      input.deferThrottled = true;
+      input.last = index === waves.length - 1;
+      if (carry) input.carry = carry;
+    }
     const instanceId = waveInstanceId(run.migrationId, phase, wave.wave);
     const result = yield* callSubOrchestrator(run.context, WAVE_ORCHESTRATOR, input, instanceId);
     total = addBatchCounts(total, result.counts);
+    carry = result.carry;
     if (phase === 'reassign') {
       counts.moved = base.moved + total.moved;
       counts.failed = base.failed + total.failed;

@@ -8,11 +8,23 @@ import { readSetting } from '../config/settings';
  */
 export interface DocumentStore {
   read<T>(path: string): Promise<T | undefined>;
-  /** Writes a document. With `onlyIfAbsent`, returns false (and writes nothing) when it already exists. */
-  write(path: string, value: unknown, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+  /** A document with its version (the blob's ETag), for a conditional write back (`ifMatch`). */
+  readVersioned<T>(path: string): Promise<{ value: T; etag: string } | undefined>;
+  /**
+   * Writes a document. With `onlyIfAbsent`, returns false (and writes nothing) when it already exists; with
+   * `ifMatch`, returns false (and writes nothing) when it changed since that version was read (optimistic
+   * concurrency: read, change, write back, and start again on false).
+   */
+  write(path: string, value: unknown, options?: WriteOptions): Promise<boolean>;
   /** Paths under a prefix, in lexical order. */
   list(prefix: string): Promise<string[]>;
   delete(path: string): Promise<void>;
+}
+
+export interface WriteOptions {
+  onlyIfAbsent?: boolean;
+  /** The ETag the document had when read (`readVersioned`). */
+  ifMatch?: string;
 }
 
 export class StorageConfigurationError extends Error {
@@ -64,31 +76,42 @@ class BlobDocumentStore implements DocumentStore {
   ) {}
 
   async read<T>(path: string): Promise<T | undefined> {
+    return (await this.readVersioned<T>(path))?.value;
+  }
+
+  /**
+   * One GET for the whole blob: a document rewritten in place (progress, the tenant ledger) is read as one version.
+   * (`downloadToBuffer` asks for the size first and then reads ranges, so a rewrite in between could mix two.)
+   */
+  async readVersioned<T>(path: string): Promise<{ value: T; etag: string } | undefined> {
     await this.ensureContainer();
     try {
-      const buffer = await this.container.getBlockBlobClient(path).downloadToBuffer();
-      return JSON.parse(buffer.toString('utf8')) as T;
+      const response = await this.container.getBlockBlobClient(path).download();
+      const body = response.readableStreamBody ? await streamToBuffer(response.readableStreamBody) : Buffer.alloc(0);
+      return { value: JSON.parse(body.toString('utf8')) as T, etag: response.etag ?? '' };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
     }
   }
 
-  async write(path: string, value: unknown, options: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+  async write(path: string, value: unknown, options: WriteOptions = {}): Promise<boolean> {
     await this.ensureContainer();
     const body = Buffer.from(JSON.stringify(value), 'utf8');
+    const conditional = options.onlyIfAbsent === true || options.ifMatch !== undefined;
     try {
       await this.container.getBlockBlobClient(path).uploadData(body, {
         blobHTTPHeaders: { blobContentType: 'application/json' },
-        conditions: options.onlyIfAbsent ? { ifNoneMatch: '*' } : undefined,
+        conditions: options.onlyIfAbsent
+          ? { ifNoneMatch: '*' }
+          : options.ifMatch !== undefined
+            ? { ifMatch: options.ifMatch }
+            : undefined,
       });
       return true;
     } catch (error) {
-      if (
-        options.onlyIfAbsent &&
-        error instanceof RestError &&
-        (error.statusCode === 409 || error.statusCode === 412)
-      ) {
+      // 412: the condition failed (changed since read, or already there); 409: created concurrently.
+      if (conditional && error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) {
         return false;
       }
       throw error;
@@ -106,4 +129,10 @@ class BlobDocumentStore implements DocumentStore {
     await this.ensureContainer();
     await this.container.getBlockBlobClient(path).deleteIfExists();
   }
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
 }

@@ -168,6 +168,13 @@ export interface ApprovalRecord {
 
 const pad = (n: number): string => String(n).padStart(6, '0');
 
+/**
+ * Wave documents kept in memory per process (1,600 users each at most). A run works on one wave at a time (and the
+ * one before, for users handed back), so a few runs at once fit; caching every wave kept a whole 100,000-user plan
+ * in memory.
+ */
+const WAVES_CACHED = 8;
+
 /** Users who need no change are stored in parts of this size. */
 const UNCHANGED_PART_SIZE = 2_000;
 
@@ -225,10 +232,15 @@ export class MigrationDocuments {
   async wave(wave: number): Promise<PlannedUser[][]> {
     const key = `${this.migrationId}/${wave}`;
     const cached = MigrationDocuments.waveCache.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // Most recently used last, so the waves running now are the last to go.
+      MigrationDocuments.waveCache.delete(key);
+      MigrationDocuments.waveCache.set(key, cached);
+      return cached;
+    }
     const batches = await this.store.read<PlannedUser[][]>(this.path(`plan/wave-${pad(wave)}.json`));
     if (!batches) throw new Error(`Plan of migration ${this.migrationId} has no wave ${wave}`);
-    remember(MigrationDocuments.waveCache, key, batches);
+    remember(MigrationDocuments.waveCache, key, batches, WAVES_CACHED);
     return batches;
   }
 
@@ -345,8 +357,8 @@ export class MigrationDocuments {
   }
 }
 
-function remember<V>(cache: Map<string, V>, key: string, value: V): void {
-  if (cache.size >= 64) {
+function remember<V>(cache: Map<string, V>, key: string, value: V, limit = 64): void {
+  if (cache.size >= limit) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
   }

@@ -244,3 +244,20 @@ describe('planMigration', () => {
     expect(w.graph.callsTo('checkWriteAccess')).toEqual([]);
   });
 });
+
+describe('planning takes its run’s turns at the tenant’s gates', () => {
+  it('every Graph read of the plan goes through the Graph bound to its run (graph.forRun)', async () => {
+    const w = world({ users: standardUsers(3) });
+    const bound: string[] = [];
+    const callsBefore = w.graph.calls.length;
+    Object.assign(w.graph, {
+      forRun: (runId: string) => {
+        bound.push(runId);
+        return w.graph;
+      },
+    });
+    await w.plan({ moves: [standardToPremium({ all: true })] });
+    expect(bound).toEqual([w.migrationId]);
+    expect(w.graph.calls.length).toBeGreaterThan(callsBefore);
+  });
+});

@@ -105,3 +105,34 @@ describe('assessLicenses', () => {
     ).toBe(true);
   });
 });
+
+describe('assessLicenses with seats other runs reserved', () => {
+  it('counts seats held by other runs as taken, and names the runs holding them', () => {
+    const result = assessLicenses({
+      skus: [premium({ enabled: 50 })],
+      seatsNeeded: { [PREMIUM]: 40 },
+      sourceSkuIds: [],
+      reservedByOthers: {
+        [PREMIUM.toLowerCase()]: [
+          { runId: 'wave-1', seats: 30 },
+          { runId: 'wave-2', seats: 10 },
+        ],
+      },
+    });
+    expect(result.ready).toBe(false);
+    expect(result.reasons).toEqual([
+      'need 40, 50 free but 40 reserved by runs wave-1 (30) and wave-2 (10): buy 30 more Microsoft 365 Business Premium licenses (https://admin.microsoft.com/#/subscriptions)',
+    ]);
+    expect(result.targets[0]).toMatchObject({ free: 50, reservedByOthers: 40 });
+  });
+
+  it('is ready when the seats left after other runs’ reservations cover the need', () => {
+    const result = assessLicenses({
+      skus: [premium({ enabled: 60 })],
+      seatsNeeded: { [PREMIUM]: 40 },
+      sourceSkuIds: [],
+      reservedByOthers: { [PREMIUM.toLowerCase()]: [{ runId: 'wave-1', seats: 12 }] },
+    });
+    expect(result).toMatchObject({ ready: true, reasons: [] });
+  });
+});

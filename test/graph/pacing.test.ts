@@ -225,3 +225,57 @@ describe('adaptive concurrency', () => {
     expect(concurrency.active).toBe(0);
   });
 });
+
+describe('recovery and idle tenants (virtual clock)', () => {
+  const OURS = 'Tenant_Application/Write/9a3d526c-b3c1-4479-ba74-197b5c5751ae/0785ef7c-2d7a-4542-b048-95bcab406e0b';
+
+  it('after a 60 s storm of throttling, writes are back at 0.9 of the budget or more within 30 s', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits); // 3,000 per 150 s: 20 writes/s
+    const grants: number[] = [];
+    let stormOver = false;
+    let stop = false;
+    const pump = (async () => {
+      while (!stop) {
+        await pacer.takeWrites(20);
+        grants.push(clock.now());
+        // During the storm Graph refuses every write, naming our budget, with a 1 s Retry-After.
+        if (!stormOver) pacer.onThrottled({ kind: 'write', retryAfterMs: 1_000, startedAt: clock.now(), scope: OURS });
+      }
+    })();
+    let end: number;
+    let cutTo: number;
+    try {
+      await clock.sleep(60_000);
+      stormOver = true;
+      end = clock.now();
+      cutTo = pacer.currentWriteRateFactor;
+      await clock.sleep(60_000);
+    } finally {
+      stop = true;
+      await pump;
+    }
+    // A cut per pause, the regrowth in between: the pace settles near half the budget during the storm.
+    expect(cutTo!).toBeLessThan(0.6);
+    const window = 10_000;
+    const recoveredAt = grants.find(
+      (t) => t >= end && grants.filter((g) => g >= t && g < t + window).length * 20 >= 0.9 * 20 * (window / 1000),
+    );
+    expect(recoveredAt).toBeDefined();
+    expect(recoveredAt! - end!).toBeLessThanOrEqual(30_000);
+  });
+
+  it('an idle tenant goes back to its configured limits: full write pace and full concurrency', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    const release = await pacer.concurrency.acquire();
+    pacer.onThrottled({ kind: 'write', retryAfterMs: 1_000, startedAt: clock.now() - 1, scope: OURS });
+    release();
+    expect(pacer.concurrency.limit).toBe(4);
+    expect(pacer.currentWriteRateFactor).toBeCloseTo(0.75);
+    await clock.sleep(30_000);
+    (await pacer.concurrency.acquire())();
+    expect(pacer.concurrency.limit).toBe(8);
+    expect(pacer.currentWriteRateFactor).toBe(1);
+  });
+});

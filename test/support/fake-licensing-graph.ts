@@ -14,6 +14,7 @@ import {
   type AssignLicenseResult,
   type AssignLicensesOptions,
   type CompanySubscription,
+  type DirectReadOptions,
   type GraphErrorInfo,
   type GraphOperation,
   type GroupMembers,
@@ -54,7 +55,7 @@ export type GraphCall =
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
   | { method: 'reprocessLicenseAssignment'; userId: string }
   | { method: 'assignLicenses'; items: AssignLicenseItem[]; options?: AssignLicensesOptions }
-  | { method: 'holdBudgetShare'; share: number }
+  | { method: 'holdBudgetShare'; share: number | (() => number) }
   | { method: 'getGroup'; groupId: string }
   | { method: 'listGroupMembers'; groupId: string }
   | { method: 'listMembersWithLicenseErrors'; groupId: string }
@@ -85,7 +86,7 @@ export class FakeLicensingGraph implements LicensingGraph {
   verifiedDomains: string[];
   readonly calls: GraphCall[] = [];
   /** Budget shares claimed with holdBudgetShare and not released yet. */
-  readonly heldShares: number[] = [];
+  readonly heldShares: (number | (() => number))[] = [];
   readonly #users = new Map<string, UserLicenseSnapshot>();
   readonly #groups = new Map<string, string[]>();
   readonly #assignFailures = new Map<string, GraphErrorInfo>();
@@ -195,9 +196,24 @@ export class FakeLicensingGraph implements LicensingGraph {
     return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));
   }
 
-  getUsersDirect(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
+  getUsersDirect(
+    ids: string[],
+    options: DirectReadOptions = {},
+  ): Promise<{ found: UserLicenseSnapshot[]; missing: string[]; deferred?: string[] }> {
     this.calls.push({ method: 'getUsersDirect', ids: [...ids] });
-    return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));
+    const deferred = options.deferThrottled ? ids.filter((id) => this.#deferredReads.delete(key(id))) : [];
+    const read = this.#lookUp(
+      ids.filter((id) => !deferred.includes(id)),
+      (id) => this.#read(id),
+    );
+    return Promise.resolve(deferred.length > 0 ? { ...read, deferred } : read);
+  }
+
+  readonly #deferredReads = new Set<string>();
+
+  /** The next read of this user that may be handed back (DirectReadOptions.deferThrottled) is: Graph throttled it. */
+  deferReadOnce(userId: string): void {
+    this.#deferredReads.add(key(userId));
   }
 
   getUsersByUpns(upns: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
@@ -264,7 +280,7 @@ export class FakeLicensingGraph implements LicensingGraph {
     return Promise.resolve(missing);
   }
 
-  holdBudgetShare(share: number): () => void {
+  holdBudgetShare(share: number | (() => number)): () => void {
     this.calls.push({ method: 'holdBudgetShare', share });
     this.heldShares.push(share);
     let released = false;

@@ -1,4 +1,4 @@
-import type { DocumentStore } from '../../src/storage/document-store';
+import type { DocumentStore, WriteOptions } from '../../src/storage/document-store';
 
 /**
  * The document store in memory, for activity tests: documents are kept as JSON text (so a caller never shares
@@ -6,6 +6,8 @@ import type { DocumentStore } from '../../src/storage/document-store';
  */
 export class MemoryDocumentStore implements DocumentStore {
   readonly #documents = new Map<string, string>();
+  readonly #versions = new Map<string, number>();
+  #version = 0;
   /** Every path written, in order (a refused `onlyIfAbsent` write is not one). */
   readonly writes: string[] = [];
 
@@ -14,9 +16,20 @@ export class MemoryDocumentStore implements DocumentStore {
     return Promise.resolve(text === undefined ? undefined : (JSON.parse(text) as T));
   }
 
-  write(path: string, value: unknown, options: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+  /** ETags are a counter: every write makes a new one, as blob storage does. */
+  readVersioned<T>(path: string): Promise<{ value: T; etag: string } | undefined> {
+    const text = this.#documents.get(path);
+    if (text === undefined) return Promise.resolve(undefined);
+    return Promise.resolve({ value: JSON.parse(text) as T, etag: `"${this.#versions.get(path) ?? 0}"` });
+  }
+
+  write(path: string, value: unknown, options: WriteOptions = {}): Promise<boolean> {
     if (options.onlyIfAbsent && this.#documents.has(path)) return Promise.resolve(false);
+    if (options.ifMatch !== undefined && options.ifMatch !== `"${this.#versions.get(path) ?? -1}"`) {
+      return Promise.resolve(false);
+    }
     this.#documents.set(path, JSON.stringify(value));
+    this.#versions.set(path, (this.#version += 1));
     this.writes.push(path);
     return Promise.resolve(true);
   }
