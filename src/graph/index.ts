@@ -100,6 +100,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     listSubscriptions: () => reader.listSubscriptions(),
     listVerifiedDomains: () => reader.listVerifiedDomains(),
     listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
+    listUsersHoldingSkuPage: (skuId, options) => reader.listUsersHoldingSkuPage(skuId, options),
     getUsersByIds: (ids) => reader.getUsersByIds(ids),
     getUsersDirect: (ids) => reader.getUsersDirect(ids),
     getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
