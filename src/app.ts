@@ -9,6 +9,7 @@ import { buildAppDeps, type AppDeps, type AppOptions } from './deps';
 import { registerActivities } from './functions/activities';
 import { registerDashboard } from './functions/dashboard';
 import { registerHealth } from './functions/health';
+import { registerInventoryRoutes } from './functions/inventory';
 import { registerMigrationRoutes } from './functions/migrations';
 import { registerOrchestrations } from './functions/orchestrations';
 import { registerScheduleTimer } from './functions/schedule-timer';
@@ -24,6 +25,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerActivities(createActivities(deps));
   registerMigrationRoutes(deps);
   registerScheduleRoutes(deps);
+  registerInventoryRoutes(deps);
   registerScheduleTimer(deps);
   registerDashboard();
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).
