@@ -12,6 +12,7 @@ import { registerHealth } from './functions/health';
 import { registerInventoryRoutes } from './functions/inventory';
 import { registerMigrationRoutes } from './functions/migrations';
 import { registerOrchestrations } from './functions/orchestrations';
+import { registerPreviewRoute } from './functions/preview';
 import { registerScheduleTimer } from './functions/schedule-timer';
 import { registerScheduleRoutes } from './functions/schedules';
 
@@ -26,6 +27,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerMigrationRoutes(deps);
   registerScheduleRoutes(deps);
   registerInventoryRoutes(deps);
+  registerPreviewRoute(deps);
   registerScheduleTimer(deps);
   registerDashboard();
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).

@@ -10,7 +10,8 @@ import type { Clock } from '../clock';
 import { skuName } from '../domain/skus';
 import type { TenantSku } from '../domain/types';
 import { problemsFromIssue } from '../domain/validation';
-import { GraphRequestError, type LicensingGraph } from '../graph';
+import type { LicensingGraph } from '../graph';
+import { graphProblem } from '../http/graph-problem';
 import { requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse } from '../http/problem';
 import type { DocumentStore } from '../storage/document-store';
@@ -85,18 +86,6 @@ async function freshness(deps: InventoryHttpDeps, refresh: boolean) {
     deps.caches.fingerprint = unfinished.fingerprint;
   }
   return unfinished;
-}
-
-export function graphProblem(error: unknown): HttpResponseInit {
-  if (!(error instanceof GraphRequestError)) throw error;
-  const { info } = error;
-  const status = info.missingPermission ? 403 : info.status === 400 ? 400 : 502;
-  const title = info.missingPermission ? 'Microsoft Graph permission missing' : 'Microsoft Graph refused the read';
-  return problemResponse(status, title, `${info.reason} ${info.action}`.trim(), {
-    graphErrorCode: info.code,
-    ...(info.requestId ? { requestId: info.requestId } : {}),
-    ...(info.missingPermission ? { missingPermission: info.missingPermission } : {}),
-  });
 }
 
 export async function listSkusHandler(deps: InventoryHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {

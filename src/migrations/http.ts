@@ -8,6 +8,7 @@ import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
 import { isFinished, type MigrationStatus } from '../domain/status';
 import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
+import { signedInUser } from '../http/auth';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
 import { assembleReport } from '../reports/assemble';
@@ -46,7 +47,11 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
-  const { id, created } = await startMigration(deps, parsed.value, { origin: 'http' });
+  const startedBy = signedInUser(request);
+  const { id, created } = await startMigration(deps, parsed.value, {
+    origin: 'http',
+    ...(startedBy ? { startedBy } : {}),
+  });
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {

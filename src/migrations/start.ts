@@ -4,7 +4,7 @@ import { currentIso, type Clock } from '../clock';
 import type { MigrationRequest } from '../domain/types';
 import { MIGRATION_ORCHESTRATOR, type MigrationInput, type RunOptions } from '../domain/workflow';
 import type { DocumentStore } from '../storage/document-store';
-import { MigrationDocuments } from '../storage/migration-documents';
+import { MigrationDocuments, type StoredRequest } from '../storage/migration-documents';
 
 export interface StartDeps {
   client: DurableClient;
@@ -16,6 +16,8 @@ export interface StartOptions {
   id?: string;
   origin: 'http' | 'schedule';
   scheduleName?: string;
+  /** The signed-in user who asked for it (HTTP with App Service authentication). */
+  startedBy?: string;
 }
 
 export function runOptions(request: MigrationRequest): RunOptions {
@@ -56,15 +58,15 @@ export async function startMigration(
 ): Promise<{ id: string; created: boolean }> {
   const id = options.id ?? request.id ?? randomUUID();
   const docs = new MigrationDocuments(deps.store, id);
-  const stored = {
+  const stored: StoredRequest = {
     migrationId: id,
     request,
     createdAt: currentIso(deps.clock),
     origin: options.origin,
   };
-  const fresh = await docs.saveRequest(
-    options.scheduleName ? { ...stored, scheduleName: options.scheduleName } : stored,
-  );
+  if (options.scheduleName) stored.scheduleName = options.scheduleName;
+  if (options.startedBy) stored.startedBy = options.startedBy;
+  const fresh = await docs.saveRequest(stored);
   const existing = fresh ? undefined : await docs.request();
   if (!fresh && (await instanceExists(deps.client, id))) return { id, created: false };
   // Fresh, or stored by a start that crashed before the orchestration began: start it (from the stored request).

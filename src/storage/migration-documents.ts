@@ -20,6 +20,8 @@ export interface StoredRequest {
   createdAt: string;
   origin: 'http' | 'schedule';
   scheduleName?: string;
+  /** Who started it: the signed-in user App Service authentication names (x-ms-client-principal-name), when any. */
+  startedBy?: string;
 }
 
 export interface StoredPlan {
