@@ -24,7 +24,7 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     reassignBatch: (input, log) => reassignBatch({ ...deps, log }, input),
     verifyBatch: (input, log) => verifyBatch({ ...deps, log }, input),
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
-    recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
+    recordStage: (input, log) => recordStage({ ...deps, log }, input),
     finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
   };
 }

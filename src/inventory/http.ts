@@ -9,11 +9,11 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import { skuName } from '../domain/skus';
 import type { TenantSku } from '../domain/types';
-import { problemsFromIssue } from '../domain/validation';
 import type { LicensingGraph } from '../graph';
 import { graphProblem } from '../http/graph-problem';
 import { requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse } from '../http/problem';
+import { INVALID_QUERY_TYPE, parseQuery } from '../http/query';
 import type { DocumentStore } from '../storage/document-store';
 import { TtlCache } from './cache';
 import { seatDemand, unfinishedMigrations } from './demand';
@@ -21,7 +21,6 @@ import { inventorySku, servicePlansOf, skuHolder, type InventorySku, type SkuHol
 import type { SeatReservations } from './reservations';
 
 export const INVENTORY_TTL_MS = 30_000;
-export const INVALID_QUERY_TYPE = 'urn:license-shift:problem:invalid-query';
 
 export interface InventoryCaches {
   skus: TtlCache<TenantSku[]>;
@@ -57,23 +56,6 @@ const usersQuery = z.object({
   continuationToken: z.string().max(8_000, { error: 'is too long to be a continuation token' }).optional(),
 });
 export const INVENTORY_QUERY_SCHEMAS = { skusQuery, usersQuery };
-
-function parseQuery<T extends z.ZodType>(
-  schema: T,
-  request: HttpRequest,
-): { ok: true; value: z.output<T> } | { ok: false; response: HttpResponseInit } {
-  const parsed = schema.safeParse(Object.fromEntries(request.query.entries()), { reportInput: true });
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    response: validationProblemResponse(parsed.error.issues.flatMap(problemsFromIssue), {
-      type: INVALID_QUERY_TYPE,
-      title: 'The query is not valid',
-      consequence: 'Nothing was read.',
-      instance: request.url,
-    }),
-  };
-}
 
 const wantsRefresh = (value: string | undefined) => value === 'true' || value === '1';
 

@@ -15,6 +15,11 @@ import { assembleReport } from '../reports/assemble';
 import { reportToCsv } from '../reports/csv';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments, type ApprovalRecord } from '../storage/migration-documents';
+import { parseQuery } from '../http/query';
+import { inParallel } from '../util/parallel';
+import { listRunsQuery, reportQuery, runFilters } from './queries';
+import { filterRows } from './report-rows';
+import { matchesFilters, planSummary, runDocuments, runSummary } from './runs';
 import { startMigration } from './start';
 import { getMigrationView, listMigrations, type MigrationView } from './view';
 
@@ -61,23 +66,47 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   };
 }
 
+/** The status, with how the run was asked for (`run`), its approval, plan summary and stage timeline. */
 export async function getMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
-  return { status: 200, jsonBody: view };
+  const documents = await runDocuments(deps.store, id, true);
+  return {
+    status: 200,
+    jsonBody: {
+      ...view,
+      ...(documents.request ? { run: runSummary(documents.request) } : {}),
+      ...(documents.approval ? { approval: documents.approval } : {}),
+      ...(documents.plan ? { plan: planSummary(documents.plan) } : {}),
+      stages: documents.stages ?? [],
+    },
+  };
 }
 
+/** Recent migrations, newest first, each with its moves in product names, origin, who started it and dryRun. */
 export async function listMigrationsHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const limit = Math.min(500, Math.max(1, Number(request.query.get('top') ?? '50') || 50));
-  const statusFilter = request.query.get('status');
-  let migrations = await listMigrations(deps, requestOrigin(request), 500);
-  if (statusFilter) migrations = migrations.filter((m) => m.status === statusFilter);
-  return { status: 200, jsonBody: { migrations: migrations.slice(0, limit) } };
+  const query = parseQuery(listRunsQuery, request);
+  if (!query.ok) return query.response;
+  const filters = runFilters(query.value);
+  const views = await listMigrations(deps, requestOrigin(request), 500);
+  const documents = await inParallel(
+    views.map((view) => () => runDocuments(deps.store, view.id, false)),
+    16,
+  );
+  const migrations = views
+    .map((view, index) => {
+      const stored = documents[index]?.request;
+      return stored ? { ...view, run: runSummary(stored) } : view;
+    })
+    .filter((view) => matchesFilters(view, 'run' in view ? view.run : undefined, filters));
+  return { status: 200, jsonBody: { migrations: migrations.slice(0, query.value.top) } };
 }
 
 export async function reportHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
+  const query = parseQuery(reportQuery, request);
+  if (!query.ok) return query.response;
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
   const docs = new MigrationDocuments(deps.store, id);
@@ -88,8 +117,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
       migrationStatus: view.status,
     });
   }
-  const wantsCsv =
-    request.query.get('format')?.toLowerCase() === 'csv' || (request.headers.get('accept') ?? '').includes('text/csv');
+  const wantsCsv = query.value.format === 'csv' || (request.headers.get('accept') ?? '').includes('text/csv');
   if (wantsCsv) {
     return {
       status: 200,
@@ -116,7 +144,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
       },
       summary: storedReport?.summary,
       finishedAt: storedReport?.finishedAt,
-      rows: assembled.rows,
+      ...filterRows(assembled.rows, query.value),
     },
   };
 }
