@@ -114,7 +114,7 @@ const moveSchema = z.strictObject({
   keepDisabledPlans: z.boolean().default(true),
 });
 
-const requestSchema = z.strictObject({
+export const requestSchema = z.strictObject({
   id: z
     .string()
     .regex(ID_PATTERN, { error: 'must start with a letter or digit and have at most 64 letters, digits, _ or -' })

@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
+import { problemsFromIssue } from '../domain/validation';
 import { isFinished, type MigrationStatus } from '../domain/status';
 import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
 import { signedInUser } from '../http/auth';
@@ -17,7 +18,7 @@ import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments, type ApprovalRecord } from '../storage/migration-documents';
 import { parseQuery } from '../http/query';
 import { inParallel } from '../util/parallel';
-import { listRunsQuery, reportQuery, runFilters } from './queries';
+import { actionBody, listRunsQuery, reportQuery, runFilters } from './queries';
 import { filterRows } from './report-rows';
 import { matchesFilters, planSummary, runDocuments, runSummary } from './runs';
 import { startMigration } from './start';
@@ -182,15 +183,20 @@ export async function actionHandler(
     optional: true,
   });
   if (!body.ok) return body.response;
+  const fields = actionBody.safeParse(body.value, { reportInput: true });
+  if (!fields.success) {
+    const problems = fields.error.issues.flatMap(problemsFromIssue);
+    return validationProblemResponse(problems, {
+      type: 'about:blank',
+      title: `The ${action} request is not valid`,
+      consequence: 'Nothing was done.',
+    });
+  }
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
   if (!allowedIn[action](view.status)) return notNow(id, action, view.status);
-  const fields = (typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
-  const by =
-    (typeof fields.by === 'string' ? fields.by : undefined) ??
-    request.headers.get('x-ms-client-principal-name') ??
-    undefined;
-  const reason = typeof fields.reason === 'string' ? fields.reason.slice(0, 500) : undefined;
+  const by = fields.data.by ?? request.headers.get('x-ms-client-principal-name') ?? undefined;
+  const reason = fields.data.reason?.slice(0, 500);
   const docs = new MigrationDocuments(deps.store, id);
   switch (action) {
     case 'approve':

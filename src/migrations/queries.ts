@@ -75,3 +75,9 @@ export function runFilters(query: z.output<typeof listRunsQuery>): RunFilters {
   if (query.origin) filters.origin = query.origin;
   return filters;
 }
+
+/** The optional body of approve / reject / recheck / cancel: who acts and why (other fields are ignored). */
+export const actionBody = z.object({
+  by: z.string({ error: 'must be a string (who acts, e.g. alice@contoso.com)' }).optional(),
+  reason: z.string({ error: 'must be a string (why, e.g. a change ticket)' }).optional(),
+});

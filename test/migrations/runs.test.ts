@@ -93,6 +93,12 @@ describe('runs as the console lists and shows them', () => {
     await stack.api('POST', `/api/migrations/${approved}/cancel`);
   });
 
+  it('refuses an approval whose body has the wrong types, naming the field, and changes nothing', async () => {
+    const bad = await stack.api<Problem>('POST', `/api/migrations/${dryRun}/approve`, { by: 5 });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors).toEqual([{ field: 'by', message: expect.stringMatching(/must be a string/) }]);
+  });
+
   it("filters and pages the report's rows by outcome and search, and names a bad parameter", async () => {
     const blocked = await stack.api<Rows>('GET', `/api/migrations/${dryRun}/report?outcome=blocked`);
     expect(blocked.json).toMatchObject({ rowsTotal: 35, rowsMatched: 7 });
