@@ -11,6 +11,7 @@ import { registerDashboard } from './functions/dashboard';
 import { registerHealth } from './functions/health';
 import { registerInventoryRoutes } from './functions/inventory';
 import { registerMigrationRoutes } from './functions/migrations';
+import { registerOpenApi } from './functions/openapi';
 import { registerOrchestrations } from './functions/orchestrations';
 import { registerPreviewRoute } from './functions/preview';
 import { registerScheduleTimer } from './functions/schedule-timer';
@@ -28,6 +29,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerScheduleRoutes(deps);
   registerInventoryRoutes(deps);
   registerPreviewRoute(deps);
+  registerOpenApi(deps);
   registerScheduleTimer(deps);
   registerDashboard();
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).

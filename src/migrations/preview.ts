@@ -128,7 +128,7 @@ function previewBody(request: MigrationRequest, plan: Plan) {
   const licenses = assessLicenses({ skus: plan.skus, seatsNeeded: summary.seatsNeeded, sourceSkuIds });
   const users = plan.planned.map(previewUser);
   return {
-    mode: 'preview',
+    mode: 'preview' as const,
     total: summary.total,
     toChange: summary.toChange,
     skipped: summary.skipped,
@@ -173,11 +173,12 @@ function previewMove(
   const to = plan.skus.find((sku) => sku.skuId === move.toSkuId);
   const planOf = (id: string) => to?.servicePlans.find((p) => p.servicePlanId.toLowerCase() === id.toLowerCase());
   const lostPlans = downgrades.filter((d) => d.move === move.move).flatMap((d) => d.lostPlans);
+  const from = productRef(move.fromSkuId, move.fromSkuPartNumber);
   return {
     move: move.move,
     label: moveLabel(move),
-    from: productRef(move.fromSkuId, move.fromSkuPartNumber),
-    to: productRef(move.toSkuId, move.toSkuPartNumber),
+    ...(from ? { from } : {}),
+    to: productRef(move.toSkuId, move.toSkuPartNumber)!,
     disabledPlans: move.disabledPlanIds.map((id) => {
       const servicePlanName = planOf(id)?.servicePlanName ?? id;
       return {
