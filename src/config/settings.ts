@@ -179,12 +179,18 @@ export interface AppSettings {
   includeUpnInTelemetry: boolean;
   /** API_AUTH: function keys (default), or App Service authentication's signed-in users. */
   apiAuth?: ApiAuthMode;
+  /**
+   * App Service authentication is on (the platform's WEBSITE_AUTH_ENABLED): only then are the
+   * x-ms-client-principal-* headers the platform's, and worth recording as who started a run.
+   */
+  appServiceAuthentication?: boolean;
 }
 
 export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
   return {
     includeUpnInTelemetry: readSetting(env, 'TELEMETRY_INCLUDE_UPN')?.toLowerCase() === 'true',
     apiAuth: readApiAuth(env),
+    appServiceAuthentication: env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true',
   };
 }
 

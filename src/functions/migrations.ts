@@ -17,6 +17,7 @@ export function registerMigrationRoutes(deps: AppDeps): void {
     client,
     store: deps.store,
     clock: deps.clock,
+    trustPrincipal: deps.settings.appServiceAuthentication === true,
   });
   df.app.client.http('startMigration', {
     route: 'migrations',

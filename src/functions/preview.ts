@@ -12,7 +12,16 @@ export function registerPreviewRoute(deps: AppDeps): void {
     methods: ['POST'],
     authLevel,
     handler: guard((request: HttpRequest, client: df.DurableClient) =>
-      previewMigrationHandler({ client, store: deps.store, clock: deps.clock, graph: deps.graph }, request),
+      previewMigrationHandler(
+        {
+          client,
+          store: deps.store,
+          clock: deps.clock,
+          graph: deps.graph,
+          trustPrincipal: deps.settings.appServiceAuthentication === true,
+        },
+        request,
+      ),
     ),
   });
 }

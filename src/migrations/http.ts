@@ -28,6 +28,8 @@ export interface MigrationHttpDeps {
   client: DurableClient;
   store: DocumentStore;
   clock: Clock;
+  /** App Service authentication is on: the signed-in user's name is recorded as who started a run. */
+  trustPrincipal?: boolean;
 }
 
 /** Largest request body accepted: 100,000 UPNs of realistic length fit with room to spare. */
@@ -53,7 +55,7 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
-  const startedBy = signedInUser(request);
+  const startedBy = signedInUser(request, deps.trustPrincipal);
   const { id, created } = await startMigration(deps, parsed.value, {
     origin: 'http',
     ...(startedBy ? { startedBy } : {}),
@@ -78,7 +80,8 @@ export async function getMigrationHandler(deps: MigrationHttpDeps, request: Http
     jsonBody: {
       ...view,
       ...(documents.request ? { run: runSummary(documents.request) } : {}),
-      ...(documents.approval ? { approval: documents.approval } : {}),
+      // The decision sits under `approval`, where the approval rules of the run can sit beside it.
+      ...(documents.approval ? { approval: { decision: documents.approval } } : {}),
       ...(documents.plan ? { plan: planSummary(documents.plan) } : {}),
       stages: documents.stages ?? [],
     },

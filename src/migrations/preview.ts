@@ -89,7 +89,7 @@ async function startDryRun(
 ): Promise<HttpResponseInit> {
   const { id: _ignored, ...rest } = migration;
   const dryRun: MigrationRequest = { ...rest, dryRun: true, requireApproval: false };
-  const startedBy = signedInUser(request);
+  const startedBy = signedInUser(request, deps.trustPrincipal);
   const id = `preview-${randomUUID()}`;
   await startMigration(deps, dryRun, { id, origin: 'http', ...(startedBy ? { startedBy } : {}) });
   const view = await getMigrationView(deps, id, requestOrigin(request));

@@ -139,7 +139,13 @@ const planSummary = z.object({
 export const migrationListItem = migrationView.extend({ run: runSummary.optional() });
 
 export const migrationDetail = migrationListItem.extend({
-  approval: z.object({ approved: z.boolean(), by: text.optional(), reason: text.optional(), at: instant }).optional(),
+  approval: z
+    .object({
+      decision: z
+        .object({ approved: z.boolean(), by: text.optional(), reason: text.optional(), at: instant })
+        .optional(),
+    })
+    .optional(),
   plan: planSummary.optional(),
   stages: z
     .array(z.object({ stage: text, status: z.enum(MIGRATION_STATUSES), at: instant }))

@@ -24,7 +24,9 @@ describe('API authentication (API_AUTH)', () => {
       'x-ms-client-principal-name': 'alice@contoso.com',
     });
     expect((await auth.guard(ok)(signedIn)).status).toBe(200);
-    expect(signedInUser(signedIn)).toBe('alice@contoso.com');
+    expect(signedInUser(signedIn, true)).toBe('alice@contoso.com');
+    // Without App Service authentication anyone could send the header: it is not taken as who acts.
+    expect(signedInUser(signedIn, false)).toBeUndefined();
   });
 
   it('refuses to start with appService where App Service authentication is off, and names unknown modes', () => {

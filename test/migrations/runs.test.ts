@@ -30,7 +30,8 @@ describe('runs as the console lists and shows them', () => {
   let dryRun: string;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // App Service authentication on: the platform's principal headers are trusted as who started a run.
+    stack = await startStack({ env: { WEBSITE_AUTH_ENABLED: 'True' } });
     const start = await stack.api(
       'POST',
       '/api/migrations',
@@ -88,7 +89,9 @@ describe('runs as the console lists and shows them', () => {
     await stack.api('POST', `/api/migrations/${approved}/approve`, { by: 'bob@contoso.com', reason: 'CAB-1' });
     const after = await stack.waitForMigration(approved, (view) => view.status === 'waitingForLicenses');
     const detail = await stack.api<Detail>('GET', `/api/migrations/${after.id}`);
-    expect(detail.json.approval).toMatchObject({ approved: true, by: 'bob@contoso.com', reason: 'CAB-1' });
+    expect(detail.json.approval).toMatchObject({
+      decision: { approved: true, by: 'bob@contoso.com', reason: 'CAB-1' },
+    });
     expect(detail.json.stages.map((stage) => stage.stage)).toEqual(['plan', 'approval', 'purchaseCheck']);
     await stack.api('POST', `/api/migrations/${approved}/cancel`);
   });
