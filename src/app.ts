@@ -31,7 +31,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerPreviewRoute(deps);
   registerOpenApi(deps);
   registerScheduleTimer(deps);
-  registerDashboard();
+  registerDashboard(deps);
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).
   app.hook.appTerminate(() => deps.telemetry.flush());
   return deps;
