@@ -10,6 +10,7 @@ import { registerActivities } from './functions/activities';
 import { registerDashboard } from './functions/dashboard';
 import { registerHealth } from './functions/health';
 import { registerInventoryRoutes } from './functions/inventory';
+import { registerLinkedRunRoutes } from './functions/linked-runs';
 import { registerMigrationRoutes } from './functions/migrations';
 import { registerOpenApi } from './functions/openapi';
 import { registerOrchestrations } from './functions/orchestrations';
@@ -26,6 +27,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerOrchestrations();
   registerActivities(createActivities(deps));
   registerMigrationRoutes(deps);
+  registerLinkedRunRoutes(deps);
   registerScheduleRoutes(deps);
   registerInventoryRoutes(deps);
   registerPreviewRoute(deps);

@@ -15,7 +15,17 @@ export interface ApiResponse {
 }
 
 /** The binding data the durable client input receives (OrchestrationClientInputData). */
-export function durableClientData(baseUrl: string, taskHub: string, systemKey: string): Record<string, unknown> {
+/**
+ * The durable client's binding data. `rpcBaseUrl` is where the app's own client calls: on the host, a listener only
+ * the worker can reach; here, the same server under a random path prefix nobody else knows (`rpcPrefix`), so the
+ * public webhook URLs can require the key as Azure's do.
+ */
+export function durableClientData(
+  baseUrl: string,
+  taskHub: string,
+  systemKey: string,
+  rpcPrefix = '',
+): Record<string, unknown> {
   const base = `${baseUrl}${DURABLE_API_PREFIX}`;
   const query = `taskHub=${taskHub}&connection=Storage&code=${systemKey}`;
   const instance = `${base}/instances/INSTANCEID`;
@@ -29,7 +39,7 @@ export function durableClientData(baseUrl: string, taskHub: string, systemKey: s
     baseUrl: base,
     requiredQueryStringParameters: query,
     // The JS client sends every call here when set (trailing slash required: it is used as a URL base).
-    rpcBaseUrl: `${base}/`,
+    rpcBaseUrl: `${baseUrl}${rpcPrefix}${DURABLE_API_PREFIX}/`,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DueQueue, type HostClock } from './clock';
@@ -161,6 +162,8 @@ class LocalFunctionsHost implements FunctionsHost {
   /** Values the host replaced in process.env, restored on stop so hosts started one after another don't leak settings. */
   readonly #replacedEnv = new Map<string, string | undefined>();
   #stopped = false;
+  /** Path prefix of the durable API the app's own client calls; unguessable, never printed (see durableClientData). */
+  readonly #rpcPrefix = `/internal-${randomBytes(16).toString('hex')}`;
 
   constructor(options: FunctionsHostOptions) {
     this.#options = options;
@@ -237,7 +240,7 @@ class LocalFunctionsHost implements FunctionsHost {
     this.#invoker = new Invoker(
       app,
       this.#log,
-      () => durableClientData(this.#baseUrl, taskHub, this.#options.functionKey ?? ''),
+      () => durableClientData(this.#baseUrl, taskHub, this.#options.functionKey ?? '', this.#rpcPrefix),
       hostConfig.functionTimeoutMs === undefined
         ? undefined
         : { ms: hostConfig.functionTimeoutMs, text: hostConfig.functionTimeoutText },
@@ -508,10 +511,18 @@ class LocalFunctionsHost implements FunctionsHost {
       await this.#invokeHttpTrigger(request, response, url, method, body);
       return;
     }
-    if (path.toLowerCase().startsWith(DURABLE_API_PREFIX + '/')) {
+    const internal = path.startsWith(this.#rpcPrefix + DURABLE_API_PREFIX + '/');
+    const durablePath = internal ? path.slice(this.#rpcPrefix.length) : path;
+    if (durablePath.toLowerCase().startsWith(DURABLE_API_PREFIX + '/')) {
+      // The public webhook URLs need the key, as the system key guards them in Azure; the app's client calls the
+      // internal prefix (see durableClientData).
+      if (!internal && !this.#keyGiven(request, url)) {
+        send(response, { status: 401, text: '' });
+        return;
+      }
       const result = handleDurableApi(
         method,
-        path.slice(DURABLE_API_PREFIX.length),
+        durablePath.slice(DURABLE_API_PREFIX.length),
         url.searchParams,
         flattenHeaders(request.headers),
         body.toString('utf8'),
@@ -532,10 +543,22 @@ class LocalFunctionsHost implements FunctionsHost {
     }
     const admin = /^\/admin\/functions\/([^/]+)$/i.exec(path);
     if (admin && method === 'POST') {
+      // The master key guards the admin API in Azure.
+      if (!this.#keyGiven(request, url)) {
+        send(response, { status: 401, text: '' });
+        return;
+      }
       send(response, await this.#adminInvoke(decodeURIComponent(admin[1]!), body));
       return;
     }
     send(response, { status: 404, text: 'Not found' });
+  }
+
+  /** True when no key is configured, or the request carries it (`x-functions-key` or `?code=`). */
+  #keyGiven(request: http.IncomingMessage, url: URL): boolean {
+    const key = this.#options.functionKey;
+    if (!key) return true;
+    return (request.headers['x-functions-key'] ?? url.searchParams.get('code')) === key;
   }
 
   async #adminInvoke(name: string, body: Buffer): Promise<ApiResponse> {
@@ -585,13 +608,9 @@ class LocalFunctionsHost implements FunctionsHost {
       send(response, pathMatched ? { status: 405, text: 'Method not allowed' } : { status: 404, text: 'Not found' });
       return;
     }
-    const key = this.#options.functionKey;
-    if (key && matched.route.authLevel !== 'anonymous') {
-      const given = request.headers['x-functions-key'] ?? url.searchParams.get('code');
-      if (given !== key) {
-        send(response, { status: 401, text: '' });
-        return;
-      }
+    if (matched.route.authLevel !== 'anonymous' && !this.#keyGiven(request, url)) {
+      send(response, { status: 401, text: '' });
+      return;
     }
     const az = this.#app!.azureFunctions;
     const headers = flattenHeaders(request.headers);

@@ -119,6 +119,23 @@ const COLLECTIONS = new Set([
   'transitiveMembers',
   'licenseDetails',
   'groups',
+  'membersWithLicenseErrors',
+]);
+
+/** [DOC] group properties the simulator keeps; `$select` on a group may name only these. */
+const GROUP_PROPERTIES: ReadonlySet<string> = new Set([
+  'id',
+  'displayName',
+  'description',
+  'groupTypes',
+  'membershipRule',
+  'membershipRuleProcessingState',
+  'onPremisesSyncEnabled',
+  'isAssignableToRole',
+  'mailEnabled',
+  'securityEnabled',
+  'assignedLicenses',
+  'licenseProcessingState',
 ]);
 
 /** What the API needs from the server besides the tenant. */
@@ -128,6 +145,8 @@ export interface ApiHooks {
   scheduleGroupProcessing: (group: SimGroup) => void;
   /** Likewise for one member whose membership changed over Graph. */
   scheduleMemberProcessing: (user: SimUser) => void;
+  /** [DOC] whether the caller may change the members of a role-assignable group (RoleManagement.ReadWrite.Directory). */
+  mayChangeRoleAssignableGroups: (headers: Record<string, string>) => boolean;
   countWithoutConsistencyLevel: () => 'ignore' | 'reject';
 }
 
@@ -612,12 +631,17 @@ export class GraphApi {
   // ------------------------------------------------------------------------------------------ groups
 
   groupJson(group: SimGroup): Record<string, unknown> {
+    const dynamic = group.membershipRule !== null;
     return {
       id: group.id,
       displayName: group.displayName,
       description: group.description,
-      groupTypes: [],
-      mailEnabled: false,
+      groupTypes: [...group.groupTypes],
+      membershipRule: group.membershipRule,
+      membershipRuleProcessingState: dynamic ? 'On' : null,
+      onPremisesSyncEnabled: group.onPremisesSyncEnabled,
+      isAssignableToRole: group.isAssignableToRole,
+      mailEnabled: group.groupTypes.includes('Unified'),
       securityEnabled: true,
       assignedLicenses: group.assignedLicenses.map((l) => ({ disabledPlans: [...l.disabledPlans], skuId: l.skuId })),
       licenseProcessingState: { state: group.licenseProcessingState },
@@ -642,17 +666,25 @@ export class GraphApi {
     if (rest.length === 1) {
       requireMethod(req, 'GET');
       if (!group) throw notFound(id);
-      return ok({ '@odata.context': `${METADATA}#groups/$entity`, ...this.groupJson(group) });
+      const select = parseSelect(req.query.get('$select'), GROUP_PROPERTIES, 'microsoft.graph.group');
+      const json = this.groupJson(group);
+      return ok({ '@odata.context': `${METADATA}#groups/$entity`, ...(select ? project(json, select, []) : json) });
     }
     if (rest[1] === 'members' && (rest[2] === '$ref' || rest[3] === '$ref')) return this.memberRef(req, id, rest);
     if (rest.length > 2) throw segmentNotFound(rest[2] ?? '');
     switch (rest[1]) {
       case 'members':
-      case 'transitiveMembers': {
+      case 'transitiveMembers':
+      case 'membersWithLicenseErrors': {
         requireMethod(req, 'GET');
         if (!group) throw notFound(id);
         if (req.query.get('$skiptoken') !== null) return this.continuePage(req.query.get('$skiptoken') ?? '');
-        const members = rest[1] === 'members' ? group.members : transitiveMembers(group);
+        const members =
+          rest[1] === 'members'
+            ? group.members
+            : rest[1] === 'membersWithLicenseErrors'
+              ? this.tenant.membersWithLicenseErrors(group)
+              : transitiveMembers(group);
         const select = parseSelect(req.query.get('$select'), USER_PROPERTIES, 'microsoft.graph.directoryObject');
         return this.page({
           source: members[Symbol.iterator](),
@@ -666,7 +698,7 @@ export class GraphApi {
       }
       case 'assignLicense': {
         requireMethod(req, 'POST');
-        const updated = this.tenant.assignGroupLicense(id, req.body);
+        const updated = this.tenant.assignGroupLicense(id, req.body, req.context.requestId);
         this.hooks.scheduleGroupProcessing(updated);
         return {
           status: 202,
@@ -682,7 +714,8 @@ export class GraphApi {
   /**
    * [DOC] `POST /groups/{id}/members/$ref` with `{"@odata.id": ".../directoryObjects/{id}"}` and
    * `DELETE /groups/{id}/members/{id}/$ref`, both 204. Users only. The member's group licenses follow when the
-   * group is processed, like any group license change.
+   * group is processed, like any group license change. Dynamic, synced and (without the role) role-assignable groups
+   * refuse (see TenantState.changeMembership).
    */
   private memberRef(req: ApiRequest, groupId: string, rest: string[]): ApiResponse {
     const adding = rest.length === 3;
@@ -701,7 +734,8 @@ export class GraphApi {
     }
     const user = this.tenant.users.get(memberId);
     if (!user) throw notFound(memberId);
-    this.tenant.changeMembership(group, user, adding);
+    const context = { cause: 'graph' as const, ...(req.context.requestId ? { requestId: req.context.requestId } : {}) };
+    this.tenant.changeMembership(group, user, adding, context, this.hooks.mayChangeRoleAssignableGroups(req.headers));
     this.hooks.scheduleMemberProcessing(user);
     return { status: 204 };
   }

@@ -1,5 +1,5 @@
 import { GraphError } from './errors';
-import { findUnlicensedGaps, findWriteBudgetViolations } from './events';
+import { findUnlicensedGaps, findUnlicensedPeriods, findWriteBudgetViolations } from './events';
 import { NO_LATENCY, REALISTIC_LATENCY } from './latency';
 import { ENDPOINT_PERMISSIONS, defaultGrantedRoles } from './permissions';
 import { PLAN_RULES, type PlanRule } from './plan-rules';
@@ -104,6 +104,15 @@ function route(
     case 'DELETE users/:id':
       sim.tenant.removeUser(id ?? '');
       return { status: 204 };
+    case 'POST users/:id/assignLicense': {
+      // An admin changing a user's licenses by hand (admin center, PowerShell): the Graph body, the same checks, no
+      // throttling; the event log records it with cause "control".
+      const user = sim.tenant.assignLicense(id ?? '', body, { cause: 'control' });
+      return {
+        status: 200,
+        body: { id: user.id, userPrincipalName: user.userPrincipalName, assignedLicenses: user.assignedLicenses },
+      };
+    }
     case 'GET faults':
       return { status: 200, body: sim.activeFaults };
     case 'PUT faults':
@@ -246,6 +255,7 @@ function route(
         status: 200,
         body: {
           unlicensedGaps: findUnlicensedGaps(events),
+          unlicensedPeriods: findUnlicensedPeriods(events),
           writeBudget: findWriteBudgetViolations(events, {
             perApp,
             perTenant,
@@ -357,6 +367,10 @@ function state(sim: GraphSimulatorServer, includeUsers: boolean): Record<string,
       members: g.members.map((m) => m.id),
       assignedLicenses: g.assignedLicenses,
       licenseProcessingState: g.licenseProcessingState,
+      groupTypes: g.groupTypes,
+      membershipRule: g.membershipRule,
+      onPremisesSyncEnabled: g.onPremisesSyncEnabled,
+      isAssignableToRole: g.isAssignableToRole,
     })),
     ...(includeUsers
       ? {

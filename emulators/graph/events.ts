@@ -1,5 +1,7 @@
 import type { AssignedLicense, LicenseChangeEvent, NoiseKind, RequestEvent, SimulatorEvent, Violation } from './types';
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /**
  * Append-only event log. Entries are small plain objects that reference (never copy) the immutable license
  * arrays of the tenant, so hundreds of thousands of entries stay cheap. Counters are kept separately so
@@ -34,6 +36,11 @@ export class EventLog {
   appendLicenseChange(event: Omit<LicenseChangeEvent, 'kind' | 'seq'>): void {
     this.counters.licenseChanges++;
     this.entries.push({ kind: 'license', seq: ++this.seq, ...event });
+  }
+
+  /** Group and membership events, and license-state changes that left the licenses as they were. */
+  append(event: DistributiveOmit<Exclude<SimulatorEvent, LicenseChangeEvent | RequestEvent>, 'seq'>): void {
+    this.entries.push({ ...event, seq: ++this.seq });
   }
 
   /** A copy of the log (or the part after `sinceSeq`). */
@@ -113,6 +120,94 @@ export function findUnlicensedGaps(events: readonly SimulatorEvent[], opts: { wi
       else open.set(event.userId, { at: event.at, lost: removed });
     }
   }
+  return violations;
+}
+
+/**
+ * Finds users left holding no license at all: an event took their last license away (direct or inherited from a
+ * group). The interval ends when a later event gives them one again; a user still unlicensed at the end of the log is
+ * reported with `until` equal to `at`. Stricter than findUnlicensedGaps: it does not need the license to come back.
+ */
+export function findUnlicensedPeriods(events: readonly SimulatorEvent[]): Violation[] {
+  const open = new Map<string, { at: number; lost: string[]; upn: string }>();
+  const violations: Violation[] = [];
+  for (const event of events) {
+    if (event.kind !== 'license') continue;
+    const pending = open.get(event.userId);
+    if (event.after.length > 0 && pending) {
+      violations.push(unlicensed(event.userId, pending, event.at));
+      open.delete(event.userId);
+    } else if (event.after.length === 0 && event.before.length > 0 && !pending) {
+      open.set(event.userId, { at: event.at, lost: event.before.map((l) => l.skuId), upn: event.userPrincipalName });
+    }
+  }
+  for (const [userId, pending] of open) violations.push(unlicensed(userId, pending, pending.at));
+  return violations;
+}
+
+function unlicensed(userId: string, period: { at: number; lost: string[]; upn: string }, until: number): Violation {
+  const length = until > period.at ? `for ${until - period.at} ms` : 'from then on';
+  return {
+    kind: 'unlicensed',
+    userId,
+    at: period.at,
+    until,
+    lostSkuIds: period.lost,
+    message: `User ${period.upn} (${userId}) held no license ${length} after losing ${period.lost.join(', ')}.`,
+  };
+}
+
+/** A SKU's service plans, as `subscribedSkus` lists them: what a license switches on, less its disabled plans. */
+export interface SkuPlans {
+  skuId: string;
+  servicePlans: readonly { servicePlanId: string }[];
+}
+
+/**
+ * Plan-level evidence: finds users who held one of `planIds` (a service, such as Exchange Online Plan 1 or Plan 2)
+ * and then, after an event, held none of them, whether or not a later event gave one back. Licenses count with
+ * their disabled plans, direct and group-inherited alike, so a swap that switched Exchange off for a moment, or a
+ * group change that removed the old product before the new one reached a member, shows up here.
+ */
+export function findServiceGaps(
+  events: readonly SimulatorEvent[],
+  options: { skus: readonly SkuPlans[]; planIds: readonly string[]; service?: string },
+): Violation[] {
+  const wanted = new Set(options.planIds.map((id) => id.toLowerCase()));
+  const plansOf = new Map(
+    options.skus.map((sku) => [sku.skuId.toLowerCase(), sku.servicePlans.map((p) => p.servicePlanId.toLowerCase())]),
+  );
+  const holds = (licenses: readonly AssignedLicense[]): boolean =>
+    licenses.some((license) => {
+      const off = new Set(license.disabledPlans.map((id) => id.toLowerCase()));
+      return (plansOf.get(license.skuId.toLowerCase()) ?? []).some((id) => wanted.has(id) && !off.has(id));
+    });
+  const service = options.service ?? options.planIds.join(' or ');
+  const open = new Map<string, { at: number; upn: string }>();
+  const violations: Violation[] = [];
+  const gap = (userId: string, from: { at: number; upn: string }, until: number): Violation => ({
+    kind: 'serviceGap',
+    userId,
+    at: from.at,
+    until,
+    planIds: [...options.planIds],
+    message:
+      until > from.at
+        ? `User ${from.upn} (${userId}) was without ${service} for ${until - from.at} ms.`
+        : `User ${from.upn} (${userId}) lost ${service} and did not get it back.`,
+  });
+  for (const event of events) {
+    if (event.kind !== 'license') continue;
+    const before = holds(event.before);
+    const after = holds(event.after);
+    const pending = open.get(event.userId);
+    if (before && !after && !pending) open.set(event.userId, { at: event.at, upn: event.userPrincipalName });
+    if (after && pending) {
+      violations.push(gap(event.userId, pending, event.at));
+      open.delete(event.userId);
+    }
+  }
+  for (const [userId, pending] of open) violations.push(gap(userId, pending, pending.at));
   return violations;
 }
 

@@ -5,8 +5,20 @@
 import { GraphSimulatorServer, type GraphSimulator, type GraphSimulatorOptions } from './server';
 
 export { generateScenario, type GeneratorMix } from './generator';
-export { findUnlicensedGaps, findWriteBudgetViolations } from './events';
+export {
+  findServiceGaps,
+  findUnlicensedGaps,
+  findUnlicensedPeriods,
+  findWriteBudgetViolations,
+  type SkuPlans,
+} from './events';
 export { demoScenario, DEMO_TENANT_ID, DEMO_GROUPS, catalogSku } from './scenarios/demo';
+export {
+  groupLicensingScenario,
+  GROUP_SCENARIO_GROUPS,
+  GROUP_TENANT_ID,
+  type GroupScenarioOptions,
+} from './scenarios/groups';
 export { SKU_CATALOG, type CatalogPartNumber } from './scenarios/catalog';
 export { parseScenario, resolveScenario } from './scenario';
 export { REALISTIC_LATENCY, NO_LATENCY } from './latency';
@@ -17,7 +29,8 @@ export { ENDPOINT_PERMISSIONS, type EndpointPermission } from './permissions';
 export { REALISTIC_NOISE, NO_NOISE, BACKGROUND_THROTTLE_MESSAGES } from './noise';
 export { DEFAULT_SETTINGS, DEFAULT_APP_ID, GraphSimulatorServer } from './server';
 export type { GraphSimulator, GraphSimulatorOptions } from './server';
-export type { TenantState, SimUser, SimSku, SimGroup, LicenseStateEntry } from './tenant';
+export type { TenantState, SimUser, SimSku, SimGroup, LicenseStateEntry, MembershipRefusal } from './tenant';
+export { membershipRefusal } from './tenant';
 export type * from './types';
 
 /**

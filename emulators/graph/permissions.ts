@@ -104,6 +104,12 @@ export const ENDPOINT_PERMISSIONS: readonly EndpointPermission[] = [
   { endpoint: 'GET /groups', ...GROUP_READ, source: `${LEARN}/group-list` },
   { endpoint: 'GET /groups/{id}/members', ...GROUP_READ, source: `${LEARN}/group-list-members` },
   { endpoint: 'GET /groups/{id}/transitiveMembers', ...GROUP_READ, source: `${LEARN}/group-list-transitivemembers` },
+  {
+    endpoint: 'GET /groups/{id}/membersWithLicenseErrors',
+    ...GROUP_READ,
+    source: `${LEARN}/group-list-memberswithlicenseerrors`,
+    note: 'No separate permissions are published for this relationship; the simulator asks for the group-read roles (unconfirmed).',
+  },
   { endpoint: 'POST /groups/{id}/members/$ref', ...MEMBER_WRITE, source: `${LEARN}/group-post-members` },
   { endpoint: 'DELETE /groups/{id}/members/{id}/$ref', ...MEMBER_WRITE, source: `${LEARN}/group-delete-members` },
   {

@@ -6,7 +6,7 @@ import type { NoiseConfig, SimulatorProfile, SimulatorSettings } from './types';
 export interface ProfileDefaults {
   settings: Pick<
     SimulatorSettings,
-    'readLagMaxMs' | 'listLagMaxMs' | 'countWithoutConsistencyLevel' | 'enforcePermissions'
+    'readLagMaxMs' | 'listLagMaxMs' | 'countWithoutConsistencyLevel' | 'enforcePermissions' | 'groupMemberProcessingMs'
   >;
   noise: NoiseConfig;
   planRules: readonly PlanRule[];
@@ -24,6 +24,8 @@ export const PROFILES: Readonly<Record<SimulatorProfile, ProfileDefaults>> = {
       listLagMaxMs: 10_000,
       countWithoutConsistencyLevel: 'ignore',
       enforcePermissions: true,
+      // [CONF] Entra documents no rate; a group is processed member by member, so large groups take a while.
+      groupMemberProcessingMs: 20,
     },
     noise: REALISTIC_NOISE,
     planRules: PLAN_RULES,
@@ -34,6 +36,7 @@ export const PROFILES: Readonly<Record<SimulatorProfile, ProfileDefaults>> = {
       listLagMaxMs: 0,
       countWithoutConsistencyLevel: 'reject',
       enforcePermissions: false,
+      groupMemberProcessingMs: 0,
     },
     noise: NO_NOISE,
     planRules: [],

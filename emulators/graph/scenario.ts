@@ -78,6 +78,10 @@ export const scenarioSchema = z.object({
         description: z.string().nullable().optional(),
         members: z.array(z.string()),
         licenses: z.array(license).optional(),
+        groupTypes: z.array(z.string()).optional(),
+        membershipRule: z.string().nullable().optional(),
+        onPremisesSyncEnabled: z.boolean().nullable().optional(),
+        isAssignableToRole: z.boolean().optional(),
       }),
     )
     .optional(),

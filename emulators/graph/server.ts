@@ -12,12 +12,13 @@ import { PLAN_RULES, toLicenseRules, type PlanRule } from './plan-rules';
 import { PROFILES } from './profiles';
 import { SeededRandom, shuffleInPlace } from './random';
 import { resolveScenario } from './scenario';
-import { TenantState, type SimGroup, type SimUser } from './tenant';
+import { TenantState, type LicenseStateEntry, type SimGroup, type SimUser } from './tenant';
 import { DOCUMENTED_THROTTLE_CONFIG, Throttler, formatRetryAfter, requestCost } from './throttle';
 import type {
   CapabilityStatus,
   FaultRule,
   LatencyModel,
+  LicenseStateRecord,
   NoiseConfig,
   NoiseKind,
   Scenario,
@@ -95,6 +96,23 @@ export const DEFAULT_SETTINGS: SimulatorSettings = {
   recordRequests: true,
 };
 
+/** Members a processing run handles per step (realistic profile). */
+const GROUP_PROCESSING_SLICE = 10;
+
+/** [DOC] group resource, isAssignableToRole: changing the members of such a group needs this role too. */
+const ROLE_ASSIGNABLE_MEMBERSHIP_ROLE = 'RoleManagement.ReadWrite.Directory';
+
+/** `licenseAssignmentStates` as events keep them (the tenant never mutates an entry, so copying is cheap insurance). */
+function stateRecords(states: readonly LicenseStateEntry[]): LicenseStateRecord[] {
+  return states.map((s) => ({
+    skuId: s.skuId,
+    assignedByGroup: s.assignedByGroup,
+    disabledPlans: s.disabledPlans,
+    state: s.state,
+    error: s.error,
+  }));
+}
+
 /** Used when a request carries neither a JWT with `appid`/`azp` nor `x-simulator-app-id`. */
 export const DEFAULT_APP_ID = '0e1c5f3a-8b2d-4c7e-9f60-5a4d3b2c1e00';
 
@@ -147,6 +165,9 @@ export class GraphSimulatorServer implements GraphSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pendingGroups = new Set<SimGroup>();
   private readonly pendingMembers = new Set<SimUser>();
+  /** Groups being processed member by member: a newer license change (a higher generation) takes over. */
+  private readonly groupGeneration = new Map<SimGroup, number>();
+  private readonly processing = new Map<SimGroup, { generation: number; members: SimUser[]; next: number }>();
   private readonly sockets = new Set<Socket>();
   /** The scenario last loaded successfully: what reset() restores (not re-read from disk). */
   private scenario: Scenario;
@@ -204,12 +225,55 @@ export class GraphSimulatorServer implements GraphSimulator {
           cause: context.cause,
           ...(context.requestId ? { requestId: context.requestId } : {}),
           ...(context.appId ? { appId: context.appId } : {}),
+          states: stateRecords(user.licenseStates),
+        }),
+      onLicenseStateChange: (user, before, after, context) =>
+        this.log.append({
+          kind: 'licenseState',
+          at: this.now(),
+          userId: user.id,
+          userPrincipalName: user.userPrincipalName,
+          before: stateRecords(before),
+          after: stateRecords(after),
+          cause: context.cause,
+          ...(context.requestId ? { requestId: context.requestId } : {}),
+        }),
+      onMembershipChange: (group, user, change, context) =>
+        this.log.append({
+          kind: 'membership',
+          at: this.now(),
+          groupId: group.id,
+          userId: user.id,
+          change,
+          cause: context.cause,
+          ...(context.requestId ? { requestId: context.requestId } : {}),
+        }),
+      onGroupLicenseChange: (group, before, after, requestId) =>
+        this.log.append({
+          kind: 'groupLicense',
+          at: this.now(),
+          groupId: group.id,
+          before,
+          after,
+          ...(requestId ? { requestId } : {}),
+        }),
+      onGroupProcessing: (group, processed, members) =>
+        this.log.append({
+          kind: 'groupProcessing',
+          at: this.now(),
+          groupId: group.id,
+          state: group.licenseProcessingState,
+          ...(processed !== undefined ? { processed } : {}),
+          ...(members !== undefined ? { members } : {}),
         }),
     });
     this.api = new GraphApi(this.tenant, {
       baseUrl: () => this.baseUrl,
       scheduleGroupProcessing: (group) => this.scheduleGroup(group),
       scheduleMemberProcessing: (user) => this.scheduleMember(user),
+      mayChangeRoleAssignableGroups: (headers) =>
+        !this.settings.enforcePermissions ||
+        (rolesOf(headers) ?? this.grantedRoles).has(ROLE_ASSIGNABLE_MEMBERSHIP_ROLE),
       countWithoutConsistencyLevel: () => this.settings.countWithoutConsistencyLevel,
     });
     this.setPlanRules(
@@ -341,6 +405,8 @@ export class GraphSimulatorServer implements GraphSimulator {
     this.timers.clear();
     this.pendingGroups.clear();
     this.pendingMembers.clear();
+    this.groupGeneration.clear();
+    this.processing.clear();
     this.log.clear();
     this.throttler.reset();
     this.api.resetCursors();
@@ -356,11 +422,17 @@ export class GraphSimulatorServer implements GraphSimulator {
   processPendingGroups(): number {
     const groups = [...this.pendingGroups];
     const members = [...this.pendingMembers];
+    const running = [...this.processing.keys()].filter((g) => !this.pendingGroups.has(g));
     this.pendingGroups.clear();
     this.pendingMembers.clear();
-    for (const g of groups) this.tenant.processGroup(g);
+    for (const g of [...running, ...groups]) {
+      // Stops any run in progress: the whole group is processed now.
+      this.groupGeneration.set(g, (this.groupGeneration.get(g) ?? 0) + 1);
+      this.processing.delete(g);
+      this.tenant.processGroup(g);
+    }
     for (const u of members) this.processMember(u);
-    return groups.length + members.length;
+    return groups.length + running.length + members.length;
   }
 
   async stop(): Promise<void> {
@@ -392,9 +464,42 @@ export class GraphSimulatorServer implements GraphSimulator {
 
   private scheduleGroup(group: SimGroup): void {
     this.pendingGroups.add(group);
+    const generation = (this.groupGeneration.get(group) ?? 0) + 1;
+    this.groupGeneration.set(group, generation);
+    this.processing.delete(group);
     this.later(this.settings.groupProcessingDelayMs / this.timeScale, () => {
-      if (this.pendingGroups.delete(group)) this.tenant.processGroup(group);
+      if (this.pendingGroups.delete(group)) this.startProcessing(group, generation);
     });
+  }
+
+  /**
+   * Processes a group's members a slice at a time (`groupMemberProcessingMs` each), so the group shows
+   * `ProcessingInProgress` and members gain their licenses one after another; a newer change to the group restarts it.
+   */
+  private startProcessing(group: SimGroup, generation: number): void {
+    const perMemberMs = this.settings.groupMemberProcessingMs / this.timeScale;
+    if (perMemberMs <= 0) {
+      this.tenant.processGroup(group);
+      return;
+    }
+    const members = this.tenant.directUserMembers(group);
+    const run = { generation, members, next: 0 };
+    this.processing.set(group, run);
+    this.tenant.setProcessingState(group, 'ProcessingInProgress', 0, members.length);
+    const step = (): void => {
+      if (this.processing.get(group) !== run) return;
+      const slice = members.slice(run.next, run.next + GROUP_PROCESSING_SLICE);
+      this.tenant.processGroupMembers(group, slice, { cause: 'groupProcessing' });
+      run.next += slice.length;
+      if (run.next >= members.length) {
+        this.processing.delete(group);
+        this.tenant.setProcessingState(group, 'ProcessingComplete', members.length, members.length);
+        return;
+      }
+      this.tenant.setProcessingState(group, 'ProcessingInProgress', run.next, members.length);
+      this.later(GROUP_PROCESSING_SLICE * perMemberMs, step);
+    };
+    this.later(GROUP_PROCESSING_SLICE * perMemberMs, step);
   }
 
   // ------------------------------------------------------------------------------------------ HTTP

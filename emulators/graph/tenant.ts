@@ -93,14 +93,25 @@ export interface SimUser {
   removedSkus?: Map<string, string>;
 }
 
+export type LicenseProcessingState = 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete';
+
 export interface SimGroup {
   id: string;
   displayName: string;
   description: string | null;
   members: (SimUser | SimGroup)[];
   assignedLicenses: AssignedLicense[];
-  licenseProcessingState: 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete';
+  licenseProcessingState: LicenseProcessingState;
+  /** [DOC] `DynamicMembership` (rule-based membership), `Unified` (Microsoft 365 group); empty for security groups. */
+  groupTypes: string[];
+  membershipRule: string | null;
+  /** [DOC] true: synced from on-premises AD, where its membership is managed. */
+  onPremisesSyncEnabled: boolean | null;
+  isAssignableToRole: boolean;
 }
+
+/** Why Graph refuses to change a group's membership, if it does. */
+export type MembershipRefusal = 'dynamic' | 'synced' | 'roleAssignable';
 
 export interface SimOrganization {
   id: string;
@@ -132,6 +143,26 @@ export interface TenantOptions {
   /** Draws how long (ms, already scaled) a new write stays invisible to single reads and to lists. */
   drawLag: () => { readMs: number; listMs: number };
   onLicenseChange: LicenseChangeListener;
+  /** A user's `licenseAssignmentStates` changed while `assignedLicenses` did not. */
+  onLicenseStateChange?: (
+    user: SimUser,
+    before: readonly LicenseStateEntry[],
+    after: readonly LicenseStateEntry[],
+    context: ChangeContext,
+  ) => void;
+  onMembershipChange?: (group: SimGroup, user: SimUser, change: 'add' | 'remove', context: MembershipContext) => void;
+  onGroupLicenseChange?: (
+    group: SimGroup,
+    before: readonly AssignedLicense[],
+    after: readonly AssignedLicense[],
+    requestId?: string,
+  ) => void;
+  onGroupProcessing?: (group: SimGroup, processed?: number, members?: number) => void;
+}
+
+export interface MembershipContext {
+  cause: 'graph' | 'control';
+  requestId?: string;
 }
 
 /** A write not yet visible everywhere: reads see `before` until `readAt`, lists until `listAt`. */
@@ -296,6 +327,10 @@ export class TenantState {
         members: [],
         assignedLicenses: (g.licenses ?? []).map((l) => this.resolveLicense(l)),
         licenseProcessingState: 'ProcessingComplete',
+        groupTypes: [...(g.groupTypes ?? [])],
+        membershipRule: g.membershipRule ?? null,
+        onPremisesSyncEnabled: g.onPremisesSyncEnabled ?? null,
+        isAssignableToRole: g.isAssignableToRole ?? false,
       };
       this.groups.set(group.id, group);
       return [group, g.members];
@@ -584,9 +619,10 @@ export class TenantState {
     if (!this.options.atomicAssignLicense() && removeIds.size > 0) {
       // Non-atomic mode: removals land before the additions are checked, as if they were two calls.
       const snapshot = this.snapshot(user);
+      const beforeStates = user.licenseStates;
       user.licenseStates = afterRemoval;
       this.refreshDerived(user, stamp);
-      this.notifyIfChanged(user, before, context, snapshot);
+      this.notifyIfChanged(user, before, context, snapshot, beforeStates);
     }
     const heldAfterRemoval = new Set(deriveAssigned(afterRemoval).map((l) => l.skuId));
     for (const l of add) {
@@ -613,10 +649,11 @@ export class TenantState {
     const ruleError = this.newRuleViolation(deriveAssigned(user.licenseStates), deriveAssigned(next));
     if (ruleError) throw ruleError;
     const snapshot = this.snapshot(user);
+    const beforeStates = user.licenseStates;
     user.licenseStates = next;
     const beforeApply = user.assignedLicenses;
     this.refreshDerived(user, stamp);
-    this.notifyIfChanged(user, beforeApply, context, snapshot);
+    this.notifyIfChanged(user, beforeApply, context, snapshot, beforeStates);
     return user;
   }
 
@@ -668,7 +705,7 @@ export class TenantState {
   // ------------------------------------------------------------------------------------------ group licensing
 
   /** `POST /groups/{id}/assignLicense`: records the change; members are processed later (202 semantics). */
-  assignGroupLicense(groupId: string, body: unknown): SimGroup {
+  assignGroupLicense(groupId: string, body: unknown, requestId?: string): SimGroup {
     const { add, remove } = parseAssignLicenseBody(body);
     const group = this.groups.get(groupId);
     if (!group) throw notFound(groupId);
@@ -691,23 +728,57 @@ export class TenantState {
       if (existing >= 0) next[existing] = entry;
       else next.push(entry);
     }
+    const before = group.assignedLicenses;
     group.assignedLicenses = next;
-    group.licenseProcessingState = 'QueuedForProcessing';
+    // A call that changes nothing still queues processing (members in error are tried again), but is no change.
+    if (!sameLicenses(before, next)) this.options.onGroupLicenseChange?.(group, before, next, requestId);
+    this.setProcessingState(group, 'QueuedForProcessing');
     return group;
+  }
+
+  /** Records a group's processing state (and tells the event log when it changed). */
+  setProcessingState(group: SimGroup, state: LicenseProcessingState, processed?: number, members?: number): void {
+    const changed = group.licenseProcessingState !== state;
+    group.licenseProcessingState = state;
+    if (changed || state === 'ProcessingInProgress') this.options.onGroupProcessing?.(group, processed, members);
+  }
+
+  /** The direct user members of a group, in membership order (the ones its licenses reach). */
+  directUserMembers(group: SimGroup): SimUser[] {
+    return group.members.filter((m): m is SimUser => 'userPrincipalName' in m);
+  }
+
+  /** Applies a group's licenses to some of its direct members (one slice of a processing run). */
+  processGroupMembers(group: SimGroup, members: readonly SimUser[], context: ChangeContext): void {
+    const stamp = new Date(this.options.now()).toISOString();
+    for (const member of members) {
+      // A member that left or was deleted meanwhile is not processed for this group.
+      if (this.users.get(member.id) !== member || !member.memberOf.has(group)) continue;
+      this.evaluateMember(member, stamp, context);
+    }
+  }
+
+  /** Direct members of the group whose assignment from it is in error ([DOC] group: membersWithLicenseErrors). */
+  membersWithLicenseErrors(group: SimGroup): SimUser[] {
+    return this.directUserMembers(group).filter((user) =>
+      user.licenseStates.some((s) => s.assignedByGroup === group.id && s.error !== 'None'),
+    );
   }
 
   /** Applies a group's licenses to its direct members (nested groups do not inherit: [DOC] service limits). */
   processGroup(group: SimGroup, context: ChangeContext = { cause: 'groupProcessing' }): void {
-    group.licenseProcessingState = 'ProcessingInProgress';
-    const stamp = new Date(this.options.now()).toISOString();
-    for (const member of group.members) {
-      if (!('userPrincipalName' in member)) continue;
-      const before = member.assignedLicenses;
-      const snapshot = this.snapshot(member);
-      this.evaluateGroupAssignments(member, stamp);
-      this.notifyIfChanged(member, before, context, snapshot);
-    }
-    group.licenseProcessingState = 'ProcessingComplete';
+    const members = this.directUserMembers(group);
+    this.setProcessingState(group, 'ProcessingInProgress', 0, members.length);
+    this.processGroupMembers(group, members, context);
+    this.setProcessingState(group, 'ProcessingComplete', members.length, members.length);
+  }
+
+  private evaluateMember(member: SimUser, stamp: string, context: ChangeContext): void {
+    const before = member.assignedLicenses;
+    const beforeStates = member.licenseStates;
+    const snapshot = this.snapshot(member);
+    this.evaluateGroupAssignments(member, stamp);
+    this.notifyIfChanged(member, before, context, snapshot, beforeStates);
   }
 
   /**
@@ -722,9 +793,11 @@ export class TenantState {
     if (member && !user.memberOf.has(group)) {
       group.members.push(user);
       user.memberOf.add(group);
+      this.options.onMembershipChange?.(group, user, 'add', { cause: 'control' });
     } else if (!member && user.memberOf.has(group)) {
       group.members = group.members.filter((m) => m !== user);
       user.memberOf.delete(group);
+      this.options.onMembershipChange?.(group, user, 'remove', { cause: 'control' });
     }
     return this.evaluateUser(user, { cause: 'groupProcessing' });
   }
@@ -734,7 +807,18 @@ export class TenantState {
    * .../members/{id}/$ref`): the member's group licenses follow when the group is processed (`evaluateUser`).
    * Throws Graph's errors for an unknown group or member, a duplicate add or a missing member.
    */
-  changeMembership(group: SimGroup, user: SimUser, member: boolean): void {
+  changeMembership(
+    group: SimGroup,
+    user: SimUser,
+    member: boolean,
+    context: MembershipContext = { cause: 'graph' },
+    mayChangeRoleAssignable = false,
+  ): void {
+    const refusal = membershipRefusal(group);
+    if (refusal === 'dynamic' || (refusal === 'roleAssignable' && !mayChangeRoleAssignable)) {
+      throw membershipErrors.insufficientPrivileges();
+    }
+    if (refusal === 'synced') throw membershipErrors.onPremisesMastered();
     if (member) {
       if (user.memberOf.has(group)) throw membershipErrors.alreadyMember();
       group.members.push(user);
@@ -744,14 +828,12 @@ export class TenantState {
       group.members = group.members.filter((m) => m !== user);
       user.memberOf.delete(group);
     }
+    this.options.onMembershipChange?.(group, user, member ? 'add' : 'remove', context);
   }
 
   /** Brings one user's group licenses in line with their groups now (group processing for one member). */
   evaluateUser(user: SimUser, context: ChangeContext): SimUser {
-    const before = user.assignedLicenses;
-    const snapshot = this.snapshot(user);
-    this.evaluateGroupAssignments(user, new Date(this.options.now()).toISOString());
-    this.notifyIfChanged(user, before, context, snapshot);
+    this.evaluateMember(user, new Date(this.options.now()).toISOString(), context);
     return user;
   }
 
@@ -937,13 +1019,17 @@ export class TenantState {
     before: readonly AssignedLicense[],
     context: ChangeContext,
     snapshot?: SimUser,
+    beforeStates?: readonly LicenseStateEntry[],
   ): void {
     const after = user.assignedLicenses;
     const changed = !sameLicenses(before, after);
-    if (snapshot && (changed || !sameStates(snapshot.licenseStates, user.licenseStates))) {
+    const statesBefore = beforeStates ?? snapshot?.licenseStates;
+    const statesChanged = statesBefore !== undefined && !sameStates(statesBefore, user.licenseStates);
+    if (snapshot && (changed || statesChanged)) {
       this.rememberWrite(user, snapshot);
     }
     if (changed) this.options.onLicenseChange(user, before, after, context);
+    else if (statesChanged) this.options.onLicenseStateChange?.(user, statesBefore, user.licenseStates, context);
   }
 }
 
@@ -988,7 +1074,27 @@ function sameStates(a: readonly LicenseStateEntry[], b: readonly LicenseStateEnt
 const membershipErrors = {
   alreadyMember: (): GraphError =>
     badRequest("One or more added object references already exist for the following modified properties: 'members'."),
+  /**
+   * [OBS] Microsoft's troubleshooting article "403 error when adding a user to a group by using Microsoft Graph API":
+   * dynamic groups cannot have members written over Graph, and role-assignable groups also need
+   * RoleManagement.ReadWrite.Directory; both answer 403 Authorization_RequestDenied.
+   */
+  insufficientPrivileges: (): GraphError =>
+    new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
+  /** [OBS for synced users; CONF that groups answer the same] an on-premises-mastered object cannot be written. */
+  onPremisesMastered: (): GraphError =>
+    badRequest(
+      'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.',
+    ),
 };
+
+/** Why membership writes to this group are refused, if they are ([DOC] group resource properties). */
+export function membershipRefusal(group: SimGroup): MembershipRefusal | undefined {
+  if (group.groupTypes.some((t) => t.toLowerCase() === 'dynamicmembership')) return 'dynamic';
+  if (group.onPremisesSyncEnabled === true) return 'synced';
+  if (group.isAssignableToRole) return 'roleAssignable';
+  return undefined;
+}
 
 function parseAssignLicenseBody(body: unknown): { add: AssignedLicense[]; remove: string[] } {
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};

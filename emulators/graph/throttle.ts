@@ -259,7 +259,7 @@ export function requestCost(
   if (m === 'GET') {
     if (segments.length === 1 && first === 'subscribedSkus') ru = 3;
     else if (segments.length === 1 && first === 'users') ru = 2;
-    else if (first === 'groups' && last === 'members') ru = 3;
+    else if (first === 'groups' && (last === 'members' || last === 'membersWithLicenseErrors')) ru = 3;
     else if (first === 'groups' && last === 'transitiveMembers') ru = 5;
     else if (first === 'users' && last === 'licenseDetails') ru = 2;
     else if (first === 'users' && (last === 'memberOf' || last === 'transitiveMemberOf')) ru = 2;

@@ -95,6 +95,17 @@ export interface ScenarioGroup {
   /** User ids, user principal names or ids of other groups (nested groups do not inherit licenses). */
   members: string[];
   licenses?: ScenarioLicense[];
+  /**
+   * [DOC] group resource: `DynamicMembership` makes the membership rule-based (written by the directory, never over
+   * Graph); `Unified` is a Microsoft 365 group. The simulator does not evaluate rules: `members` is the rule's result.
+   */
+  groupTypes?: string[];
+  /** [DOC] the rule of a dynamic group, e.g. `(user.department -eq "Sales")`. */
+  membershipRule?: string | null;
+  /** [DOC] true when the group is synced from on-premises Active Directory (its membership is managed there). */
+  onPremisesSyncEnabled?: boolean | null;
+  /** [DOC] a role-assignable group: changing its members also needs RoleManagement.ReadWrite.Directory. */
+  isAssignableToRole?: boolean;
 }
 
 export interface LicenseRules {
@@ -194,6 +205,11 @@ export interface SimulatorSettings {
   batchThrottledEnvelopeStatus: 200 | 424;
   /** Time before a group license change is applied to members (ms, before scaling). */
   groupProcessingDelayMs: number;
+  /**
+   * Once processing starts, the time it takes per member (ms, before scaling): members are processed a few at a time,
+   * so `licenseProcessingState` stays `ProcessingInProgress` while they are. 0 processes every member at once.
+   */
+  groupMemberProcessingMs: number;
   /** Reject requests without a bearer token (401). */
   requireAuth: boolean;
   /** Record every request in the event log (license changes are always recorded). */
@@ -257,6 +273,8 @@ export interface LicenseChangeEvent {
   cause: LicenseChangeCause;
   requestId?: string;
   appId?: string;
+  /** The user's `licenseAssignmentStates` after the change (direct and per group). */
+  states?: readonly LicenseStateRecord[];
 }
 
 export interface RequestEvent {
@@ -286,18 +304,82 @@ export interface RequestEvent {
 
 export type NoiseKind = 'throttle' | 'unavailable' | 'reset';
 
-export type SimulatorEvent = LicenseChangeEvent | RequestEvent;
+/** One `licenseAssignmentStates` entry as events record it. */
+export interface LicenseStateRecord {
+  skuId: string;
+  assignedByGroup: string | null;
+  disabledPlans: readonly string[];
+  state: string;
+  error: string;
+}
+
+/**
+ * A change of a user's `licenseAssignmentStates` that left `assignedLicenses` as they were (a direct assignment
+ * removed while a group still gives the SKU, a group assignment added next to a direct one, an error recorded).
+ * Changes that also change `assignedLicenses` are `license` events, which carry the states too.
+ */
+export interface LicenseStateEvent {
+  kind: 'licenseState';
+  seq: number;
+  at: number;
+  userId: string;
+  userPrincipalName: string;
+  before: readonly LicenseStateRecord[];
+  after: readonly LicenseStateRecord[];
+  cause: LicenseChangeCause;
+  requestId?: string;
+}
+
+/** A member added to or removed from a group (over Graph, or by the control API as a sync would). */
+export interface MembershipEvent {
+  kind: 'membership';
+  seq: number;
+  at: number;
+  groupId: string;
+  userId: string;
+  change: 'add' | 'remove';
+  cause: 'graph' | 'control';
+  requestId?: string;
+}
+
+/** A group's own licenses changed (`POST /groups/{id}/assignLicense`). */
+export interface GroupLicenseEvent {
+  kind: 'groupLicense';
+  seq: number;
+  at: number;
+  groupId: string;
+  before: readonly AssignedLicense[];
+  after: readonly AssignedLicense[];
+  requestId?: string;
+}
+
+/** A group's `licenseProcessingState` changed. */
+export interface GroupProcessingEvent {
+  kind: 'groupProcessing';
+  seq: number;
+  at: number;
+  groupId: string;
+  state: 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete';
+  /** Members processed so far (ProcessingInProgress, ProcessingComplete). */
+  processed?: number;
+  members?: number;
+}
+
+export type SimulatorEvent =
+  LicenseChangeEvent | RequestEvent | LicenseStateEvent | MembershipEvent | GroupLicenseEvent | GroupProcessingEvent;
 
 export interface Violation {
-  kind: 'unlicensedGap' | 'writeBudget';
+  kind: 'unlicensedGap' | 'writeBudget' | 'unlicensed' | 'serviceGap';
   message: string;
   /** Start of the offending interval (simulator clock, ms). */
   at: number;
   until: number;
   userId?: string;
   appId?: string;
-  /** For unlicensedGap: SKUs the user lost. */
+  /** For unlicensedGap and unlicensed: SKUs the user lost. */
   lostSkuIds?: string[];
+  /** For serviceGap: the service plans of which the user held none in the interval. */
+  planIds?: string[];
   /** For writeBudget: writes counted in the window and the limit. */
   count?: number;
   limit?: number;

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } from '../functions';
 import { startGraphSimulator, type GraphSimulator } from '../graph';
+import { GRAPH_FEATURES, requiredAppRoles, type GraphFeature } from '../../src/graph/permissions';
 import { startLocalAzurite, type LocalAzurite } from './azurite';
 import { lockDataFolder } from './data-lock';
 import { chooseGraph, chooseStorage, withAppDefaults, type Settings } from './settings';
@@ -106,10 +107,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let graph: GraphInUse;
     if (graphChoice.kind === 'embedded') {
+      // As strict as Graph (lag, stray 429s, plan rules, app roles), for a deployment with every feature on: the
+      // README's first example sets usage locations.
       const simulator = await startGraphSimulator({
         scenario: 'demo',
-        profile: 'deterministic',
         latency: options.graphLatency ?? 'realistic',
+        grantedRoles: requiredAppRoles(Object.keys(GRAPH_FEATURES) as GraphFeature[]),
       });
       stoppers.push(() => simulator.stop());
       graph = {

@@ -7,8 +7,12 @@ import type { AppDeps } from '../deps';
 import type { StructuredLogger } from '../telemetry';
 import { cleanupBatch, reassignBatch, verifyBatch } from './batches';
 import { finalizeMigration, recordStage } from './finalize';
+import { checkGroupStep } from './group-check';
+import { groupStep } from './groups';
 import { checkLicenses } from './licenses';
+import { notifyRun } from './notify';
 import { planMigration } from './plan';
+import { planRollback } from './rollback';
 
 export type ActivityHandler<N extends ActivityName> = (
   input: ActivityInput<N>,
@@ -26,5 +30,9 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
     recordStage: (input, log) => recordStage({ ...deps, log }, input),
     finalizeMigration: (input, log) => finalizeMigration({ ...deps, log }, input),
+    groupStep: (input, log) => groupStep({ ...deps, log }, input),
+    checkGroupStep: (input, log) => checkGroupStep({ ...deps, log }, input),
+    planRollback: (input, log) => planRollback({ ...deps, log }, input),
+    notifyRun: (input, log) => notifyRun({ ...deps, log }, input),
   };
 }

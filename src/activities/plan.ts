@@ -1,4 +1,5 @@
 import { currentIso } from '../clock';
+import type { GroupUnitPlan } from '../domain/group-plan';
 import { batchUsers, summarisePlan } from '../domain/plan';
 import type { MigrationRequest, PlannedUser, PlanSummary, ResolvedMove, TenantSku } from '../domain/types';
 import { splitIntoWaves, type PlanOutcome, type WaveRef } from '../domain/workflow';
@@ -6,6 +7,7 @@ import { GraphRequestError, type LicensingGraph, type WriteAccessCheck } from '.
 import { planRequest, type UserWithLocation } from '../planning/plan-request';
 import { TelemetryEvents } from '../telemetry';
 import { documentsFor, type ActivityDeps } from './deps';
+import { groupUnitRefs, groupUnitUsers, groupWriteChecks } from './plan-groups';
 
 /**
  * Stage 1: resolve SKUs and users, decide per user, store the plan (waves of batches, plus users needing no change)
@@ -36,9 +38,15 @@ async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<Pl
 
   const planned = await planRequest(deps.graph, request);
   if (!planned.ok) return planned;
-  const { moves, skus, remaining, located } = planned;
+  const { moves, skus, remaining, located, groups } = planned;
+  const groupUsers = groupUnitUsers(groups, planned.planned);
   if (!request.dryRun) {
-    const missing = await missingWritePermissions(deps.graph, planned.planned, located);
+    const missing = await missingWritePermissions(
+      deps.graph,
+      planned.planned,
+      located,
+      groupWriteChecks(groups, groupUsers),
+    );
     if (missing) return { ok: false, reason: missing };
   }
   const { summary, waves } = await storePlan(deps, migrationId, request, {
@@ -46,6 +54,8 @@ async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<Pl
     moves,
     skus,
     remaining,
+    groups,
+    groupUsers,
   });
   deps.telemetry.event(TelemetryEvents.MigrationStarted, {
     migrationId,
@@ -61,17 +71,27 @@ async function planOrRefuse(deps: ActivityDeps, migrationId: string): Promise<Pl
     strategy: request.strategy,
   });
   deps.log.info('Planned migration', { migrationId, total: summary.total, toChange: summary.toChange, remaining });
-  return { ok: true, summary, waves, remaining };
+  const refs = groupUnitRefs(groups);
+  return refs.length > 0
+    ? { ok: true, summary, waves, remaining, groups: refs }
+    : { ok: true, summary, waves, remaining };
 }
 
 /** Splits the changes into batches and waves and stores the plan; returns what the orchestrator keeps. */
-async function storePlan(
+export async function storePlan(
   deps: ActivityDeps,
   migrationId: string,
   request: MigrationRequest,
-  plan: { planned: PlannedUser[]; moves: ResolvedMove[]; skus: TenantSku[]; remaining: number },
+  plan: {
+    planned: PlannedUser[];
+    moves: ResolvedMove[];
+    skus: TenantSku[];
+    remaining: number;
+    groups: GroupUnitPlan[];
+    groupUsers: PlannedUser[][];
+  },
 ): Promise<{ summary: PlanSummary; waves: WaveRef[] }> {
-  const { planned, moves, skus, remaining } = plan;
+  const { planned, moves, skus, remaining, groups, groupUsers } = plan;
   const summaryCore = summarisePlan(planned, moves, skus, request);
   const changeBatches = batchUsers(planned, request.batchSize);
   const byId = new Map(planned.filter((u) => u.decision.kind === 'change').map((u) => [u.userId, u]));
@@ -84,7 +104,8 @@ async function storePlan(
   const unchanged = planned.filter((u) => u.decision.kind !== 'change');
   const summary = { ...summaryCore, planRef: `migrations/${migrationId}/plan.json`, batchCount: changeBatches.length };
   const plannedAt = currentIso(deps.clock);
-  await documentsFor(deps, migrationId).savePlan({ summary, waves, skus, remaining, plannedAt }, waveDocs, unchanged);
+  const stored = { summary, waves, skus, remaining, plannedAt, ...(groups.length > 0 ? { groups } : {}) };
+  await documentsFor(deps, migrationId).savePlan(stored, waveDocs, unchanged, groupUsers);
   return { summary, waves };
 }
 
@@ -93,10 +114,11 @@ async function storePlan(
  * a permission stops here, naming the role to grant. A user the run does not change is checked where possible (the
  * check itself changes nothing either way).
  */
-async function missingWritePermissions(
+export async function missingWritePermissions(
   graph: LicensingGraph,
   planned: PlannedUser[],
   located: UserWithLocation | undefined,
+  groupChecks: WriteAccessCheck[],
 ): Promise<string | undefined> {
   const changing = planned.filter((user) => user.decision.kind === 'change');
   if (changing.length === 0) return undefined;
@@ -105,13 +127,22 @@ async function missingWritePermissions(
   const checks: WriteAccessCheck[] = probe ? [{ operation: 'assignLicense', userId: probe.userId }] : [];
   const needLocation = changing.filter((user) => user.decision.kind === 'change' && user.decision.setUsageLocation);
   if (needLocation.length > 0 && located) checks.push({ operation: 'setUsageLocation', ...located });
+  checks.push(...groupChecks);
   const missing = await graph.checkWriteAccess(checks);
   if (missing.length === 0) return undefined;
-  const why = missing.map((m) =>
-    m.operation === 'setUsageLocation'
-      ? `${m.permission}, to set the usage location of the ${needLocation.length} user${needLocation.length === 1 ? '' : 's'} who ha${needLocation.length === 1 ? 's' : 've'} none`
-      : `${m.permission}, to assign and remove licenses`,
-  );
+  const why = [
+    ...new Set(
+      missing.map((m) =>
+        m.operation === 'setUsageLocation'
+          ? `${m.permission}, to set the usage location of the ${needLocation.length} user${needLocation.length === 1 ? '' : 's'} who ha${needLocation.length === 1 ? 's' : 've'} none`
+          : m.operation === 'addGroupMember' || m.operation === 'removeGroupMember'
+            ? `${m.permission}, to add users to groups and take them out`
+            : m.operation === 'assignGroupLicense'
+              ? `${m.permission}, to change a group's licenses`
+              : `${m.permission}, to assign and remove licenses`,
+      ),
+    ),
+  ];
   const requestIds = missing.flatMap((m) => (m.requestId ? [m.requestId] : []));
   const support = requestIds.length > 0 ? ` (Graph answered 403, request-id ${requestIds.join(', ')})` : '';
   const alternative = missing.some((m) => m.operation === 'setUsageLocation')

@@ -7,8 +7,8 @@
  * lag, and sends again only what did not land (and says so in the report). Users with a final result are not
  * touched again.
  */
-import { pendingChange } from '../domain/apply';
-import type { PlannedUser, UserLicenseSnapshot } from '../domain/types';
+import { changedSince, pendingChange } from '../domain/apply';
+import type { AssignedLicense, PlannedUser, UserLicenseSnapshot } from '../domain/types';
 import { addBatchCounts, emptyBatchCounts, type BatchCounts, type BatchInput } from '../domain/workflow';
 import type { AssignLicenseItem, AssignLicenseResult } from '../graph';
 import type { UserRecord } from '../storage/migration-documents';
@@ -37,6 +37,8 @@ const NOTES = {
     "the first attempt's answer was lost and reading the user back showed it had not been applied, so it was sent again",
   alreadyThere:
     'already held what the plan asked for when its batch ran (changed since the plan was made); nothing was sent',
+  staleRead:
+    "the first write was built from a directory read that lagged behind the user's real licenses, and Graph refused it; the user was read again and sent what was still pending",
   atomic:
     'Graph refused holding both licenses at once (mutually exclusive service plans), so the source was removed in the same call that added the target',
 } as const;
@@ -80,6 +82,7 @@ async function reassignRange(deps: ActivityDeps, input: BatchInput): Promise<Bat
     cancel.stop();
   }
   const outcomes = await withAtomicFallback(deps, input, range, results);
+  await recoverFromStaleReads(deps, input, range, outcomes);
   const durationMs = deps.clock.now() - started;
   let total = emptyBatchCounts();
   total.cancelled = cancel.signal.aborted;
@@ -196,6 +199,9 @@ async function prepareUser(
       return { userId: user.userId, before, result: { kind: 'moved', after, note: NOTES.landed } };
     return { userId: user.userId, before, result: { kind: 'skipped', reason: NOTES.alreadyThere, after } };
   }
+  const changed = changedSince(user, now);
+  if (changed)
+    return { userId: user.userId, before, result: { kind: 'skipped', reason: changed, after: now.assignedLicenses } };
   if (user.decision.kind === 'change' && user.decision.setUsageLocation && !now.usageLocation) {
     try {
       await deps.graph.setUsageLocation(user.userId, user.decision.setUsageLocation);
@@ -212,6 +218,8 @@ interface Outcome {
   /** Every call made for the user (the first, and the atomic fallback), for telemetry. */
   results: AssignLicenseResult[];
   note?: string;
+  /** Re-read after a refusal, the user already held what the plan asks for. */
+  alreadyThere?: AssignedLicense[];
 }
 
 /**
@@ -250,6 +258,47 @@ async function withAtomicFallback(
   return outcomes;
 }
 
+/**
+ * Entra ID is eventually consistent: the read a write was built from may lag behind the user's real state (changed
+ * meanwhile by someone else). Graph then refuses to remove a license the user no longer holds, and nothing changed.
+ * Those users are read again (allowing for lag) and get what is still pending, or nothing if they are already there.
+ */
+async function recoverFromStaleReads(
+  deps: ActivityDeps,
+  input: BatchInput,
+  range: RangeContext,
+  outcomes: Map<string, Outcome>,
+): Promise<void> {
+  const stale = [...outcomes.values()]
+    .filter(
+      (outcome) => !outcome.result.ok && /does not have a corresponding license/i.test(outcome.result.error.message),
+    )
+    .map((outcome) => outcome.result.userId);
+  if (stale.length === 0) return;
+  const planned = new Map(range.batches.flatMap((b) => b.users).map((user) => [key(user.userId), user]));
+  const done = (id: string, user: UserLicenseSnapshot | undefined): boolean => {
+    const plan = planned.get(key(id));
+    return user === undefined || plan === undefined || pendingChange(plan, user, 'add').kind === 'alreadyDone';
+  };
+  const { users } = await readUntilSettled(deps, stale, done);
+  const retry: AssignLicenseItem[] = [];
+  for (const id of stale) {
+    const user = users.get(key(id));
+    const plan = planned.get(key(id));
+    const outcome = outcomes.get(key(id));
+    if (!user || !plan || !outcome) continue;
+    const change = pendingChange(plan, user, 'add');
+    if (change.kind === 'alreadyDone') outcome.alreadyThere = user.assignedLicenses;
+    else retry.push({ userId: id, addLicenses: change.addLicenses, removeLicenses: change.removeLicenses });
+  }
+  if (retry.length === 0) return;
+  const again = await deps.graph.assignLicenses(retry, { budgetShare: 'held', batchSize: input.batchSize });
+  for (const result of again) {
+    const first = outcomes.get(key(result.userId));
+    outcomes.set(key(result.userId), { result, results: [...(first?.results ?? []), result], note: NOTES.staleRead });
+  }
+}
+
 function recordOutcomes(batch: PreparedBatch, outcomes: Map<string, Outcome>): BatchCounts {
   const counts = emptyBatchCounts();
   for (const record of batch.records.values()) {
@@ -259,7 +308,9 @@ function recordOutcomes(batch: PreparedBatch, outcomes: Map<string, Outcome>): B
       counts.throttled += outcome.results.reduce((sum, r) => sum + r.throttled, 0);
       const resent = record.result.kind === 'notAttempted' && record.result.reason === 'resent';
       const note = resent ? NOTES.resent : outcome.note;
-      if (result.ok)
+      if (outcome.alreadyThere)
+        record.result = { kind: 'skipped', reason: NOTES.alreadyThere, after: outcome.alreadyThere };
+      else if (result.ok)
         record.result = note ? { kind: 'moved', after: result.after, note } : { kind: 'moved', after: result.after };
       else if (result.error.code === 'Cancelled' && result.attempts === 0)
         record.result = {

@@ -1,3 +1,6 @@
+import { approverList } from '../domain/approval';
+import { parseNotifyList, type NotifyTarget } from '../domain/notify';
+
 /**
  * The one list of every app setting license-shift reads. The README's settings table, the
  * `local.settings.sample.json` file and the infra test (every setting the code reads is set by the
@@ -160,6 +163,57 @@ export const APP_SETTINGS: readonly AppSetting[] = [
     localValue: 'false',
     scope: 'optional',
   },
+  {
+    name: 'NOTIFY_DEFAULT',
+    description:
+      'Notification targets of runs that name no notify: a JSON list like the request field ([{"url":"https://…","events":["completed"],"format":"teams"}]). Empty: none. A run with notify: [] opts out.',
+    localValue: '',
+    scope: 'optional',
+  },
+  {
+    name: 'NOTIFY_ALLOWED_HOSTS',
+    description:
+      'Hosts notifications may go to, comma-separated; *.example.com allows every host under example.com. Empty: none, so a run naming notify is refused. Plain http only to a listed loopback host (127.0.0.1, localhost).',
+    localValue: '127.0.0.1,localhost',
+    scope: 'optional',
+  },
+  {
+    name: 'NOTIFY_SIGNING_SECRET',
+    description:
+      'Key of the HMAC-SHA256 signature of json notifications (X-License-Shift-Signature). In Azure a Key Vault reference (@Microsoft.KeyVault(SecretUri=…)); never in a request, a sample or the template. Without it json targets are refused.',
+    localValue: '',
+    scope: 'optional',
+    secret: true,
+  },
+  {
+    name: 'PUBLIC_BASE_URL',
+    description:
+      'Base URL of the API for links in notifications of scheduled runs (https://<app>.azurewebsites.net). Runs started over HTTP link to the URL they were started through.',
+    localValue: '',
+    scope: 'optional',
+  },
+  {
+    name: 'APPROVERS',
+    description:
+      'Who may approve or reject any run: UPNs and Entra group object ids, comma-separated. Empty: anyone who can call the API. Needs App Service authentication (docs/deploy.md, "Sign-in for approvals").',
+    localValue: '',
+    scope: 'optional',
+  },
+  {
+    name: 'REQUIRE_DIFFERENT_APPROVER',
+    description:
+      'When true, the signed-in principal who started a run may not approve it (a run may also ask for this with requireDifferentApprover).',
+    defaultValue: 'false',
+    localValue: 'false',
+    scope: 'optional',
+  },
+  {
+    name: 'WEBSITE_AUTH_ENABLED',
+    description:
+      'Set by the platform when App Service authentication is on. Only then are the x-ms-client-principal headers trusted (without it anyone could send them); never set it by hand in Azure.',
+    localValue: '',
+    scope: 'optional',
+  },
 ];
 
 /** Reads one known setting; unknown names are a programming error. */
@@ -179,18 +233,76 @@ export interface AppSettings {
   includeUpnInTelemetry: boolean;
   /** API_AUTH: function keys (default), or App Service authentication's signed-in users. */
   apiAuth?: ApiAuthMode;
-  /**
-   * App Service authentication is on (the platform's WEBSITE_AUTH_ENABLED): only then are the
-   * x-ms-client-principal-* headers the platform's, and worth recording as who started a run.
-   */
-  appServiceAuthentication?: boolean;
+  notify: NotifySettings;
+  approvals: ApprovalSettings;
+}
+
+export interface NotifySettings {
+  /** NOTIFY_DEFAULT, validated. */
+  defaults: NotifyTarget[];
+  /** NOTIFY_ALLOWED_HOSTS. */
+  allowedHosts: string[];
+  /** NOTIFY_SIGNING_SECRET. */
+  signingSecret?: string;
+  /** PUBLIC_BASE_URL, without a trailing slash. */
+  publicBaseUrl?: string;
+}
+
+export interface ApprovalSettings {
+  /** APPROVERS, lower-cased. */
+  approvers: string[];
+  requireDifferentApprover: boolean;
+  /** WEBSITE_AUTH_ENABLED: App Service authentication puts the principal headers there (and strips forged ones). */
+  trustPrincipalHeaders: boolean;
+}
+
+export class SettingError extends Error {
+  override readonly name = 'SettingError';
+}
+
+function readNotifyDefaults(env: NodeJS.ProcessEnv): NotifyTarget[] {
+  const text = readSetting(env, 'NOTIFY_DEFAULT')?.trim();
+  if (!text) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SettingError(
+      `NOTIFY_DEFAULT is not valid JSON (${(error as Error).message}): give a list like [{"url":"https://…"}].`,
+    );
+  }
+  const parsed = parseNotifyList(value, 'NOTIFY_DEFAULT');
+  if (!parsed.ok) {
+    throw new SettingError(
+      `NOTIFY_DEFAULT is not valid: ${parsed.problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`,
+    );
+  }
+  return parsed.value;
 }
 
 export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
+  const flag = (name: string) => readSetting(env, name)?.trim().toLowerCase() === 'true';
+  const list = (name: string) =>
+    (readSetting(env, name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  const secret = readSetting(env, 'NOTIFY_SIGNING_SECRET');
+  const base = readSetting(env, 'PUBLIC_BASE_URL')?.trim().replace(/\/+$/, '');
   return {
-    includeUpnInTelemetry: readSetting(env, 'TELEMETRY_INCLUDE_UPN')?.toLowerCase() === 'true',
+    includeUpnInTelemetry: flag('TELEMETRY_INCLUDE_UPN'),
     apiAuth: readApiAuth(env),
-    appServiceAuthentication: env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true',
+    notify: {
+      defaults: readNotifyDefaults(env),
+      allowedHosts: list('NOTIFY_ALLOWED_HOSTS'),
+      ...(secret ? { signingSecret: secret } : {}),
+      ...(base ? { publicBaseUrl: base } : {}),
+    },
+    approvals: {
+      approvers: approverList(readSetting(env, 'APPROVERS')),
+      requireDifferentApprover: flag('REQUIRE_DIFFERENT_APPROVER'),
+      trustPrincipalHeaders: flag('WEBSITE_AUTH_ENABLED'),
+    },
   };
 }
 
@@ -203,7 +315,7 @@ function readApiAuth(env: NodeJS.ProcessEnv): ApiAuthMode {
   const value = readSetting(env, 'API_AUTH') ?? 'functionKey';
   const mode = API_AUTH_MODES.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
   if (!mode) throw new Error(`API_AUTH is "${value}"; expected one of ${API_AUTH_MODES.join(', ')}.`);
-  if (mode === 'appService' && env.WEBSITE_AUTH_ENABLED?.toLowerCase() !== 'true') {
+  if (mode === 'appService' && readSetting(env, 'WEBSITE_AUTH_ENABLED')?.trim().toLowerCase() !== 'true') {
     throw new Error(
       'API_AUTH is appService, but App Service authentication is not enabled on this app (WEBSITE_AUTH_ENABLED is not True): ' +
         'without it anyone could call the API. Enable authentication (docs/deploy.md, "Signing in to the console") or remove API_AUTH.',

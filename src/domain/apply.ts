@@ -92,3 +92,22 @@ export function verificationProblem(
   }
   return undefined;
 }
+
+/** Same SKUs with the same disabled plans, whatever the order and letter case. */
+export function sameLicenses(a: readonly AssignedLicense[], b: readonly AssignedLicense[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((license) => {
+    const other = b.find((candidate) => same(candidate.skuId, license.skuId));
+    return other !== undefined && sameSet(other.disabledPlans, license.disabledPlans);
+  });
+}
+
+/**
+ * A guarded change (`onlyIfHolding`) whose user no longer holds what the plan expected: why it is left alone, in
+ * plain words starting "changed since"; undefined when the change may go ahead.
+ */
+export function changedSince(planned: PlannedUser, current: UserLicenseSnapshot): string | undefined {
+  if (planned.decision.kind !== 'change' || planned.decision.onlyIfHolding === undefined) return undefined;
+  if (sameLicenses(planned.decision.onlyIfHolding, current.assignedLicenses)) return undefined;
+  return 'changed since the original run: when its batch ran it no longer held what it held after that run (someone else changed its licenses); left alone (roll back with force: true to restore it anyway)';
+}

@@ -73,3 +73,12 @@ export function conflictsWith(
   }
   return conflicts;
 }
+
+/** The name of a service plan the rules above know (`EXCHANGE_S_STANDARD`), for messages. */
+export function knownPlanName(planId: string): string | undefined {
+  for (const rule of MUTUALLY_EXCLUSIVE_PLANS) {
+    const index = rule.plans.findIndex((id) => key(id) === key(planId));
+    if (index >= 0) return rule.names[index];
+  }
+  return undefined;
+}

@@ -30,7 +30,7 @@ export interface PlanUserInput {
 }
 
 /** How the user holds one SKU: directly, through groups, and whether any assignment of it is in error. */
-interface Holding {
+export interface Holding {
   skuId: string;
   direct: boolean;
   groups: string[];
@@ -44,7 +44,7 @@ const key = (skuId: string) => skuId.toLowerCase();
  * `licenseAssignmentStates` tells direct from group-inherited assignments; a license present in
  * `assignedLicenses` without any state entry is taken as direct (the only way Graph can show it then).
  */
-function holdingsOf(user: UserLicenseSnapshot): Map<string, Holding> {
+export function holdingsOf(user: UserLicenseSnapshot): Map<string, Holding> {
   const holdings = new Map<string, Holding>();
   const entry = (skuId: string): Holding => {
     let holding = holdings.get(key(skuId));
@@ -87,7 +87,7 @@ const blocked = (code: BlockReasonCode, reason: string): UserDecision => ({ kind
 const groupList = (groups: string[]) => groups.map((group) => `group ${group}`).join(' and ');
 
 /** The part of a UPN that says which organisation the user belongs to; guests (#EXT#) belong to another one. */
-function homeDomain(upn: string): { domain: string; guest: boolean } {
+export function homeDomain(upn: string): { domain: string; guest: boolean } {
   const at = upn.lastIndexOf('@');
   const local = upn.slice(0, Math.max(0, at));
   const extIndex = local.toUpperCase().indexOf('#EXT#');
@@ -405,7 +405,11 @@ export function summarisePlan(
     else {
       toChange += 1;
       for (const skuId of seatsTaken(user)) seatsNeeded[skuId] = (seatsNeeded[skuId] ?? 0) + 1;
-      const removed = [...user.decision.remove, ...user.decision.removeLater];
+      const removed = [
+        ...user.decision.remove,
+        ...user.decision.removeLater,
+        ...(user.decision.groupMove?.removes ?? []),
+      ];
       for (const added of user.decision.add) {
         for (const from of removed) {
           removals.set(`${user.move}|${key(from)}|${key(added.skuId)}`, { move: user.move, from, to: added.skuId });
@@ -443,7 +447,10 @@ export function summarisePlan(
 /** Ids of the users to change, in plan order, in batches of at most `batchSize` (one Graph $batch each). */
 export function batchUsers(users: PlannedUser[], batchSize: number): string[][] {
   const size = Math.max(1, Math.floor(batchSize));
-  const ids = users.filter((user) => user.decision.kind === 'change').map((user) => user.userId);
+  // Users moved through groups are handled by the group stage, not by per-user batches.
+  const ids = users
+    .filter((user) => user.decision.kind === 'change' && !user.decision.groupMove)
+    .map((user) => user.userId);
   const batches: string[][] = [];
   for (let start = 0; start < ids.length; start += size) batches.push(ids.slice(start, start + size));
   return batches;

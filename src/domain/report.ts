@@ -1,6 +1,7 @@
 /**
  * Stage 7: one report row per user, and a summary with what to do about the source subscriptions.
  */
+import { groupActionWords } from './group-plan';
 import { freeSeats, moveLabel, skuName, type FreeSeatsFormula } from './skus';
 import type {
   AssignedLicense,
@@ -56,6 +57,11 @@ function describeAction(planned: PlannedUser, skus: TenantSku[]): string {
   if (decision.kind !== 'change') return APPLIED_NOTHING;
   const steps: string[] = [];
   if (decision.setUsageLocation) steps.push(`set usage location ${decision.setUsageLocation}`);
+  if (decision.groupMove) {
+    const toSkuId = decision.add[0]?.skuId ?? '';
+    steps.push(groupActionWords(decision.groupMove, toSkuId, (skuId) => partNumber(skuId, skus)));
+    return steps.join('; ');
+  }
   if (decision.add.length > 0)
     steps.push(`add ${decision.add.map((license) => partNumber(license.skuId, skus)).join(', ')}`);
   if (decision.remove.length > 0) {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { parseIsoDuration } from './duration';
+import { groupMoveProblems } from './request-groups';
+import { notifyListSchema } from './notify';
 import type { MigrationRequest, MoveRequest, UserSelector } from './types';
 import { describeValue, problemsFromIssue, uniqueProblems, type ParseResult, type Problem } from './validation';
 import { isGuid, isRecord } from './values';
@@ -109,9 +111,13 @@ const usersSchema = z.strictObject({
 const moveSchema = z.strictObject({
   from: skuRef.optional(),
   to: skuRef,
-  users: usersSchema,
+  // Required unless the move changes a group's product (checked with the other cross-field rules).
+  users: usersSchema.optional(),
   disabledPlans: z.array(planRef).max(200, { error: 'lists more than 200 plans' }).default([]),
   keepDisabledPlans: z.boolean().default(true),
+  group: guid('the object id of the licensing group whose product changes').optional(),
+  assignVia: z.strictObject({ group: guid('the object id of the group that assigns the target') }).optional(),
+  sourceGroups: z.enum(['block', 'leave']).optional(),
 });
 
 export const requestSchema = z.strictObject({
@@ -159,6 +165,17 @@ export const requestSchema = z.strictObject({
       error: 'must be an ISO 8601 date and time with a time zone, such as 2026-11-28T06:00:00Z',
     })
     .optional(),
+  notify: notifyListSchema.optional(),
+  approvers: z
+    .array(
+      z.string().refine((value) => isGuid(value) || upnProblem(value) === undefined, {
+        error: 'must be a user principal name (alice@contoso.com) or an Entra group object id (GUID)',
+      }),
+    )
+    .min(1, { error: 'must name at least one approver (leave the field out for no restriction)' })
+    .max(50, { error: 'lists more than 50 approvers; use an Entra group' })
+    .optional(),
+  requireDifferentApprover: z.boolean().optional(),
 });
 
 /** Validates a request body (already JSON-parsed) and applies defaults. Never throws. */
@@ -180,13 +197,20 @@ type ParsedRequest = z.output<typeof requestSchema>;
 
 function toMigrationRequest(data: ParsedRequest): MigrationRequest {
   const moves: MoveRequest[] = data.moves.map((move) => {
+    // A group's product change reaches the group's members: they are its users.
+    const group = move.group?.toLowerCase();
     const result: MoveRequest = {
       to: move.to,
-      users: toSelector(move.users),
+      users: move.users ? toSelector(move.users) : { groupId: group ?? '' },
       disabledPlans: move.disabledPlans,
       keepDisabledPlans: move.keepDisabledPlans,
     };
     if (move.from !== undefined) result.from = move.from;
+    if (group !== undefined) result.group = group;
+    if (move.assignVia !== undefined) {
+      result.assignVia = { group: move.assignVia.group.toLowerCase() };
+      result.sourceGroups = move.sourceGroups ?? 'block';
+    }
     return result;
   });
   const request: MigrationRequest = {
@@ -206,6 +230,9 @@ function toMigrationRequest(data: ParsedRequest): MigrationRequest {
   if (data.usageLocation !== undefined) request.usageLocation = data.usageLocation;
   if (data.maxUsers !== undefined) request.maxUsers = data.maxUsers;
   if (data.notAfter !== undefined) request.notAfter = data.notAfter;
+  if (data.notify !== undefined) request.notify = data.notify.map((t) => ({ ...t, events: [...new Set(t.events)] }));
+  if (data.approvers !== undefined) request.approvers = [...new Set(data.approvers.map((a) => a.toLowerCase()))];
+  if (data.requireDifferentApprover !== undefined) request.requireDifferentApprover = data.requireDifferentApprover;
   return request;
 }
 
@@ -229,16 +256,29 @@ function crossFieldProblems(body: Record<string, unknown>): Problem[] {
   moves.forEach((move: unknown, moveIndex) => {
     if (!isRecord(move)) return;
     const at = `moves[${moveIndex}]`;
-    if (move.from === undefined && mode === 'swap') {
+    const viaGroups = move.group !== undefined || move.assignVia !== undefined;
+    if (viaGroups) problems.push(...groupMoveProblems(move, at));
+    if (move.from === undefined && mode === 'swap' && !viaGroups) {
       problems.push({
         field: `${at}.from`,
         message: "is required in swap mode (it names the license to remove); omit it only with mode: 'replace'",
       });
     }
-    if (typeof move.from === 'string' && typeof move.to === 'string' && sameRef(move.from, move.to)) {
-      problems.push({ field: `${at}.to`, message: `is the same SKU as from ("${move.from}"); nothing would change` });
+    const conversion = move.assignVia !== undefined;
+    if (typeof move.from === 'string' && typeof move.to === 'string' && sameRef(move.from, move.to) && !conversion) {
+      problems.push({
+        field: `${at}.to`,
+        message: `is the same SKU as from ("${move.from}"); nothing would change (to move direct ${move.from} licenses into a group, add assignVia)`,
+      });
     }
     const users = move.users;
+    if (users === undefined && move.group === undefined && move.assignVia === undefined) {
+      problems.push({
+        field: `${at}.users`,
+        message:
+          'is required: give exactly one of { "all": true }, { "upns": [...] }, { "ids": [...] } or { "groupId": "..." } (or "group" to change a licensing group\'s product)',
+      });
+    }
     if (!isRecord(users)) return;
     const chosen = SELECTORS.filter((key) => users[key] !== undefined);
     if (chosen.length === 0) {
@@ -262,6 +302,7 @@ function crossFieldProblems(body: Record<string, unknown>): Problem[] {
     collectDuplicates(users.upns, `${at}.users.upns`, (upn) => upn.toLowerCase(), seenUpns, 'UPN', problems);
     collectDuplicates(users.ids, `${at}.users.ids`, (id) => id.toLowerCase(), seenIds, 'user id', problems);
   });
+  problems.push(...requestWideGroupProblems(body, moves));
   const wait = isRecord(body.waitForLicenses) ? body.waitForLicenses : {};
   const timeoutText = typeof wait.timeout === 'string' ? wait.timeout : DEFAULTS.waitTimeout;
   const pollText = typeof wait.pollInterval === 'string' ? wait.pollInterval : DEFAULTS.pollInterval;
@@ -308,6 +349,31 @@ function collectDuplicates(
       });
     }
   });
+}
+
+/** Rules about group moves that span moves: a group changes product once, and maxUsers cannot split a group. */
+function requestWideGroupProblems(body: Record<string, unknown>, moves: unknown[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, number>();
+  moves.forEach((move: unknown, index) => {
+    if (!isRecord(move) || typeof move.group !== 'string') return;
+    const first = seen.get(move.group.toLowerCase());
+    if (first === undefined) seen.set(move.group.toLowerCase(), index);
+    else {
+      problems.push({
+        field: `moves[${index}].group`,
+        message: `changes group ${move.group} again (moves[${first}] already does); a group changes product once per run`,
+      });
+    }
+  });
+  if (body.maxUsers !== undefined && seen.size > 0) {
+    problems.push({
+      field: 'maxUsers',
+      message:
+        "cannot be used with a group's product change (moves[].group): all of a group's members follow its product, so the run cannot stop after some of them",
+    });
+  }
+  return problems;
 }
 
 function durationOrUndefined(text: string): number | undefined {

@@ -119,7 +119,8 @@ export function resolveMoves(request: MigrationRequest, skus: TenantSku[]): Move
       if (!from.ok) problems.push({ field: `moves[${index}].from`, message: from.reason });
     }
     if (!to.ok || (from && !from.ok)) return;
-    if (from?.ok && from.sku.skuId === to.sku.skuId) {
+    // The same SKU on both sides only makes sense when direct assignments become group-based ones.
+    if (from?.ok && from.sku.skuId === to.sku.skuId && !move.assignVia) {
       problems.push({ field: `moves[${index}].to`, message: `is the same SKU as from (${to.sku.skuPartNumber})` });
       return;
     }
@@ -140,6 +141,8 @@ export function resolveMoves(request: MigrationRequest, skus: TenantSku[]): Move
       resolved.fromSkuId = from.sku.skuId;
       resolved.fromSkuPartNumber = from.sku.skuPartNumber;
     }
+    if (move.group) resolved.group = { kind: 'product', groupId: move.group };
+    if (move.assignVia) resolved.group = { kind: 'join', groupId: move.assignVia.group };
     moves.push(resolved);
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, moves };

@@ -7,6 +7,7 @@ export const MIGRATION_STATUSES = [
   'planning',
   'awaitingApproval',
   'waitingForLicenses',
+  'processingGroups',
   'reassigning',
   'verifying',
   'cleaningUp',

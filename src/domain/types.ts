@@ -2,6 +2,7 @@
  * Shared vocabulary of the migration workflow. Pure data: no I/O, safe to use from orchestrations.
  * Graph-shaped types are narrowed to the fields license-shift reads.
  */
+import type { NotifyTarget } from './notify';
 
 /**
  * Any other string Graph may send. `string & {}` keeps the named literals visible to editors and linters, where a
@@ -69,7 +70,18 @@ export interface MoveRequest {
   disabledPlans: string[];
   /** Plans the user had off on the source stay off on the target (matched by id, else by name). */
   keepDisabledPlans: boolean;
+  /**
+   * Change the product this licensing group assigns; its direct members follow (docs/group-moves.md). `users` is then
+   * `{ groupId }` of the same group.
+   */
+  group?: string;
+  /** Give `to` through this group instead of directly: users join it, and lose the source once `to` is inherited. */
+  assignVia?: { group: string };
+  /** With `assignVia`, users whose `from` comes from groups: 'block' leaves them alone, 'leave' takes them out. */
+  sourceGroups?: SourceGroupsPolicy;
 }
+
+export type SourceGroupsPolicy = 'block' | 'leave';
 
 export type MigrationMode = 'swap' | 'replace';
 export type MigrationStrategy = 'atomic' | 'overlap';
@@ -97,6 +109,12 @@ export interface MigrationRequest {
    * Users not reached stay on their source license and are reported as not started; the next wave picks them up.
    */
   notAfter?: string;
+  /** Who is told when the run needs someone or ends (webhooks); absent: the deployment's NOTIFY_DEFAULT. */
+  notify?: NotifyTarget[];
+  /** Who may approve or reject (UPNs, Entra group ids), on top of the deployment's APPROVERS. */
+  approvers?: string[];
+  /** The principal who started the run may not approve it (on top of the REQUIRE_DIFFERENT_APPROVER setting). */
+  requireDifferentApprover?: boolean;
 }
 
 /** What the plan decided for one user. */
@@ -118,12 +136,54 @@ export type UserDecision =
       setUsageLocation?: string;
       /** What the change does, in plain words for the report ("move from … to …; … stays: it comes from group …"). */
       reason?: string;
+      /** The change goes through groups (docs/group-moves.md), not through this user's own assignLicense. */
+      groupMove?: GroupMoveStep;
+      /**
+       * Only while the user still holds exactly these licenses (a rollback without `force`): a user changed by someone
+       * else after planning is left alone when the batch runs. Absent: the change applies whatever the user holds.
+       */
+      onlyIfHolding?: AssignedLicense[];
     }
   | { kind: 'skip'; reason: string }
   | { kind: 'blocked'; reason: string; code: BlockReasonCode };
 
+/** How a user's change goes through groups, as the group stage carries it out. */
+export type GroupMoveStep =
+  | {
+      /** The user's licensing group changes its product; the user follows it. */
+      kind: 'product';
+      /** Index of the group unit in the plan. */
+      unit: number;
+      groupId: string;
+      groupName: string;
+      /** SKU ids the user no longer holds once the move is done (the group's old product, unless also held otherwise). */
+      removes: string[];
+    }
+  | {
+      /** The user joins the group that assigns the target, then loses the source. */
+      kind: 'join';
+      unit: number;
+      groupId: string;
+      groupName: string;
+      /** False when the user is a direct member already. */
+      join: boolean;
+      /** Groups the user leaves once the target is inherited (sourceGroups: 'leave'). */
+      leave: { groupId: string; groupName: string }[];
+      /** SKU ids assigned directly that are removed once the target is inherited. */
+      removeDirect: string[];
+      /**
+       * The target conflicts with the source (E1 and E3): group licensing records the target in error
+       * (MutuallyExclusiveViolation) until the user leaves the source group, and then assigns it on the same pass.
+       */
+      expectConflict: boolean;
+      /** SKU ids the user no longer holds once the move is done (none when converting to group-based). */
+      removes: string[];
+    };
+
 export type BlockReasonCode =
   | 'inheritedFromGroup'
+  | 'groupRefused'
+  | 'nestedOnly'
   | 'noUsageLocation'
   | 'foreignDomain'
   | 'accountDisabled'
@@ -158,6 +218,8 @@ export interface ResolvedMove {
   toSkuPartNumber: string;
   /** Target plan ids switched off for everyone in this move. */
   disabledPlanIds: string[];
+  /** The move goes through a group: its product changes ('product'), or users join it ('join'). */
+  group?: { kind: 'product' | 'join'; groupId: string };
 }
 
 /** Small summary the orchestrator keeps; the full plan lives in blob storage. */

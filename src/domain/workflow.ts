@@ -2,7 +2,9 @@
  * The contract between the migration orchestrations and their activities: names, inputs, outputs and the custom
  * status shape, plus the pure decisions the orchestrator takes (back-off, failure budget). Pure and deterministic.
  */
+import type { NotifyEvent } from './notify';
 import type { MigrationStatus } from './status';
+import type { GroupUnitRef } from './group-plan';
 import type { MigrationCounts, MigrationRequest, PlanSummary } from './types';
 
 /**
@@ -18,6 +20,14 @@ export interface ActivityContracts {
   cleanupBatch: { input: BatchInput; output: BatchCounts };
   recordStage: { input: StageRecord; output: void };
   finalizeMigration: { input: FinalizeInput; output: void };
+  /** Group moves (docs/group-moves.md): the writes of one step of one group unit (a slice of its users). */
+  groupStep: { input: GroupStepInput; output: GroupUnitStatus };
+  /** Group moves: reads where a unit's users are after its writes (group processing is asynchronous). */
+  checkGroupStep: { input: GroupCheckInput; output: GroupUnitStatus };
+  /** A rollback's plan, from the original run's records (input: the rollback's migration id). */
+  planRollback: { input: string; output: PlanOutcome };
+  /** Tells the run's notification targets about one event, once (stored idempotency key per run, event and reason). */
+  notifyRun: { input: NotifyInput; output: NotifyResult };
 }
 
 export type ActivityName = keyof ActivityContracts;
@@ -65,9 +75,23 @@ export type RunOptions = Pick<
   | 'notAfter'
 >;
 
+/** A run started from another: a rollback (restores what the original changed) or a retry (its failed users). */
+export interface RunLink {
+  kind: 'rollback' | 'retry';
+  /** The original run's migration id. */
+  of: string;
+}
+
 export interface MigrationInput {
   migrationId: string;
   options: RunOptions;
+  /** Absent for a run started from a request's moves. A rollback plans with `planRollback`. */
+  link?: RunLink;
+  /**
+   * True when the run has notification targets: only then does the orchestrator call `notifyRun` (runs started
+   * before notifications existed replay without it).
+   */
+  notify?: boolean;
 }
 
 export interface ApprovalDecision {
@@ -85,7 +109,14 @@ export interface WaveRef {
 }
 
 export type PlanOutcome =
-  | { ok: true; summary: PlanSummary; waves: WaveRef[]; remaining: number }
+  | {
+      ok: true;
+      summary: PlanSummary;
+      waves: WaveRef[];
+      remaining: number;
+      /** Group moves the group stage runs (docs/group-moves.md); absent when there are none. */
+      groups?: GroupUnitRef[];
+    }
   | {
       ok: false;
       reason: string;
@@ -158,6 +189,50 @@ export interface WaveResult {
   stopReason?: StopReason;
 }
 
+/** The two steps of every group move: add the target, then (once it is held) remove the source. */
+export type GroupStep = 'addTarget' | 'removeSource';
+
+export interface GroupStepInput {
+  migrationId: string;
+  unit: number;
+  step: GroupStep;
+  /** Slice of the unit's users (GROUP_CHUNK_SIZE each); a product change writes the group once, in chunk 0. */
+  chunk: number;
+}
+
+export interface GroupCheckInput {
+  migrationId: string;
+  unit: number;
+  step: GroupStep;
+  /** The wait is over (deadline or cancel): users still open are recorded as not finished, with this reason. */
+  giveUp?: string;
+}
+
+/** Where one group unit stands, from its stored record and (for checks) what Graph shows now. */
+export interface GroupUnitStatus {
+  unit: number;
+  step: GroupStep;
+  /** Users of the unit. */
+  total: number;
+  /** Users that reached the step's goal (hold the target; or, after the second step, are done). */
+  reached: number;
+  /** Users still waiting for group processing. */
+  pending: number;
+  /** Users whose target is in CountViolation: they wait for seats. */
+  waitingForSeats: number;
+  /** Final results so far. */
+  moved: number;
+  failed: number;
+  /** Users left as they were or half-way, with a reason (the group kept both products, a cancel, a deadline). */
+  notFinished: number;
+  /** The group's licenseProcessingState (product changes), when read. */
+  processing?: string;
+  /** Nothing more will change by waiting. */
+  settled: boolean;
+  /** The run was cancelled: nothing was written. */
+  cancelled: boolean;
+}
+
 export interface WaitingFor {
   reason: string;
   reasons: string[];
@@ -199,6 +274,25 @@ export interface FinalizeInput {
   status: MigrationStatus;
   message?: string;
   counts: MigrationCounts & { toChange: number };
+}
+
+export interface NotifyInput {
+  migrationId: string;
+  event: NotifyEvent;
+  /** Idempotency key within the run (`notificationKey`): a key already used is never sent again. */
+  key: string;
+  status: MigrationStatus;
+  counts: MigrationCounts & { toChange: number };
+  message?: string;
+  /** Why the run waits ("need 25, 5 free: buy 20 more …"), for waitingForLicenses. */
+  reason?: string;
+}
+
+export interface NotifyResult {
+  delivered: number;
+  failed: number;
+  /** Targets this event was already handled for (a replay, a retried activity, a restart). */
+  alreadyHandled: number;
 }
 
 export function emptyBatchCounts(): BatchCounts {

@@ -11,14 +11,14 @@ import {
   type MigrationHttpDeps,
 } from '../migrations/http';
 
+/** What the migration handlers work with: the app's dependencies and the durable client of the invocation. */
+export function migrationHttpDeps(deps: AppDeps): (client: df.DurableClient) => MigrationHttpDeps {
+  return (client) => ({ client, store: deps.store, clock: deps.clock, graph: deps.graph, settings: deps.settings });
+}
+
 export function registerMigrationRoutes(deps: AppDeps): void {
   const { authLevel, guard } = apiAuth(deps.settings);
-  const withClient = (client: df.DurableClient): MigrationHttpDeps => ({
-    client,
-    store: deps.store,
-    clock: deps.clock,
-    trustPrincipal: deps.settings.appServiceAuthentication === true,
-  });
+  const withClient = migrationHttpDeps(deps);
   df.app.client.http('startMigration', {
     route: 'migrations',
     methods: ['POST'],

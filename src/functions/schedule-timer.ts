@@ -15,7 +15,7 @@ export function registerScheduleTimer(deps: AppDeps): void {
     extraInputs: [df.input.durableClient()],
     handler: async (timer: Timer, context: InvocationContext) => {
       const client = df.getClient(context);
-      const http = { client, store: deps.store, clock: deps.clock };
+      const http = { client, store: deps.store, clock: deps.clock, settings: deps.settings };
       await runScheduleTimer(
         {
           repository,

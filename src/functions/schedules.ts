@@ -13,7 +13,11 @@ import { ScheduleRepository } from '../schedules/repository';
 
 export function registerScheduleRoutes(deps: AppDeps): void {
   const { authLevel, guard } = apiAuth(deps.settings);
-  const scheduleDeps: ScheduleHttpDeps = { repository: new ScheduleRepository(deps.store), clock: deps.clock };
+  const scheduleDeps: ScheduleHttpDeps = {
+    repository: new ScheduleRepository(deps.store),
+    clock: deps.clock,
+    notify: deps.settings.notify,
+  };
   app.http('listSchedules', {
     route: 'schedules',
     methods: ['GET'],

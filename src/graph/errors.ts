@@ -1,4 +1,5 @@
 import type { ErrorClass } from '../domain/types';
+import { knownPlanName } from '../domain/plan-conflicts';
 import { isRecord } from '../domain/values';
 import { REQUIRED_PERMISSION, type GraphOperation } from './permissions';
 
@@ -40,6 +41,13 @@ type Verdict = Pick<GraphErrorInfo, 'errorClass' | 'reason' | 'action' | 'missin
 
 const SKU_IN_MESSAGE = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
 
+/** The service plans a Graph message names, by name where the product knows them, else by id. */
+function planList(message: string): string {
+  const ids = [...message.matchAll(new RegExp(SKU_IN_MESSAGE.source, 'gi'))].map((match) => match[1] ?? '');
+  if (ids.length === 0) return 'two of its service plans';
+  return ids.map((id) => knownPlanName(id) ?? `service plan ${id}`).join(' and ');
+}
+
 function skuOf(message: string): string {
   return SKU_IN_MESSAGE.exec(message)?.[1] ?? 'the SKU';
 }
@@ -72,18 +80,20 @@ const MESSAGE_RULES: { test: RegExp; verdict: (message: string) => Verdict }[] =
   },
   {
     test: /mutually exclusive/i,
-    verdict: () => ({
+    verdict: (m) => ({
       errorClass: 'userFixable',
-      reason: 'The new license conflicts with a service plan the user already has (mutually exclusive plans).',
-      action: 'Remove the conflicting license in the same move (replace mode) or disable the conflicting plan.',
+      reason: `The new license conflicts with a service plan the user already has: ${planList(m)} are mutually exclusive (MutuallyExclusiveViolation).`,
+      action:
+        'Remove the conflicting license in the same move (atomic strategy, or replace mode), or switch the conflicting plan off with disabledPlans, then retry.',
     }),
   },
   {
     test: /depends on the service plan/i,
-    verdict: () => ({
+    verdict: (m) => ({
       errorClass: 'userFixable',
-      reason: 'A service plan needs another plan the user would not have (dependent plans).',
-      action: 'Keep or add the prerequisite license/plan, or remove the dependent add-on first, then retry.',
+      reason: `A service plan depends on another one the user would no longer have: ${planList(m)} (DependencyViolation).`,
+      action:
+        'Remove the dependent add-on first, or keep a license that brings its prerequisite (the first plan named needs the others), then retry.',
     }),
   },
   {

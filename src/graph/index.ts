@@ -15,8 +15,10 @@ import {
 import { systemClock } from '../clock';
 import { LicenseAssigner } from './assign';
 import { GraphRequestError, REQUIRED_PERMISSION } from './errors';
+import { GroupGraph } from './groups';
 import { rolesAllow } from './permissions';
 import { pacerFor } from './pacing';
+import { requireGuid } from './odata';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
 import { GraphTransport } from './transport';
@@ -25,6 +27,13 @@ import type { LicensingGraph, LicensingGraphDeps, MissingPermission, RetryPolicy
 export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
 export type { GraphErrorInfo, GraphOperation } from './errors';
 export { escapeODataString, odataStringLiteral } from './odata';
+export type {
+  GroupLicensingGraph,
+  GroupMembers,
+  MembershipOutcome,
+  MembershipResult,
+  MembershipWriteOptions,
+} from './groups';
 export {
   GRAPH_AUTH_MODES,
   GraphConfigurationError,
@@ -94,6 +103,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
   });
   const reader = new GraphReader(transport);
   const assigner = new LicenseAssigner(transport, reader, retry, log);
+  const groups = new GroupGraph(transport, reader, retry);
 
   return {
     listSubscribedSkus: () => reader.listSubscribedSkus(),
@@ -127,7 +137,13 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       });
     },
     assignLicenses: (items, opts) => assigner.assign(items, opts),
-    checkWriteAccess: (checks) => checkWriteAccess(transport, reader, checks, log),
+    getGroup: (groupId) => groups.getGroup(groupId),
+    listGroupMembers: (groupId) => groups.listGroupMembers(groupId),
+    listMembersWithLicenseErrors: (groupId) => groups.listMembersWithLicenseErrors(groupId),
+    addGroupMembers: (groupId, userIds, options) => groups.addGroupMembers(groupId, userIds, options),
+    removeGroupMembers: (groupId, userIds, options) => groups.removeGroupMembers(groupId, userIds, options),
+    assignGroupLicense: (groupId, add, remove) => groups.assignGroupLicense(groupId, add, remove),
+    checkWriteAccess: (checks) => checkWriteAccess(transport, reader, groups, checks, log),
     holdBudgetShare: (share) => {
       const lease = pacer.lease(share);
       return () => lease.release();
@@ -143,6 +159,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
 async function checkWriteAccess(
   transport: GraphTransport,
   reader: GraphReader,
+  groups: GroupGraph,
   checks: WriteAccessCheck[],
   log: (msg: string) => void,
 ): Promise<MissingPermission[]> {
@@ -154,11 +171,12 @@ async function checkWriteAccess(
   }
   const missing: MissingPermission[] = [];
   for (const check of checks) {
-    const path = reader.userPath(check.userId).replace(/\?.*$/, '');
-    const request =
-      check.operation === 'assignLicense'
-        ? { method: 'POST' as const, path: `${path}/assignLicense`, body: { addLicenses: [], removeLicenses: [] } }
-        : { method: 'PATCH' as const, path, body: { usageLocation: check.usageLocation } };
+    if (isMembershipCheck(check)) {
+      const found = await probeMembershipWrite(groups, check);
+      if (found) missing.push(found);
+      continue;
+    }
+    const request = noChangeWrite(reader, check);
     try {
       await transport.request({ ...request, operation: check.operation, resourceUnits: 1, writes: 1 });
     } catch (error) {
@@ -175,6 +193,51 @@ async function checkWriteAccess(
     }
   }
   return missing;
+}
+
+type MembershipCheck = Extract<WriteAccessCheck, { operation: 'addGroupMember' | 'removeGroupMember' }>;
+
+function isMembershipCheck(check: WriteAccessCheck): check is MembershipCheck {
+  return check.operation === 'addGroupMember' || check.operation === 'removeGroupMember';
+}
+
+/** A write of this kind that changes nothing, sent to learn whether the identity may make it. */
+function noChangeWrite(
+  reader: GraphReader,
+  check: Exclude<WriteAccessCheck, MembershipCheck>,
+): { method: 'POST' | 'PATCH'; path: string; body: unknown } {
+  const none = { addLicenses: [], removeLicenses: [] };
+  if (check.operation === 'assignGroupLicense') {
+    return { method: 'POST', path: `/groups/${requireGuidOrThrow(check.groupId)}/assignLicense`, body: none };
+  }
+  const path = reader.userPath(check.userId).replace(/\?.*$/, '');
+  if (check.operation === 'assignLicense') return { method: 'POST', path: `${path}/assignLicense`, body: none };
+  return { method: 'PATCH', path, body: { usageLocation: check.usageLocation } };
+}
+
+/**
+ * A membership write that changes nothing: adding someone already a member (Graph answers "already exist"), or
+ * removing someone who is not (404). Only a 403 says the role is missing.
+ */
+async function probeMembershipWrite(
+  groups: GroupGraph,
+  check: MembershipCheck,
+): Promise<MissingPermission | undefined> {
+  const [result] = check.isMember
+    ? await groups.addGroupMembers(check.groupId, [check.memberId])
+    : await groups.removeGroupMembers(check.groupId, [check.memberId]);
+  if (!result || result.ok || result.error.status !== 403) return undefined;
+  const found: MissingPermission = { operation: check.operation, permission: REQUIRED_PERMISSION[check.operation] };
+  if (result.error.requestId) found.requestId = result.error.requestId;
+  return found;
+}
+
+function requireGuidOrThrow(value: string): string {
+  try {
+    return requireGuid(value, 'groupId');
+  } catch (error) {
+    throw invalidArgument(errorMessage(error));
+  }
 }
 
 function invalidArgument(message: string): GraphRequestError {

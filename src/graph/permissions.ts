@@ -114,7 +114,8 @@ export const GRAPH_FEATURES: Readonly<Record<GraphFeature, FeatureDefinition>> =
     operations: ['setUsageLocation'],
   },
   groupMoves: {
-    description: 'Move users by changing group memberships and group licenses (planned; not called yet).',
+    description:
+      "Group-based moves (docs/group-moves.md): add and remove group members, change a licensing group's product.",
     operations: ['addGroupMember', 'removeGroupMember', 'assignGroupLicense'],
   },
 };

@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import type { TokenCredential } from '@azure/identity';
 import type { AssignedLicense, TenantSku, UserLicenseSnapshot } from '../domain/types';
 import type { GraphErrorInfo } from './errors';
+import type { GroupLicensingGraph } from './groups';
 
 /** A purchase (`/directory/subscriptions`), narrowed to what the purchase check reads. */
 export interface CompanySubscription {
@@ -55,7 +56,14 @@ export interface AssignLicensesOptions {
 export type WriteAccessCheck =
   | { operation: 'assignLicense'; userId: string }
   /** `usageLocation` is the user's current one, so the check changes nothing. */
-  | { operation: 'setUsageLocation'; userId: string; usageLocation: string };
+  | { operation: 'setUsageLocation'; userId: string; usageLocation: string }
+  /**
+   * Membership writes to a group. `memberId` is a user who is a member already (adding them again changes nothing),
+   * or, for a group without members, one who is not (removing them changes nothing).
+   */
+  | { operation: 'addGroupMember' | 'removeGroupMember'; groupId: string; memberId: string; isMember: boolean }
+  /** The group's own licenses; the check sends an assignLicense that adds and removes nothing. */
+  | { operation: 'assignGroupLicense'; groupId: string };
 
 export interface MissingPermission {
   operation: WriteAccessCheck['operation'];
@@ -64,7 +72,7 @@ export interface MissingPermission {
   requestId?: string;
 }
 
-export interface LicensingGraph {
+export interface LicensingGraph extends GroupLicensingGraph {
   listSubscribedSkus(): Promise<TenantSku[]>;
   listSubscriptions(): Promise<CompanySubscription[]>;
   /** Lower-cased verified domain names of the tenant. */

@@ -18,16 +18,6 @@ export interface ApiAuth {
   ) => (request: HttpRequest, ...rest: A) => Promise<HttpResponseInit>;
 }
 
-/**
- * The signed-in user's name, for "started by": only where App Service authentication is on (`trusted`), because only
- * then does the platform set the header and remove what clients send; elsewhere anyone could claim any name.
- */
-export function signedInUser(request: HttpRequest, trusted: boolean | undefined): string | undefined {
-  if (!trusted) return undefined;
-  const name = request.headers.get('x-ms-client-principal-name')?.trim();
-  return name ? name.slice(0, 200) : undefined;
-}
-
 function notSignedIn(): HttpResponseInit {
   return problemResponse(
     401,

@@ -8,28 +8,35 @@ import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
 import { problemsFromIssue } from '../domain/validation';
 import { isFinished, type MigrationStatus } from '../domain/status';
-import { MigrationEvents, type ApprovalDecision } from '../domain/workflow';
-import { signedInUser } from '../http/auth';
+import { MigrationEvents } from '../domain/workflow';
+import type { AppSettings } from '../config/settings';
+import { disallowedTargets, type NotifyTarget } from '../domain/notify';
+import type { Problem } from '../domain/validation';
+import type { LicensingGraph } from '../graph';
+import { principalOf } from '../http/principal';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
 import { assembleReport } from '../reports/assemble';
 import { reportToCsv } from '../reports/csv';
 import type { DocumentStore } from '../storage/document-store';
-import { MigrationDocuments, type ApprovalRecord } from '../storage/migration-documents';
+import { MigrationDocuments } from '../storage/migration-documents';
 import { parseQuery } from '../http/query';
 import { inParallel } from '../util/parallel';
+import { alreadyDecided, decide } from './approval';
 import { actionBody, listRunsQuery, reportQuery, runFilters } from './queries';
+import { relatedReportFields, withRelated } from './related';
 import { filterRows } from './report-rows';
 import { matchesFilters, planSummary, runDocuments, runSummary } from './runs';
-import { startMigration } from './start';
+import { startMigration, type StartOptions } from './start';
 import { getMigrationView, listMigrations, type MigrationView } from './view';
 
 export interface MigrationHttpDeps {
   client: DurableClient;
   store: DocumentStore;
   clock: Clock;
-  /** App Service authentication is on: the signed-in user's name is recorded as who started a run. */
-  trustPrincipal?: boolean;
+  /** For approver group look-ups. */
+  graph: Pick<LicensingGraph, 'listGroupUserMembers'>;
+  settings: Pick<AppSettings, 'notify' | 'approvals'>;
 }
 
 /** Largest request body accepted: 100,000 UPNs of realistic length fit with room to spare. */
@@ -55,11 +62,9 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
-  const startedBy = signedInUser(request, deps.trustPrincipal);
-  const { id, created } = await startMigration(deps, parsed.value, {
-    origin: 'http',
-    ...(startedBy ? { startedBy } : {}),
-  });
+  const refused = notifyProblems(parsed.value.notify, deps.settings.notify);
+  if (refused.length > 0) return validationProblemResponse(refused, invalidRequest(request.url));
+  const { id, created } = await startMigration(deps, parsed.value, startedBy(request, deps.settings));
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {
@@ -74,14 +79,15 @@ export async function getMigrationHandler(deps: MigrationHttpDeps, request: Http
   const id = request.params.id ?? '';
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
-  const documents = await runDocuments(deps.store, id, true);
+  const [related, documents] = await Promise.all([
+    withRelated(deps, view, requestOrigin(request)),
+    runDocuments(deps.store, id, true),
+  ]);
   return {
     status: 200,
     jsonBody: {
-      ...view,
+      ...related,
       ...(documents.request ? { run: runSummary(documents.request) } : {}),
-      // The decision sits under `approval`, where the approval rules of the run can sit beside it.
-      ...(documents.approval ? { approval: { decision: documents.approval } } : {}),
       ...(documents.plan ? { plan: planSummary(documents.plan) } : {}),
       stages: documents.stages ?? [],
     },
@@ -132,11 +138,12 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
       body: reportToCsv(assembled.rows, assembled.plan.skus),
     };
   }
-  const storedReport = await docs.report();
+  const [storedReport, related] = await Promise.all([docs.report(), relatedReportFields(deps.store, id)]);
   return {
     status: 200,
     jsonBody: {
       id,
+      ...related,
       status: view.status,
       message: view.message,
       counts: view.counts,
@@ -145,6 +152,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
         seatsNeeded: assembled.plan.summary.seatsNeeded,
         downgrades: assembled.plan.summary.downgrades,
         remaining: assembled.plan.remaining,
+        ...(assembled.plan.groups ? { groups: assembled.plan.groups } : {}),
       },
       summary: storedReport?.summary,
       finishedAt: storedReport?.finishedAt,
@@ -158,7 +166,7 @@ type Action = 'approve' | 'reject' | 'recheck' | 'cancel';
 const allowedIn: Record<Action, (status: MigrationStatus) => boolean> = {
   approve: (status) => status === 'awaitingApproval',
   reject: (status) => status === 'awaitingApproval',
-  recheck: (status) => status === 'waitingForLicenses',
+  recheck: (status) => status === 'waitingForLicenses' || status === 'processingGroups',
   cancel: (status) => !isFinished(status),
 };
 
@@ -197,21 +205,25 @@ export async function actionHandler(
   }
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
-  if (!allowedIn[action](view.status)) return notNow(id, action, view.status);
-  const by = fields.data.by ?? request.headers.get('x-ms-client-principal-name') ?? undefined;
+  if (!allowedIn[action](view.status)) {
+    const decision =
+      action === 'approve' || action === 'reject' ? await new MigrationDocuments(deps.store, id).approval() : undefined;
+    return decision ? alreadyDecided(id, decision) : notNow(id, action, view.status);
+  }
+  // The signed-in principal wins over a body "by" (only a label).
+  const principal = principalOf(request, deps.settings.approvals.trustPrincipalHeaders);
+  const by = principal?.name ?? principal?.id ?? fields.data.by;
   const reason = fields.data.reason?.slice(0, 500);
   const docs = new MigrationDocuments(deps.store, id);
   switch (action) {
     case 'approve':
     case 'reject': {
-      const decision: ApprovalDecision = { approved: action === 'approve' };
-      if (by) decision.by = by.slice(0, 200);
-      if (reason) decision.reason = reason;
-      // Exactly one decision wins: the record is written only if absent, and only its writer raises the event.
-      if (!(await docs.saveApproval({ ...decision, at: currentIso(deps.clock) }))) {
-        return alreadyDecided(id, await docs.approval());
-      }
-      await deps.client.raiseEvent(id, MigrationEvents.approval, decision);
+      const label = fields.data.by;
+      const decided = await decide(deps, request, action, id, {
+        ...(label ? { by: label } : {}),
+        ...(reason ? { reason } : {}),
+      });
+      if (!('accepted' in decided)) return decided;
       break;
     }
     case 'recheck':
@@ -233,11 +245,36 @@ function accepted(id: string, action: Action, view: MigrationView): HttpResponse
   };
 }
 
-function alreadyDecided(id: string, decision: ApprovalRecord | undefined): HttpResponseInit {
-  const verdict = decision?.approved ? 'approved' : 'rejected';
-  const who = decision?.by ? ` by ${decision.by}` : '';
-  const when = decision?.at ? ` at ${decision.at}` : '';
-  return problemResponse(409, 'Already decided', `Migration "${id}" was already ${verdict}${who}${when}.`, {
-    decision,
+/**
+ * Targets the deployment does not allow (NOTIFY_ALLOWED_HOSTS), and `json` targets while no signing secret is set:
+ * refused at the edge, naming the field.
+ */
+export function notifyProblems(
+  targets: NotifyTarget[] | undefined,
+  settings: AppSettings['notify'],
+  field = 'notify',
+): Problem[] {
+  if (!targets) return [];
+  const problems = disallowedTargets(targets, settings.allowedHosts, field);
+  targets.forEach((target, index) => {
+    if (target.format === 'json' && !settings.signingSecret) {
+      problems.push({
+        field: `${field}[${index}].format`,
+        message: 'is "json", which is signed, and this deployment has no NOTIFY_SIGNING_SECRET: set it, or use "teams"',
+      });
+    }
   });
+  return problems;
+}
+
+/** Who started the run (the signed-in principal, when there is one) and through which URL. */
+export function startedBy(request: HttpRequest, settings: Pick<AppSettings, 'approvals'>): StartOptions {
+  const principal = principalOf(request, settings.approvals.trustPrincipalHeaders);
+  const options: StartOptions = { origin: 'http', baseUrl: requestOrigin(request) };
+  if (principal) {
+    options.requestedBy = { verified: true };
+    if (principal.name) options.requestedBy.name = principal.name;
+    if (principal.id) options.requestedBy.id = principal.id;
+  }
+  return options;
 }

@@ -14,12 +14,11 @@ import { parseMigrationRequest } from '../domain/request';
 import { freeSeats, moveLabel, skuName } from '../domain/skus';
 import type { MigrationRequest, PlannedUser, ResolvedMove, TenantSku } from '../domain/types';
 import type { LicensingGraph } from '../graph';
-import { signedInUser } from '../http/auth';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { graphProblem } from '../http/graph-problem';
 import { problemResponse, validationProblemResponse } from '../http/problem';
 import { planRequest } from '../planning/plan-request';
-import { INVALID_REQUEST_TYPE, MAX_BODY_BYTES, type MigrationHttpDeps } from './http';
+import { INVALID_REQUEST_TYPE, MAX_BODY_BYTES, startedBy, type MigrationHttpDeps } from './http';
 import { startMigration } from './start';
 import { getMigrationView } from './view';
 
@@ -89,9 +88,8 @@ async function startDryRun(
 ): Promise<HttpResponseInit> {
   const { id: _ignored, ...rest } = migration;
   const dryRun: MigrationRequest = { ...rest, dryRun: true, requireApproval: false };
-  const startedBy = signedInUser(request, deps.trustPrincipal);
   const id = `preview-${randomUUID()}`;
-  await startMigration(deps, dryRun, { id, origin: 'http', ...(startedBy ? { startedBy } : {}) });
+  await startMigration(deps, dryRun, { ...startedBy(request, deps.settings), id });
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {

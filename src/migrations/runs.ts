@@ -76,7 +76,9 @@ export function runSummary(stored: StoredRequest): RunSummary {
     strategy: request.strategy,
   };
   if (stored.scheduleName) summary.scheduleName = stored.scheduleName;
-  if (stored.startedBy) summary.startedBy = stored.startedBy;
+  // Only a signed-in principal App Service authentication vouched for; a label in the request proves nothing.
+  const requester = stored.requestedBy?.verified ? (stored.requestedBy.name ?? stored.requestedBy.id) : undefined;
+  if (requester) summary.startedBy = requester;
   return summary;
 }
 

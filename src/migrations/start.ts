@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
 import { currentIso, type Clock } from '../clock';
+import type { AppSettings } from '../config/settings';
+import type { NotifyTarget } from '../domain/notify';
 import type { MigrationRequest } from '../domain/types';
 import { MIGRATION_ORCHESTRATOR, type MigrationInput, type RunOptions } from '../domain/workflow';
 import type { DocumentStore } from '../storage/document-store';
@@ -10,14 +12,47 @@ export interface StartDeps {
   client: DurableClient;
   store: DocumentStore;
   clock: Pick<Clock, 'now'>;
+  /** The deployment's notification defaults (NOTIFY_DEFAULT) for runs that name no `notify`. */
+  settings?: Pick<AppSettings, 'notify'>;
 }
 
 export interface StartOptions {
   id?: string;
   origin: 'http' | 'schedule';
   scheduleName?: string;
-  /** The signed-in user who asked for it (HTTP with App Service authentication). */
-  startedBy?: string;
+  /** Who started the run (the signed-in principal, or a label). */
+  requestedBy?: StoredRequest['requestedBy'];
+  /** The API's origin the run was started through, for links in notifications. */
+  baseUrl?: string;
+  /** A rollback of another run. */
+  rollback?: StoredRequest['rollback'];
+  /** A retry of another run's failed users. */
+  retryOf?: string;
+}
+
+/** The run's notification targets: its own, else the deployment's default. */
+export function notifyTargets(request: MigrationRequest, settings: StartDeps['settings']): NotifyTarget[] {
+  return request.notify ?? settings?.notify.defaults ?? [];
+}
+
+function storedRequest(id: string, request: MigrationRequest, options: StartOptions, deps: StartDeps): StoredRequest {
+  const stored: StoredRequest = { migrationId: id, request, createdAt: currentIso(deps.clock), origin: options.origin };
+  if (options.scheduleName) stored.scheduleName = options.scheduleName;
+  if (options.requestedBy) stored.requestedBy = options.requestedBy;
+  if (options.baseUrl) stored.baseUrl = options.baseUrl;
+  if (options.rollback) stored.rollback = options.rollback;
+  if (options.retryOf) stored.retryOf = options.retryOf;
+  const targets = notifyTargets(request, deps.settings);
+  if (targets.length > 0) stored.notify = targets;
+  return stored;
+}
+
+function migrationInput(id: string, stored: StoredRequest): MigrationInput {
+  const input: MigrationInput = { migrationId: id, options: runOptions(stored.request) };
+  if (stored.rollback) input.link = { kind: 'rollback', of: stored.rollback.of };
+  else if (stored.retryOf) input.link = { kind: 'retry', of: stored.retryOf };
+  if (stored.notify && stored.notify.length > 0) input.notify = true;
+  return input;
 }
 
 export function runOptions(request: MigrationRequest): RunOptions {
@@ -58,19 +93,11 @@ export async function startMigration(
 ): Promise<{ id: string; created: boolean }> {
   const id = options.id ?? request.id ?? randomUUID();
   const docs = new MigrationDocuments(deps.store, id);
-  const stored: StoredRequest = {
-    migrationId: id,
-    request,
-    createdAt: currentIso(deps.clock),
-    origin: options.origin,
-  };
-  if (options.scheduleName) stored.scheduleName = options.scheduleName;
-  if (options.startedBy) stored.startedBy = options.startedBy;
-  const fresh = await docs.saveRequest(stored);
+  const fresh = await docs.saveRequest(storedRequest(id, request, options, deps));
   const existing = fresh ? undefined : await docs.request();
   if (!fresh && (await instanceExists(deps.client, id))) return { id, created: false };
   // Fresh, or stored by a start that crashed before the orchestration began: start it (from the stored request).
-  const input: MigrationInput = { migrationId: id, options: runOptions(existing?.request ?? request) };
+  const input = migrationInput(id, existing ?? storedRequest(id, request, options, deps));
   try {
     await deps.client.startNew(MIGRATION_ORCHESTRATOR, { instanceId: id, input });
   } catch (error) {

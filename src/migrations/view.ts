@@ -10,6 +10,8 @@ import {
   type WaitingFor,
 } from '../domain/workflow';
 
+import type { ApprovalView, MigrationAction } from './related';
+
 export interface MigrationLinks {
   self: string;
   report: string;
@@ -18,6 +20,15 @@ export interface MigrationLinks {
   reject: string;
   recheck: string;
   cancel: string;
+  /** POST: start a run that restores what this one changed. */
+  rollback: string;
+  /** POST: start a run for this one's failed (and fixably blocked) users. */
+  retry: string;
+  /** GET: the run this one rolls back or retries, and the runs that rolled back or retried this one. */
+  rollbackOf?: string;
+  retryOf?: string;
+  rolledBackBy?: string[];
+  retriedBy?: string[];
 }
 
 /** What `GET /api/migrations/{id}` returns. */
@@ -37,6 +48,16 @@ export interface MigrationView {
   createdAt: string;
   updatedAt: string;
   links: MigrationLinks;
+  /** The run this one rolls back, or retries (single-run view only). */
+  rollbackOf?: string;
+  retryOf?: string;
+  /** Runs that rolled back or retried this one, oldest first (single-run view only). */
+  rolledBackBy?: string[];
+  retriedBy?: string[];
+  /** What may be done now (single-run view only): the console shows only these buttons. */
+  actions?: MigrationAction[];
+  /** Who may decide and on what (single-run view, runs that need approval). */
+  approval?: ApprovalView;
 }
 
 const emptyCounts = (): MigrationCounts & { toChange: number } => ({
@@ -59,6 +80,8 @@ export function migrationLinks(baseUrl: string, id: string): MigrationLinks {
     reject: `${self}/reject`,
     recheck: `${self}/recheck`,
     cancel: `${self}/cancel`,
+    rollback: `${self}/rollback`,
+    retry: `${self}/retry`,
   };
 }
 
@@ -131,7 +154,8 @@ export function toMigrationView(
     const rate = handled / Math.max(elapsed, 0.001);
     view.etaSeconds = Math.round(Math.max(0, counts.toChange - handled) / rate);
   }
-  if (custom?.waitingFor && migrationStatus === 'waitingForLicenses') view.waitingFor = custom.waitingFor;
+  const waits = migrationStatus === 'waitingForLicenses' || migrationStatus === 'processingGroups';
+  if (custom?.waitingFor && waits) view.waitingFor = custom.waitingFor;
   if (message !== undefined) view.message = message;
   if (output) view.remaining = output.remaining;
   return view;

@@ -5,6 +5,7 @@
  * accepts (test/openapi/openapi.test.ts sends each one).
  */
 import type { ApiAuthMode } from '../config/settings';
+import { linkedRunBodyShape } from '../domain/linked-runs';
 import { requestSchema } from '../domain/request';
 import { scheduleSchema } from '../domain/schedule';
 import { actionBody } from '../migrations/queries';
@@ -49,11 +50,27 @@ function scheduleDefinitionSchema(): JsonSchema {
   return schema;
 }
 
+function linkedBodySchema(kind: 'rollback' | 'retry'): JsonSchema {
+  const schema = describeFields(jsonSchema(linkedRunBodyShape(kind)), {
+    ...REQUEST_FIELD_DOCS,
+    force: 'Restore users changed since the run too (otherwise they are skipped).',
+  });
+  // Defaults shown are those of a new request; a field left out takes the original run's value instead.
+  schema.description =
+    kind === 'rollback'
+      ? 'Options of the rollback run; a field left out is the original run’s (a rollback is always atomic).'
+      : 'Options of the retry run; a field left out is the original run’s.';
+  return schema;
+}
+
 function componentSchemas(): Record<string, JsonSchema> {
   return {
     MigrationRequest: migrationRequestSchema(),
     ScheduleDefinition: scheduleDefinitionSchema(),
     ActionBody: { ...jsonSchema(actionBody), description: 'Who acts and why; both optional.' },
+    RollbackBody: linkedBodySchema('rollback'),
+    RetryBody: linkedBodySchema('retry'),
+    LinkedRunAccepted: jsonSchema(answers.linkedRunAccepted),
     Problem: jsonSchema(answers.problem),
     MigrationView: jsonSchema(answers.migrationDetail),
     MigrationList: jsonSchema(answers.migrationList),

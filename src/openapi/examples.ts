@@ -9,6 +9,8 @@ export const EXAMPLE_RUN = 'bs-to-bp-wave-1';
 /** A second run awaiting approval, which the reject example rejects. */
 export const EXAMPLE_REJECTED_RUN = 'e5-to-e3-wave-1';
 export const EXAMPLE_SCHEDULE = 'nightly-premium';
+/** A small run that finishes (two users moved, one disabled account blocked): rolled back and retried. */
+export const EXAMPLE_FINISHED_RUN = 'bs-to-bp-pilot';
 
 const ALL_STANDARD_TO_PREMIUM = { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } };
 
@@ -25,6 +27,19 @@ export const EXAMPLES = {
         moves: [{ from: 'ENTERPRISEPREMIUM', to: 'ENTERPRISEPACK', users: { all: true } }],
         acknowledgeDataLoss: true,
         requireApproval: true,
+      },
+    },
+    pilot: {
+      summary: 'Three named users to Business Premium at once (a disabled account among them is blocked)',
+      value: {
+        id: EXAMPLE_FINISHED_RUN,
+        moves: [
+          {
+            from: 'O365_BUSINESS_PREMIUM',
+            to: 'SPB',
+            users: { upns: ['adele.vance@contoso.com', 'alex.berg@contoso.com', 'allan.langer32@contoso.com'] },
+          },
+        ],
       },
     },
     listsAndGroups: {
@@ -64,6 +79,19 @@ export const EXAMPLES = {
   },
   recheck: { now: { summary: 'Check the licenses now', value: { by: 'alice@contoso.com' } } },
   cancel: { now: { summary: 'Stop before the next batch', value: { by: 'alice@contoso.com', reason: 'Wrong group' } } },
+  // One example: a second rollback is refused (409) while the first runs.
+  rollback: {
+    afterApproval: {
+      summary: 'Restore what the run changed, users changed since then too, after an approval',
+      value: { id: 'bs-to-bp-pilot-undo', force: true, requireApproval: true },
+    },
+  },
+  retry: {
+    disabledToo: {
+      summary: 'Retry, moving the disabled accounts this time',
+      value: { includeDisabledUsers: true, batchSize: 10 },
+    },
+  },
   putSchedule: {
     nightly: {
       summary: '200 users a night between 01:00 and 05:00, Berlin time, on weekdays',
@@ -85,6 +113,7 @@ export const EXAMPLES = {
   paths: {
     migration: EXAMPLE_RUN,
     rejected: EXAMPLE_REJECTED_RUN,
+    finished: EXAMPLE_FINISHED_RUN,
     schedule: EXAMPLE_SCHEDULE,
     sku: 'O365_BUSINESS_PREMIUM',
   },

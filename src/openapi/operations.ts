@@ -117,7 +117,51 @@ function migrationOperations(examples: Examples): Operation[] {
     },
     ...runOperations(examples),
     ...actionOperations(examples),
+    ...linkedRunOperations(examples),
   ];
+}
+
+function linkedRunOperations(examples: Examples): Operation[] {
+  const dryRun: JsonSchema = {
+    name: 'dryRun',
+    in: 'query',
+    required: false,
+    description: 'Plan the new run only (its report is the plan)',
+    schema: { type: 'boolean' },
+  };
+  const linked = [
+    [
+      'rollback',
+      'Start a run that restores what a finished run changed',
+      'A normal run (plan, approval, wait for seats, paced atomic batches, verify, report) planned from the original’s ' +
+        'records. 409 while the original runs, for a dry run, or while another rollback of it runs.',
+      'RollbackBody',
+      examples.rollback,
+    ],
+    [
+      'retry',
+      'Start a run for a finished run’s failed users (and those blocked for a reason that may have been fixed)',
+      'Re-planned from fresh reads; users who have moved meanwhile are skipped. 409 while the original runs or when ' +
+        'there is nobody to retry.',
+      'RetryBody',
+      examples.retry,
+    ],
+  ] as const;
+  return linked.map(([action, summary, description, schema, bodies]) => ({
+    path: `/migrations/{id}/${action}`,
+    method: 'post',
+    operationId: `${action}Migration`,
+    tags: ['migrations'],
+    summary,
+    description,
+    parameters: [pathParam('id', 'The finished migration', examples.paths.finished), dryRun],
+    requestBody: body(schema, bodies, false),
+    responses: {
+      '202': json('Started', 'LinkedRunAccepted', location),
+      '200': json('A run with this id already exists: that run', 'LinkedRunAccepted', location),
+      ...problems('400', '401', '404', '409', '415'),
+    },
+  }));
 }
 
 function runOperations(examples: Examples): Operation[] {

@@ -4,19 +4,24 @@
  * (`satisfies`), and test/openapi checks real answers against the generated document.
  */
 import { z } from 'zod';
+import { NOTIFY_EVENTS, NOTIFY_FORMATS } from '../domain/notify';
 import type { ReportSummary } from '../domain/report';
 import { MIGRATION_STATUSES } from '../domain/status';
 import type { BlockReasonCode, ReportRow } from '../domain/types';
 import type { InventorySku, SkuHolder } from '../inventory/inventory';
 import type { MigrationPreview } from '../migrations/preview';
 import type { PlanSummaryView, RunSummary } from '../migrations/runs';
+import type { ApprovalView } from '../migrations/related';
 import type { MigrationView } from '../migrations/view';
 import type { ScheduleView } from '../schedules/http';
+import type { NotificationRecord } from '../storage/migration-documents';
 import { OUTCOMES } from '../migrations/queries';
 
 const text = z.string();
 const BLOCK_CODES = [
   'inheritedFromGroup',
+  'groupRefused',
+  'nestedOnly',
   'noUsageLocation',
   'foreignDomain',
   'accountDisabled',
@@ -64,6 +69,12 @@ const migrationLinks = z.object({
   reject: text,
   recheck: text,
   cancel: text,
+  rollback: text.describe('POST: start a run that restores what this one changed'),
+  retry: text.describe('POST: start a run for this one’s failed (and fixably blocked) users'),
+  rollbackOf: text.optional(),
+  retryOf: text.optional(),
+  rolledBackBy: z.array(text).optional(),
+  retriedBy: z.array(text).optional(),
 });
 
 const waitingFor = z.object({
@@ -100,6 +111,40 @@ export const runSummary = z
   })
   .describe('How the run was asked for') satisfies z.ZodType<RunSummary>;
 
+const approvalView = z.object({
+  approvers: z
+    .object({ deployment: z.array(text), run: z.array(text) })
+    .describe('APPROVERS and the run’s approvers: a decider must be on each list that is set'),
+  requireDifferentApprover: z.boolean(),
+  requestedBy: z
+    .object({ name: text.optional(), id: text.optional(), verified: z.boolean(), label: text.optional() })
+    .optional(),
+  decision: z
+    .object({
+      approved: z.boolean(),
+      by: text.optional(),
+      reason: text.optional(),
+      at: instant,
+      verified: z.boolean().optional(),
+      principalId: text.optional(),
+      label: text.optional(),
+    })
+    .optional(),
+  plan: z
+    .object({
+      total: count,
+      toChange: count,
+      skipped: count,
+      blocked: count,
+      moves: z.array(z.object({ move: count, label: text, from: text.optional(), to: text })),
+      seats: z.array(z.object({ skuId: text, name: text, needed: count })),
+      dataLoss: z.array(z.object({ move: count, from: text, to: text, plans: z.array(text) })),
+      lostPlans: count,
+      needsDataLossAcknowledgement: z.boolean(),
+    })
+    .optional(),
+}) satisfies z.ZodType<ApprovalView>;
+
 export const migrationView = z.object({
   id: text,
   status: z.enum(MIGRATION_STATUSES),
@@ -113,6 +158,15 @@ export const migrationView = z.object({
   createdAt: instant,
   updatedAt: instant,
   links: migrationLinks,
+  rollbackOf: text.optional().describe('The run this one rolls back (single-run view)'),
+  retryOf: text.optional().describe('The run whose failed users this one retries (single-run view)'),
+  rolledBackBy: z.array(text).optional(),
+  retriedBy: z.array(text).optional(),
+  actions: z
+    .array(z.enum(['approve', 'reject', 'recheck', 'cancel', 'rollback', 'retry']))
+    .optional()
+    .describe('What may be done now (single-run view): the console shows only these buttons'),
+  approval: approvalView.optional().describe('Who may decide and on what (runs that need approval)'),
 }) satisfies z.ZodType<MigrationView>;
 
 const lostPlan = z.object({
@@ -139,13 +193,6 @@ const planSummary = z.object({
 export const migrationListItem = migrationView.extend({ run: runSummary.optional() });
 
 export const migrationDetail = migrationListItem.extend({
-  approval: z
-    .object({
-      decision: z
-        .object({ approved: z.boolean(), by: text.optional(), reason: text.optional(), at: instant })
-        .optional(),
-    })
-    .optional(),
   plan: planSummary.optional(),
   stages: z
     .array(z.object({ stage: text, status: z.enum(MIGRATION_STATUSES), at: instant }))
@@ -161,6 +208,11 @@ export const startAccepted = z.object({
   statusUrl: text.optional(),
   links: migrationLinks.optional(),
   migration: migrationView.optional(),
+});
+
+export const linkedRunAccepted = startAccepted.extend({
+  rollbackOf: text.optional().describe('The run this one rolls back'),
+  retryOf: text.optional().describe('The run whose users this one retries'),
 });
 
 export const actionAccepted = z.object({
@@ -206,8 +258,26 @@ const reportSummary = z.object({
   ),
 }) satisfies z.ZodType<ReportSummary>;
 
+const notificationRecord = z.object({
+  event: z.enum(NOTIFY_EVENTS),
+  target: text.describe('The receiver’s URL without its query'),
+  format: z.enum(NOTIFY_FORMATS),
+  deliveryId: text,
+  state: z.enum(['sending', 'retrying', 'delivered', 'failed', 'refused']),
+  attempts: count,
+  reason: text.optional(),
+  lastResult: text.optional(),
+  createdAt: instant,
+  updatedAt: instant,
+}) satisfies z.ZodType<Omit<NotificationRecord, 'key'>>;
+
 export const report = z.object({
   id: text,
+  rollbackOf: text.optional(),
+  retryOf: text.optional(),
+  rolledBackBy: z.array(text).optional(),
+  retriedBy: z.array(text).optional(),
+  notifications: z.array(notificationRecord).describe('Each notification of the run, and how its delivery went'),
   status: z.enum(MIGRATION_STATUSES),
   message: text.optional(),
   counts,
@@ -216,6 +286,7 @@ export const report = z.object({
     seatsNeeded: z.record(text, count),
     downgrades: z.array(z.object({}).passthrough()),
     remaining: count,
+    groups: z.array(z.object({}).passthrough()).optional().describe('Group moves’ units (docs/group-moves.md)'),
   }),
   summary: reportSummary.optional(),
   finishedAt: instant.optional(),

@@ -3,6 +3,7 @@ import type { Task } from 'durable-functions';
 import { parseIsoDuration } from '../domain/duration';
 import { RunMessages } from '../domain/messages';
 import { MigrationEvents, toApprovalDecision } from '../domain/workflow';
+import { notify } from './notify';
 import type { Plan } from './plan-stage';
 import type { MigrationRun, RunEnd } from './run';
 
@@ -12,6 +13,7 @@ export function* approvalStage(run: MigrationRun, plan: Plan): Generator<Task, R
   const { context } = run;
   const remaining = plan.summary.toChange;
   yield* run.enterStage('awaitingApproval', 'approval');
+  yield* notify(run, 'awaitingApproval');
   const timeoutMs = parseIsoDuration(run.options.approvalTimeout);
   const approval = context.df.waitForExternalEvent(MigrationEvents.approval);
   const cancel = context.df.waitForExternalEvent(MigrationEvents.cancel);

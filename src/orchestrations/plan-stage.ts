@@ -14,7 +14,8 @@ export function* planStage(run: MigrationRun, wait: LicenseWait): Generator<Task
   yield* run.enterStage('planning', 'plan');
   let outcome: PlanOutcome;
   for (;;) {
-    outcome = yield* callActivity(run.context, 'planMigration', run.migrationId);
+    const planner = run.input.link?.kind === 'rollback' ? 'planRollback' : 'planMigration';
+    outcome = yield* callActivity(run.context, planner, run.migrationId);
     if (outcome.ok || !outcome.missingTargets) break;
     const waited = yield* wait.beforeRetry([outcome.reason]);
     if (waited === 'cancelled')

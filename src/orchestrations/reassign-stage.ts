@@ -10,11 +10,13 @@ import { runWaves, type PhaseResult } from './waves';
 
 export function* reassignStage(run: MigrationRun, plan: Plan): Generator<Task, PhaseResult, unknown> {
   const { counts } = run;
+  // Counts so far: skipped at planning, and users moved through groups before this stage.
+  const before = { moved: counts.moved, failed: counts.failed, skipped: counts.skipped };
   yield* run.enterStage('reassigning', 'reassign');
   const reassigned = yield* runWaves(run, 'reassign', plan.waves);
-  counts.moved = reassigned.counts.moved;
-  counts.failed = reassigned.counts.failed;
-  counts.skipped = plan.summary.skipped + reassigned.counts.skipped + reassigned.counts.notAttempted;
+  counts.moved = before.moved + reassigned.counts.moved;
+  counts.failed = before.failed + reassigned.counts.failed;
+  counts.skipped = before.skipped + reassigned.counts.skipped + reassigned.counts.notAttempted;
   counts.done = counts.moved + counts.failed + counts.skipped + counts.blocked;
   return reassigned;
 }

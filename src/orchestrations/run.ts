@@ -5,7 +5,9 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { MigrationStatus } from '../domain/status';
 import type { FinalizeInput, MigrationCustomStatus, MigrationInput, MigrationOutput } from '../domain/workflow';
+import { finishedEvent } from '../domain/notify';
 import { callActivity } from './calls';
+import { notify } from './notify';
 
 export type RunCounts = MigrationCustomStatus['counts'];
 
@@ -33,6 +35,11 @@ export class MigrationRun {
 
   get options(): MigrationInput['options'] {
     return this.input.options;
+  }
+
+  /** The status the run shows now. */
+  get status(): MigrationStatus {
+    return this.#status.status;
   }
 
   nowMs(): number {
@@ -71,6 +78,12 @@ export class MigrationRun {
       message: end.message,
     };
     yield* callActivity(this.context, 'finalizeMigration', finalize);
+    const event = finishedEvent(end.status);
+    if (this.input.notify && event) {
+      // The report is stored: show the final status while the notification goes out, then tell the targets.
+      this.publish({ status: end.status, ...(end.message !== undefined ? { message: end.message } : {}) });
+      yield* notify(this, event, end.message !== undefined ? { message: end.message } : {});
+    }
     const output: MigrationOutput = { status: end.status, counts: { ...this.counts }, remaining: end.remaining };
     if (end.message !== undefined) output.message = end.message;
     return output;

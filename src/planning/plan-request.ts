@@ -4,6 +4,8 @@
  * verified domains and the selected users through the Graph layer (paced like every read) and decides per user with
  * the pure rules of src/domain/plan.ts. It writes nothing.
  */
+import { planGroupMove, type GroupPlanContext } from '../activities/plan-groups';
+import type { GroupUnitPlan } from '../domain/group-plan';
 import { plannedUserNotFound, planUser } from '../domain/plan';
 import { describeTenantSkus, resolveMoves } from '../domain/skus';
 import type {
@@ -30,6 +32,8 @@ export type RequestPlan =
       remaining: number;
       /** A user who has a usage location (for the permission check that changes nothing). */
       located?: UserWithLocation;
+      /** Group moves' units, in move order (docs/group-moves.md). */
+      groups: GroupUnitPlan[];
     }
   | {
       ok: false;
@@ -69,7 +73,14 @@ export async function planRequest(
   const decided = await decideUsers(graph, request, resolved.moves, { skus, verifiedDomains });
   if ('problem' in decided) return { ok: false, reason: decided.problem };
   const remaining = applyUserCap(decided.users, request);
-  const plan: RequestPlan = { ok: true, planned: decided.users, moves: resolved.moves, skus, remaining };
+  const plan: RequestPlan = {
+    ok: true,
+    planned: decided.users,
+    moves: resolved.moves,
+    skus,
+    remaining,
+    groups: decided.groups,
+  };
   if (decided.located) plan.located = decided.located;
   return plan;
 }
@@ -79,19 +90,45 @@ interface TenantFacts {
   verifiedDomains: string[];
 }
 
+interface DecidedUsers {
+  users: PlannedUser[];
+  located?: UserWithLocation;
+  /** Group moves' units, in move order (docs/group-moves.md). */
+  groups: GroupUnitPlan[];
+}
+
 /** Selects each move's users and decides what happens to each; a user reached by two moves is moved once. */
 async function decideUsers(
   graph: LicensingGraph,
   request: MigrationRequest,
   moves: ResolvedMove[],
   tenant: TenantFacts,
-): Promise<{ users: PlannedUser[]; located?: UserWithLocation } | { problem: string }> {
+): Promise<DecidedUsers | { problem: string }> {
   const planned: PlannedUser[] = [];
   const seen = new Map<string, number>();
+  const groups: GroupUnitPlan[] = [];
+  const context: GroupPlanContext = {
+    graph,
+    request,
+    ...tenant,
+    select: async (moveRequest, move) => {
+      const selected = await selectUsers(graph, moveRequest, move);
+      return 'problem' in selected ? { problem: `moves[${move.move}].users: ${selected.problem}` } : selected;
+    },
+    groups: new Map(),
+  };
   let located: UserWithLocation | undefined;
   for (const move of moves) {
     const moveRequest = request.moves[move.move];
     if (!moveRequest) continue;
+    if (move.group) {
+      const viaGroup = await planGroupMove(context, moveRequest, move, groups.length);
+      if ('problem' in viaGroup) return { problem: viaGroup.problem };
+      groups.push(viaGroup.unit);
+      for (const reference of viaGroup.missing) planned.push(plannedUserNotFound(reference, move.move));
+      for (const user of viaGroup.users) planned.push(onceOnly(user, seen, move.move));
+      continue;
+    }
     const selected = await selectUsers(graph, moveRequest, move);
     if ('problem' in selected) return { problem: `moves[${move.move}].users: ${selected.problem}` };
     for (const reference of selected.missing) planned.push(plannedUserNotFound(reference, move.move));
@@ -112,7 +149,28 @@ async function decideUsers(
       planned.push(planUser({ user, move, moveRequest, request, ...tenant }));
     }
   }
-  return located ? { users: planned, located } : { users: planned };
+  return located ? { users: planned, located, groups } : { users: planned, groups };
+}
+
+/**
+ * A user already handled by an earlier move is skipped here, like for direct moves. (A group's product change reaches
+ * its members whatever other moves say; such a member chosen by an earlier move is noted, not skipped.)
+ */
+function onceOnly(user: PlannedUser, seen: Map<string, number>, move: number): PlannedUser {
+  const earlier = seen.get(user.userId.toLowerCase());
+  const step = user.decision.kind === 'change' ? user.decision.groupMove : undefined;
+  if (earlier === undefined || user.decision.kind !== 'change') {
+    if (user.decision.kind === 'change') seen.set(user.userId.toLowerCase(), move);
+    return user;
+  }
+  if (step?.kind === 'product') {
+    user.decision.reason = `${user.decision.reason ?? ''}; also selected by move ${earlier + 1}, which changes this user too`;
+    return user;
+  }
+  return {
+    ...user,
+    decision: { kind: 'skip', reason: `also selected by move ${earlier + 1}, which handles this user` },
+  };
 }
 
 /** A user who has a usage location: setting it to the same value is a write that changes nothing. */
@@ -166,7 +224,8 @@ function applyUserCap(planned: PlannedUser[], request: MigrationRequest): number
   let kept = 0;
   let left = 0;
   for (const user of planned) {
-    if (user.decision.kind !== 'change') continue;
+    // A group's product change reaches all its members: they cannot be left for later one by one.
+    if (user.decision.kind !== 'change' || user.decision.groupMove?.kind === 'product') continue;
     if (kept < request.maxUsers) {
       kept += 1;
       continue;

@@ -39,8 +39,36 @@ export async function assembleReport(docs: MigrationDocuments, dryRun: boolean):
       }
     }
   }
+  rows.push(...(await groupRows(docs, plan, context)));
   for (const planned of unchanged) rows.push(reportRowFor(planned, undefined, context));
   return { rows, plan };
+}
+
+/** Rows of users moved through groups (docs/group-moves.md): their plan, and where the group stage got them. */
+async function groupRows(
+  docs: MigrationDocuments,
+  plan: StoredPlan,
+  context: { moves: StoredPlan['summary']['moves']; skus: TenantSku[]; dryRun: boolean },
+): Promise<ReportRow[]> {
+  const units = (plan.groups ?? []).filter((unit) => unit.users > 0);
+  const loaded = await inParallel(
+    units.map((unit) => async () => ({
+      users: await docs.groupUsers(unit.unit),
+      record: await docs.groupRecord(unit.unit),
+    })),
+    8,
+  );
+  const rows: ReportRow[] = [];
+  for (const { users, record } of loaded) {
+    const results = new Map((record?.users ?? []).map((user) => [user.userId, user]));
+    for (const planned of users) {
+      const outcome = results.get(planned.userId);
+      // Users the stage never reached have no result yet: reported as not changed, like batches not run.
+      const result = outcome && (outcome.progress !== 'pending' || outcome.closed) ? outcome.result : undefined;
+      rows.push(reportRowFor(outcome ? { ...planned, before: outcome.before } : planned, result, context));
+    }
+  }
+  return rows;
 }
 
 export function summarise(report: AssembledReport, skusNow: TenantSku[]): ReportSummary {

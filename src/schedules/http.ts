@@ -3,6 +3,8 @@
  * `POST /api/schedules/{name}/pause|resume`. Handlers take their dependencies; `src/functions/schedules.ts` only
  * registers them.
  */
+import type { NotifySettings } from '../config/settings';
+import { notifyProblems } from '../migrations/http';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { currentDate, type Clock } from '../clock';
 import type { Problem } from '../domain/request';
@@ -22,6 +24,8 @@ import type { ScheduleRecord, ScheduleRepository } from './repository';
 export interface ScheduleHttpDeps {
   repository: ScheduleRepository;
   clock: Pick<Clock, 'now'>;
+  /** The deployment's notification rules: a template's `notify` must name allowed hosts. */
+  notify?: NotifySettings;
 }
 
 /** Schedules are small: a template naming users by list can still be large, as for POST /api/migrations. */
@@ -160,6 +164,8 @@ export async function putScheduleHandler(deps: ScheduleHttpDeps, request: HttpRe
   const now = currentDate(deps.clock);
   const parsed = parseScheduleDefinition(body.value, { name: name.name, now });
   if (!parsed.ok) return invalid(parsed.problems, request.url);
+  const refused = deps.notify ? notifyProblems(parsed.value.request.notify, deps.notify, 'request.notify') : [];
+  if (refused.length > 0) return invalid(refused, request.url);
   const { created } = await deps.repository.put(parsed.value, now);
   const record = await deps.repository.get(name.name, { details: true });
   const view = toScheduleView(record!, requestOrigin(request), now, true);

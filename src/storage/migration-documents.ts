@@ -8,8 +8,11 @@ import type {
   PlanSummary,
   TenantSku,
 } from '../domain/types';
+import type { GroupUnitPlan } from '../domain/group-plan';
 import type { WaveRef } from '../domain/workflow';
 import type { ReportSummary } from '../domain/report';
+import type { Requester } from '../domain/approval';
+import type { NotifyEvent, NotifyFormat, NotifyTarget } from '../domain/notify';
 import { inParallel } from '../util/parallel';
 import type { DocumentStore } from './document-store';
 
@@ -20,8 +23,43 @@ export interface StoredRequest {
   createdAt: string;
   origin: 'http' | 'schedule';
   scheduleName?: string;
-  /** Who started it: the signed-in user App Service authentication names (x-ms-client-principal-name), when any. */
-  startedBy?: string;
+  /** Who started the run: the signed-in principal (verified), or a label from the request. */
+  requestedBy?: Requester & { label?: string };
+  /** Where the run was started through (the API's origin), for links in notifications. */
+  baseUrl?: string;
+  /** The notification targets the run uses: its own `notify`, else the deployment's default at start. */
+  notify?: NotifyTarget[];
+  /** A rollback: the original run, whether changed users are restored anyway, and (a retried rollback) whom. */
+  rollback?: { of: string; force: boolean; users?: string[] };
+  /** A retry of the failed users of this run. */
+  retryOf?: string;
+}
+
+/** A run started from this one (stored under the original, one document per linked run). */
+export interface LinkedRunRecord {
+  kind: 'rollback' | 'retry';
+  migrationId: string;
+  at: string;
+}
+
+/**
+ * One notification of one event to one target. Written (only if absent) before the first attempt, and after each:
+ * `sending` while an attempt's outcome is unknown, `retrying` after an attempt that certainly failed.
+ */
+export interface NotificationRecord {
+  key: string;
+  event: NotifyEvent;
+  /** The target's URL without its query (which may hold a secret). */
+  target: string;
+  format: NotifyFormat;
+  deliveryId: string;
+  state: 'sending' | 'retrying' | 'delivered' | 'failed' | 'refused';
+  attempts: number;
+  reason?: string;
+  /** The receiver's last HTTP status, or the error that kept the attempt from an answer. */
+  lastResult?: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface StoredPlan {
@@ -34,6 +72,38 @@ export interface StoredPlan {
   plannedAt: string;
   /** How many documents hold the users who need no change (skipped or blocked at planning). */
   unchangedParts: number;
+  /** Group moves (docs/group-moves.md): every group the plan looked at, with what happens to it or why not. */
+  groups?: GroupUnitPlan[];
+}
+
+/** Where one user of a group move is, and (once final) what happened. */
+export interface GroupUserRecord {
+  userId: string;
+  /** Licenses read just before the first write. */
+  before: AssignedLicense[];
+  /**
+   * `joined`: the membership write is done (join units); `targetHeld`: the user holds the target from the group (or,
+   * for the documented E1 → E3 procedure, has it in the expected conflict); `sourceRemoved`: the source's writes are
+   * done. The result becomes final once the user is verified or failed.
+   */
+  progress: 'pending' | 'joined' | 'targetHeld' | 'sourceRemoved';
+  /** Moved or failed, or (not attempted) where the user stands and why the run stopped there. */
+  result: UserResult;
+  /** Nothing more will be done for this user in this run (a final result, or a reason the run stopped short). */
+  closed?: boolean;
+  /** The member's license error for the target, while the run waits for it to clear (CountViolation). */
+  memberError?: string;
+}
+
+/** The group stage's record of one unit (a group's product change, or users joining one group). */
+export interface GroupUnitRecord {
+  unit: number;
+  users: GroupUserRecord[];
+  /** product: when the group's target was added, and when the source was removed (ISO). */
+  targetAddedAt?: string;
+  sourceRemovedAt?: string;
+  /** When the group's license was last sent again so that members in CountViolation are processed again. */
+  nudgedAt?: string;
 }
 
 /** What one batch did to one user: the state read just before the change, and the outcome. */
@@ -77,9 +147,15 @@ export interface StageEntry {
 
 export interface ApprovalRecord {
   approved: boolean;
+  /** The signed-in principal's name, else the body's label. */
   by?: string;
   reason?: string;
   at: string;
+  /** True when `by` is the signed-in principal (App Service authentication); false for a label from the body. */
+  verified?: boolean;
+  principalId?: string;
+  /** A body `by` that differed from the signed-in principal (kept as a label only). */
+  label?: string;
 }
 
 const pad = (n: number): string => String(n).padStart(6, '0');
@@ -116,10 +192,14 @@ export class MigrationDocuments {
     plan: Omit<StoredPlan, 'unchangedParts'>,
     waves: PlannedUser[][][],
     unchanged: PlannedUser[],
+    groupUsers: PlannedUser[][] = [],
   ): Promise<void> {
     const writes: (() => Promise<unknown>)[] = [];
     waves.forEach((batches, wave) =>
       writes.push(() => this.store.write(this.path(`plan/wave-${pad(wave)}.json`), batches)),
+    );
+    groupUsers.forEach((users, unit) =>
+      writes.push(() => this.store.write(this.path(`plan/group-${pad(unit)}.json`), users)),
     );
     for (let part = 0; part * UNCHANGED_PART_SIZE < unchanged.length; part += 1) {
       const slice = unchanged.slice(part * UNCHANGED_PART_SIZE, (part + 1) * UNCHANGED_PART_SIZE);
@@ -175,6 +255,18 @@ export class MigrationDocuments {
     return loaded.flatMap((users) => users ?? []);
   }
 
+  /** The users a group unit changes (written with the plan, never changed afterwards). */
+  async groupUsers(unit: number): Promise<PlannedUser[]> {
+    return (await this.store.read<PlannedUser[]>(this.path(`plan/group-${pad(unit)}.json`))) ?? [];
+  }
+
+  groupRecord(unit: number): Promise<GroupUnitRecord | undefined> {
+    return this.store.read<GroupUnitRecord>(this.path(`groups/unit-${pad(unit)}.json`));
+  }
+  saveGroupRecord(record: GroupUnitRecord): Promise<boolean> {
+    return this.store.write(this.path(`groups/unit-${pad(record.unit)}.json`), record);
+  }
+
   saveBatch(record: BatchRecord): Promise<boolean> {
     return this.store.write(this.path(`results/batch-${pad(record.batch)}.json`), record);
   }
@@ -218,6 +310,39 @@ export class MigrationDocuments {
     return entries
       .filter((entry): entry is StageEntry => entry !== undefined)
       .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || stageRank(a.stage) - stageRank(b.stage));
+  }
+
+  saveLinked(link: LinkedRunRecord): Promise<boolean> {
+    return this.store.write(this.path(`linked/${link.migrationId}.json`), link);
+  }
+  async linked(): Promise<LinkedRunRecord[]> {
+    const names = await this.store.list(this.path('linked/'));
+    const links = await inParallel(
+      names.map((name) => () => this.store.read<LinkedRunRecord>(name)),
+      8,
+    );
+    return links.filter((link): link is LinkedRunRecord => link !== undefined).sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Writes a notification's first record; false when one exists (the event was handled already, or is being). */
+  claimNotification(record: NotificationRecord): Promise<boolean> {
+    return this.store.write(this.path(`notifications/${record.key}.json`), record, { onlyIfAbsent: true });
+  }
+  saveNotification(record: NotificationRecord): Promise<boolean> {
+    return this.store.write(this.path(`notifications/${record.key}.json`), record);
+  }
+  notification(key: string): Promise<NotificationRecord | undefined> {
+    return this.store.read<NotificationRecord>(this.path(`notifications/${key}.json`));
+  }
+  async notifications(): Promise<NotificationRecord[]> {
+    const names = await this.store.list(this.path('notifications/'));
+    const records = await inParallel(
+      names.map((name) => () => this.store.read<NotificationRecord>(name)),
+      8,
+    );
+    return records
+      .filter((record): record is NotificationRecord => record !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
   }
 
   saveReport(report: StoredReport): Promise<boolean> {

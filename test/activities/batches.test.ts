@@ -123,7 +123,7 @@ describe('reassignBatch', () => {
         kind: 'failed',
         errorClass: 'userFixable',
         message:
-          'The new license conflicts with a service plan the user already has (mutually exclusive plans). Remove the conflicting license in the same move (replace mode) or disable the conflicting plan.',
+          'The new license conflicts with a service plan the user already has: two of its service plans are mutually exclusive (MutuallyExclusiveViolation). Remove the conflicting license in the same move (atomic strategy, or replace mode), or switch the conflicting plan off with disabledPlans, then retry.',
         graphErrorCode: 'Request_BadRequest',
         requestId: refusal.requestId,
       },
@@ -208,6 +208,27 @@ describe('reassignBatch', () => {
     });
     // Users 3-5 never show the change, so the read-back waits out every delay before sending them again.
     expect(w.clock.sleeps).toEqual([1_000, 2_000, 4_000, 8_000]);
+  });
+
+  it('recovers from a read that lagged behind: a refused write is re-read and the user reported as already there', async () => {
+    const w = await planned();
+    // User 2 was moved by someone else after planning; the batch's first read still shows the old state.
+    w.graph.putUser(tenantUser(2, [PREMIUM]));
+    w.graph.serveStale(U2, tenantUser(2, [STANDARD]));
+    w.graph.failAssignOnce(
+      U2,
+      graphError('assignLicense', {
+        status: 400,
+        code: 'Request_BadRequest',
+        message: 'User does not have a corresponding license.',
+      }),
+    );
+    expect(await w.activities.reassignBatch(w.batch('reassign', 3), w.log)).toEqual(counts({ moved: 4, skipped: 1 }));
+    const record = await w.docs.batch(0);
+    expect(record?.users[1]?.result).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/already held/) });
+    // Nothing was sent again for the user.
+    const sent = w.graph.callsTo('assignLicenses').flatMap((call) => call.items.map((item) => item.userId));
+    expect(sent.filter((id) => id === U2)).toHaveLength(1);
   });
 
   it('reports a user already on the target when the batch runs as skipped, sending nothing for them', async () => {

@@ -2,10 +2,12 @@
  * Tenant SKUs for domain tests, transcribed from Microsoft's "Product names and service plan identifiers for
  * licensing" table (data/product-names-and-service-plan-identifiers.csv): real SKU and plan GUIDs.
  */
+import { planUser } from '../../src/domain/plan';
 import type {
   AssignedLicense,
   LicenseAssignmentState,
   MigrationRequest,
+  PlannedUser,
   ResolvedMove,
   ServicePlan,
   TenantSku,
@@ -350,3 +352,27 @@ export const STANDARD_TO_PREMIUM: ResolvedMove = {
   toSkuPartNumber: 'SPB',
   disabledPlanIds: [],
 };
+
+/** A request moving everyone from Business Standard to Business Premium, as planning sees it. */
+export const STANDARD_TO_PREMIUM_REQUEST = migrationRequest({
+  moves: [
+    { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true }, disabledPlans: [], keepDisabledPlans: true },
+  ],
+});
+
+/** User `id` (on contoso.com) planned for Business Standard → Business Premium. */
+export function plannedStandardToPremium(
+  id: string,
+  overrides: Partial<UserLicenseSnapshot> = {},
+  licenses: AssignedLicense[] = [{ skuId: BUSINESS_STANDARD.skuId, disabledPlans: [] }],
+): PlannedUser {
+  const request = STANDARD_TO_PREMIUM_REQUEST;
+  return planUser({
+    user: makeUser(licenses, { id, userPrincipalName: `${id}@contoso.com`, ...overrides }),
+    move: STANDARD_TO_PREMIUM,
+    moveRequest: request.moves[0]!,
+    request,
+    skus: ALL_SKUS,
+    verifiedDomains: VERIFIED_DOMAINS,
+  });
+}

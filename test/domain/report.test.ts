@@ -1,6 +1,6 @@
 import { planUser } from '../../src/domain/plan';
 import { reportRowFor, summariseReport, type ReportContext } from '../../src/domain/report';
-import type { PlannedUser, ReportRow, ResolvedMove, TenantSku } from '../../src/domain/types';
+import type { ReportRow, ResolvedMove, TenantSku } from '../../src/domain/types';
 import {
   ALL_SKUS,
   BUSINESS_PREMIUM,
@@ -9,33 +9,15 @@ import {
   STANDARD_TO_PREMIUM,
   VERIFIED_DOMAINS,
   makeUser,
-  migrationRequest,
+  plannedStandardToPremium,
+  STANDARD_TO_PREMIUM_REQUEST,
 } from './fixtures';
 
 const STANDARD = BUSINESS_STANDARD.skuId;
 const PREMIUM = BUSINESS_PREMIUM.skuId;
 const move: ResolvedMove = STANDARD_TO_PREMIUM;
-const request = migrationRequest({
-  moves: [
-    { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true }, disabledPlans: [], keepDisabledPlans: true },
-  ],
-});
 const context: ReportContext = { moves: [move], skus: ALL_SKUS };
-
-function planned(
-  id: string,
-  overrides: Parameters<typeof makeUser>[1] = {},
-  licenses = [{ skuId: STANDARD, disabledPlans: [] as string[] }],
-): PlannedUser {
-  return planUser({
-    user: makeUser(licenses, { id, userPrincipalName: `${id}@contoso.com`, ...overrides }),
-    move,
-    moveRequest: request.moves[0]!,
-    request,
-    skus: ALL_SKUS,
-    verifiedDomains: VERIFIED_DOMAINS,
-  });
-}
+const planned = plannedStandardToPremium;
 
 describe('reportRowFor', () => {
   it('reports a moved user with the action, the plan reason and the licenses after', () => {
@@ -177,7 +159,7 @@ describe('summariseReport', () => {
       ]),
       move: { move: 0, toSkuId: PREMIUM, toSkuPartNumber: 'SPB', disabledPlanIds: [] },
       moveRequest: { to: 'SPB', users: { all: true }, disabledPlans: [], keepDisabledPlans: true },
-      request: { ...request, mode: 'replace' },
+      request: { ...STANDARD_TO_PREMIUM_REQUEST, mode: 'replace' },
       skus: ALL_SKUS,
       verifiedDomains: VERIFIED_DOMAINS,
     });

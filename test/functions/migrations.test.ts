@@ -117,7 +117,8 @@ describe('migration workflow over HTTP (local runtime + Graph simulator + Azurit
         { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { upns: [...standardHolders, 'nobody@contoso.com'] } },
       ],
     });
-    expect(view.status).toBe('completed');
+    const failedRows = rows.filter((row) => row.outcome === 'failed').map((row) => [row.userPrincipalName, row.reason]);
+    expect({ status: view.status, failedRows }).toEqual({ status: 'completed', failedRows: [] });
     const byUpn = new Map(rows.map((row) => [row.userPrincipalName.toLowerCase(), row]));
     expect(byUpn.get(already.upn)).toEqual(expect.objectContaining({ outcome: 'skipped' }));
     expect(byUpn.get(already.upn)!.reason).toMatch(/already/);

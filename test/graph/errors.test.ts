@@ -43,7 +43,7 @@ describe('Graph error classification (documented and observed assignLicense erro
       'Request_BadRequest',
       'License assignment failed because service plan a depends on the service plan(s) b,c',
       'userFixable',
-      /needs another plan/i,
+      /depends on another one/i,
       /prerequisite/i,
     ],
     [
@@ -88,6 +88,21 @@ describe('Graph error classification (documented and observed assignLicense erro
     expect(info).toMatchObject({ status, code, message, errorClass, requestId: 'rid-1', date: '2026-11-26T05:00:00' });
     expect(info.reason).toMatch(reason);
     expect(info.action).toMatch(action);
+  });
+
+  it('names the clashing service plans it knows, and the others by id', () => {
+    const info = classify(
+      400,
+      'Request_BadRequest',
+      'License assignment failed because service plans 9aaf7827-d63c-4b61-89c3-182f06f82e5c,efb87545-963c-4e0d-99df-69c6916d9eb0 are mutually exclusive',
+    );
+    expect(info.reason).toMatch(/EXCHANGE_S_STANDARD and EXCHANGE_S_ENTERPRISE are mutually exclusive/);
+    const dependency = classify(
+      400,
+      'Request_BadRequest',
+      'License assignment failed because service plan f477b0f0-3bb1-4890-940c-40fcee6ce05f depends on the service plan(s) 9aaf7827-d63c-4b61-89c3-182f06f82e5c',
+    );
+    expect(dependency.reason).toMatch(/service plan f477b0f0-3bb1-4890-940c-40fcee6ce05f and EXCHANGE_S_STANDARD/);
   });
 
   it('names the SKU that has no free seats', () => {

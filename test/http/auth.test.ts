@@ -1,6 +1,7 @@
 import { HttpRequest } from '@azure/functions';
 import { readAppSettings } from '../../src/config/settings';
-import { apiAuth, signedInUser } from '../../src/http/auth';
+import { apiAuth } from '../../src/http/auth';
+import { principalOf } from '../../src/http/principal';
 
 const request = (headers: Record<string, string> = {}) =>
   new HttpRequest({ url: 'http://localhost:7071/api/migrations', method: 'GET', headers });
@@ -24,9 +25,9 @@ describe('API authentication (API_AUTH)', () => {
       'x-ms-client-principal-name': 'alice@contoso.com',
     });
     expect((await auth.guard(ok)(signedIn)).status).toBe(200);
-    expect(signedInUser(signedIn, true)).toBe('alice@contoso.com');
+    expect(principalOf(signedIn, true)?.name).toBe('alice@contoso.com');
     // Without App Service authentication anyone could send the header: it is not taken as who acts.
-    expect(signedInUser(signedIn, false)).toBeUndefined();
+    expect(principalOf(signedIn, false)).toBeUndefined();
   });
 
   it('refuses to start with appService where App Service authentication is off, and names unknown modes', () => {

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { EXAMPLE_REJECTED_RUN, EXAMPLE_RUN } from '../../src/openapi/examples';
+import { EXAMPLE_FINISHED_RUN, EXAMPLE_REJECTED_RUN, EXAMPLE_RUN } from '../../src/openapi/examples';
 import { startStack, type Stack } from '../support/e2e';
 
 type Json = Record<string, unknown>;
@@ -117,6 +117,7 @@ describe('the OpenAPI document', () => {
       getMigration: () =>
         Promise.all([waitFor(EXAMPLE_RUN, 'awaitingApproval'), waitFor(EXAMPLE_REJECTED_RUN, 'awaitingApproval')]),
       recheckMigration: () => waitFor(EXAMPLE_RUN, 'waitingForLicenses'),
+      rollbackMigration: () => stack.waitForFinish(EXAMPLE_FINISHED_RUN),
     };
     const order = [
       'health',
@@ -138,6 +139,8 @@ describe('the OpenAPI document', () => {
       'recheckMigration',
       'rejectMigration',
       'cancelMigration',
+      'rollbackMigration',
+      'retryMigration',
       'deleteSchedule',
     ];
     expect([...operations.keys()].sort()).toEqual([...order].sort());

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,10 +10,11 @@ import {
   type GraphSimulator,
   type LicenseChangeEvent,
 } from '../../emulators/graph';
+import { isFinished } from '../../src/domain/status';
 import type { MigrationView } from '../../src/migrations/view';
 import ignore from 'ignore';
 import { createPackage, ROOT, selectAppFiles, type PackageResult } from '../../scripts/package';
-import { deadlineAfter } from '../support/clock';
+import { keyedApi, pollUntil, startLauncher, type Launcher } from '../emulators/local/launcher';
 
 /**
  * The deployment package, proven: `npm run package`'s function builds the zip azd would upload; the test unpacks it
@@ -26,7 +26,6 @@ import { deadlineAfter } from '../support/clock';
  */
 const LAUNCHER = path.join(ROOT, 'dist/emulators/local/start.js');
 const APP_ENTRY = 'dist/src/index.js';
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 const MIGRATION_ID = 'from-the-package';
 
 function newestSource(dir: string): number {
@@ -59,61 +58,10 @@ function unpack(zipPath: string, into: string): string[] {
   return Object.keys(entries).sort();
 }
 
-interface Launched {
-  child: ChildProcess;
-  baseUrl: string;
-  output: string[];
-}
+/** The function key the launcher requires (fixed here, as scripts fix it). */
+const LOCAL_KEY = `package-test-${randomUUID()}`;
 
-function launch(appDir: string, env: NodeJS.ProcessEnv, preload: string): Promise<Launched> {
-  const child = spawn(
-    process.execPath,
-    ['--require', preload, LAUNCHER, '--app', path.join(appDir, APP_ENTRY), '--port', '0', '--quiet'],
-    { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    let baseUrl = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        output.push(line);
-        baseUrl = /license-shift is running at (\S+)/.exec(line)?.[1] ?? baseUrl;
-        if (/^Ready in .*Press Ctrl\+C/.test(line)) resolve({ child, baseUrl, output });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`the app exited early (${String(code)}):\n${output.join('\n')}`)));
-  });
-}
-
-async function api<T>(
-  baseUrl: string,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const expired = deadlineAfter(timeoutMs);
-  while (!expired()) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const api = keyedApi(LOCAL_KEY);
 
 describe('azure.yaml and .funcignore', () => {
   it('make azd build locally and upload the folder `npm run package` stages', () => {
@@ -210,6 +158,7 @@ describe('the deployment package (npm run package)', () => {
       AzureWebJobsStorage: storage,
       LICENSE_SHIFT_CONTAINER: `pkg${randomUUID().replace(/-/g, '').slice(0, 16)}`,
       LICENSE_SHIFT_DATA_DIR: path.join(work, 'data'),
+      LICENSE_SHIFT_LOCAL_KEY: LOCAL_KEY,
       GRAPH_BASE_URL: sim.baseUrl,
       GRAPH_AUTH: 'none',
       APPLICATIONINSIGHTS_CONNECTION_STRING: '',
@@ -217,9 +166,15 @@ describe('the deployment package (npm run package)', () => {
     };
     delete env.NODE_PATH;
     delete env.NODE_OPTIONS;
-    let launched: Launched | undefined;
+    let launched: Launcher | undefined;
     try {
-      launched = await launch(appDir, env, preload);
+      // The repository's compiled launcher, running the unpacked app with the unpacked folder's node_modules.
+      launched = await startLauncher({
+        cwd: appDir,
+        env,
+        script: ['--require', preload, LAUNCHER],
+        args: ['--app', path.join(appDir, APP_ENTRY), '--quiet'],
+      });
       const { baseUrl } = launched;
       const start = await api<{ id: string }>(baseUrl, 'POST', '/api/migrations', {
         id: MIGRATION_ID,
@@ -227,11 +182,11 @@ describe('the deployment package (npm run package)', () => {
         usageLocation: 'US',
       });
       expect(start.status).toBe(202);
-      const done = await waitUntil(
+      const done = await pollUntil(
         'the migration to finish',
         async () => {
           const view = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
-          return view.status === 200 && FINISHED.has(view.json.status) ? view.json : undefined;
+          return view.status === 200 && isFinished(view.json.status) ? view.json : undefined;
         },
         45_000,
       );
@@ -249,7 +204,7 @@ describe('the deployment package (npm run package)', () => {
       expect(findUnlicensedGaps(changes)).toEqual([]);
 
       launched.child.kill('SIGUSR2');
-      const loaded = await waitUntil(
+      const loaded = await pollUntil(
         'the module dump',
         () =>
           Promise.resolve(
@@ -265,15 +220,17 @@ describe('the deployment package (npm run package)', () => {
       expect(
         loaded.filter((file) => file.startsWith(path.join(appDir, 'dist', 'src') + path.sep)).length,
       ).toBeGreaterThan(10);
-      // The repository's own build and sources of the app were never loaded.
-      expect(loaded.filter((file) => file.startsWith(path.join(ROOT, 'dist', 'src') + path.sep))).toEqual([]);
+      // The app itself (entry, composition root, triggers, orchestrations, activities) never ran from the repository's
+      // build. The launcher reads a few lists of the product's (its settings, the Graph roles) for itself.
+      const repositoryApp = ['index.js', 'app.js', 'functions', 'orchestrations', 'activities', 'migrations'].map(
+        (part) => path.join(ROOT, 'dist', 'src', part),
+      );
+      expect(
+        loaded.filter((file) => repositoryApp.some((part) => file === part || file.startsWith(part + path.sep))),
+      ).toEqual([]);
       expect(loaded.filter((file) => file.startsWith(path.join(ROOT, 'src') + path.sep))).toEqual([]);
     } finally {
-      if (launched && launched.child.exitCode === null) {
-        const exited = new Promise((resolve) => launched!.child.once('exit', resolve));
-        launched.child.kill('SIGTERM');
-        await exited;
-      }
+      await launched?.stop();
       await sim.stop();
     }
   }, 120_000);

@@ -1,43 +1,13 @@
 import { parse } from 'csv-parse/sync';
-import { planUser } from '../../src/domain/plan';
 import { reportRowFor, type ReportContext } from '../../src/domain/report';
-import type { PlannedUser, ResolvedMove } from '../../src/domain/types';
+import type { ResolvedMove } from '../../src/domain/types';
 import { formatLicenses, reportToCsv } from '../../src/reports/csv';
-import {
-  ALL_SKUS,
-  BUSINESS_PREMIUM,
-  BUSINESS_STANDARD,
-  STANDARD_TO_PREMIUM,
-  VERIFIED_DOMAINS,
-  makeUser,
-  migrationRequest,
-  planId,
-} from '../domain/fixtures';
+import { ALL_SKUS, BUSINESS_PREMIUM, STANDARD_TO_PREMIUM, planId, plannedStandardToPremium } from '../domain/fixtures';
 
-const STANDARD = BUSINESS_STANDARD.skuId;
 const PREMIUM = BUSINESS_PREMIUM.skuId;
 const move: ResolvedMove = STANDARD_TO_PREMIUM;
-const request = migrationRequest({
-  moves: [
-    { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true }, disabledPlans: [], keepDisabledPlans: true },
-  ],
-});
 const context: ReportContext = { moves: [move], skus: ALL_SKUS };
-
-function planned(
-  id: string,
-  overrides: Parameters<typeof makeUser>[1] = {},
-  licenses = [{ skuId: STANDARD, disabledPlans: [] as string[] }],
-): PlannedUser {
-  return planUser({
-    user: makeUser(licenses, { id, userPrincipalName: `${id}@contoso.com`, ...overrides }),
-    move,
-    moveRequest: request.moves[0]!,
-    request,
-    skus: ALL_SKUS,
-    verifiedDomains: VERIFIED_DOMAINS,
-  });
-}
+const planned = plannedStandardToPremium;
 
 describe('reportToCsv', () => {
   it('writes the documented columns with licenses as part numbers and disabled plan names', () => {

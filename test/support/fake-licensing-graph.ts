@@ -4,7 +4,8 @@
  * tests can make items fail with the error infos `classifyGraphError` gives for real Graph answers, serve stale reads
  * (directory lag), and read back every call.
  */
-import type { AssignedLicense, TenantSku, UserLicenseSnapshot } from '../../src/domain/types';
+import { membershipRefusal, type GroupFacts } from '../../src/domain/groups';
+import type { AssignedLicense, LicenseAssignmentState, TenantSku, UserLicenseSnapshot } from '../../src/domain/types';
 import {
   classifyGraphError,
   GraphRequestError,
@@ -15,7 +16,9 @@ import {
   type CompanySubscription,
   type GraphErrorInfo,
   type GraphOperation,
+  type GroupMembers,
   type LicensingGraph,
+  type MembershipResult,
   type MissingPermission,
   type WriteAccessCheck,
 } from '../../src/graph';
@@ -27,6 +30,17 @@ export interface FakeTenant {
   users?: UserLicenseSnapshot[];
   /** Group id → ids of its (transitive) user members. */
   groups?: Record<string, string[]>;
+  /**
+   * Groups for group-based licensing: facts as Graph gives them and direct members (user or group ids). Their
+   * licenses are not applied to members until `processGroups()` (Graph processes groups later, too).
+   */
+  licensingGroups?: FakeGroup[];
+}
+
+export interface FakeGroup extends Partial<GroupFacts> {
+  id: string;
+  /** Direct members: user ids, or ids of nested groups. */
+  members: string[];
 }
 
 export type GraphCall =
@@ -39,7 +53,13 @@ export type GraphCall =
   | { method: 'listGroupUserMembers'; groupId: string }
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
   | { method: 'assignLicenses'; items: AssignLicenseItem[]; options?: AssignLicensesOptions }
-  | { method: 'holdBudgetShare'; share: number };
+  | { method: 'holdBudgetShare'; share: number }
+  | { method: 'getGroup'; groupId: string }
+  | { method: 'listGroupMembers'; groupId: string }
+  | { method: 'listMembersWithLicenseErrors'; groupId: string }
+  | { method: 'addGroupMembers'; groupId: string; userIds: string[] }
+  | { method: 'removeGroupMembers'; groupId: string; userIds: string[] }
+  | { method: 'assignGroupLicense'; groupId: string; add: AssignedLicense[]; remove: string[] };
 
 let requestCounter = 0;
 const nextRequestId = (): string => `00000000-0000-4000-a000-${String(++requestCounter).padStart(12, '0')}`;
@@ -78,6 +98,7 @@ export class FakeLicensingGraph implements LicensingGraph {
     this.verifiedDomains = [...(tenant.verifiedDomains ?? [])];
     for (const user of tenant.users ?? []) this.putUser(user);
     for (const [groupId, members] of Object.entries(tenant.groups ?? {})) this.#groups.set(key(groupId), members);
+    for (const group of tenant.licensingGroups ?? []) this.putGroup(group);
   }
 
   /** Adds or replaces a user. */
@@ -132,6 +153,12 @@ export class FakeLicensingGraph implements LicensingGraph {
     return this.calls.filter((call) => call.method === 'assignLicenses' || call.method === 'setUsageLocation');
   }
 
+  /** Every write: user licenses, usage locations, memberships and group licenses. */
+  allWrites(): GraphCall[] {
+    const kinds = ['assignLicenses', 'setUsageLocation', 'addGroupMembers', 'removeGroupMembers', 'assignGroupLicense'];
+    return this.calls.filter((call) => kinds.includes(call.method));
+  }
+
   listSubscribedSkus(): Promise<TenantSku[]> {
     this.calls.push({ method: 'listSubscribedSkus' });
     return Promise.resolve(copy(this.skus));
@@ -184,7 +211,7 @@ export class FakeLicensingGraph implements LicensingGraph {
 
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]> {
     this.calls.push({ method: 'listGroupUserMembers', groupId });
-    const members = this.#groups.get(key(groupId));
+    const members = this.#groups.get(key(groupId)) ?? this.#transitive(groupId);
     if (!members) {
       const error = graphError('readGroupMembers', {
         status: 404,
@@ -239,6 +266,209 @@ export class FakeLicensingGraph implements LicensingGraph {
       released = true;
       this.heldShares.splice(this.heldShares.indexOf(share), 1);
     };
+  }
+
+  // ------------------------------------------------------------------------------------------ groups
+
+  readonly #licensing = new Map<string, GroupFacts & { members: string[] }>();
+  /** Groups (and single members) whose license changes are not applied yet. */
+  readonly #pendingGroups = new Set<string>();
+  readonly #pendingMembers = new Set<string>();
+  /** Scripted per-member errors of a group assignment: `${groupId}|${userId}` → error code. */
+  readonly #memberErrors = new Map<string, string>();
+
+  /** Adds or replaces a licensing group (its licenses already applied to its members, as in a scenario). */
+  putGroup(group: FakeGroup): void {
+    this.#licensing.set(key(group.id), {
+      id: group.id,
+      displayName: group.displayName ?? '',
+      groupTypes: group.groupTypes ?? [],
+      membershipRule: group.membershipRule ?? null,
+      onPremisesSyncEnabled: group.onPremisesSyncEnabled ?? null,
+      isAssignableToRole: group.isAssignableToRole ?? false,
+      assignedLicenses: copy(group.assignedLicenses ?? []),
+      licenseProcessingState: group.licenseProcessingState ?? 'ProcessingComplete',
+      members: [...group.members],
+    });
+  }
+
+  group(groupId: string): (GroupFacts & { members: string[] }) | undefined {
+    const group = this.#licensing.get(key(groupId));
+    return group ? copy(group) : undefined;
+  }
+
+  /** The member's next processing of this group records this error instead of the license (until cleared). */
+  failMember(groupId: string, userId: string, error: string | undefined): void {
+    if (error) this.#memberErrors.set(`${key(groupId)}|${key(userId)}`, error);
+    else this.#memberErrors.delete(`${key(groupId)}|${key(userId)}`);
+  }
+
+  /** Applies queued group license changes and membership changes, as Entra does later in the background. */
+  processGroups(): void {
+    const users = new Set<string>(this.#pendingMembers);
+    for (const groupId of this.#pendingGroups) {
+      const group = this.#licensing.get(groupId);
+      if (!group) continue;
+      for (const member of group.members) if (this.#users.has(key(member))) users.add(key(member));
+      group.licenseProcessingState = 'ProcessingComplete';
+    }
+    this.#pendingGroups.clear();
+    this.#pendingMembers.clear();
+    for (const userId of users) this.#evaluate(userId);
+  }
+
+  getGroup(groupId: string): Promise<GroupFacts | undefined> {
+    this.calls.push({ method: 'getGroup', groupId });
+    const group = this.group(groupId);
+    if (!group) return Promise.resolve(undefined);
+    const { members: _members, ...facts } = group;
+    return Promise.resolve(facts);
+  }
+
+  listGroupMembers(groupId: string): Promise<GroupMembers> {
+    this.calls.push({ method: 'listGroupMembers', groupId });
+    const group = this.#licensing.get(key(groupId));
+    if (!group) return Promise.reject(new GraphRequestError(this.#groupNotFound(groupId)));
+    const users = group.members.flatMap((id) => (this.#users.has(key(id)) ? [this.user(id)!] : []));
+    const groups = group.members.filter((id) => this.#licensing.has(key(id))).map((id) => ({ id }));
+    return Promise.resolve({ users, groups });
+  }
+
+  listMembersWithLicenseErrors(groupId: string): Promise<UserLicenseSnapshot[]> {
+    this.calls.push({ method: 'listMembersWithLicenseErrors', groupId });
+    const group = this.#licensing.get(key(groupId));
+    if (!group) return Promise.reject(new GraphRequestError(this.#groupNotFound(groupId)));
+    const users = group.members.flatMap((id) => (this.#users.has(key(id)) ? [this.user(id)!] : []));
+    return Promise.resolve(
+      users.filter((user) =>
+        user.licenseAssignmentStates.some(
+          (state) => state.assignedByGroup !== null && key(state.assignedByGroup) === key(groupId) && state.error,
+        ),
+      ),
+    );
+  }
+
+  addGroupMembers(groupId: string, userIds: string[]): Promise<MembershipResult[]> {
+    this.calls.push({ method: 'addGroupMembers', groupId, userIds: [...userIds] });
+    return Promise.resolve(userIds.map((userId) => this.#membership(groupId, userId, true)));
+  }
+
+  removeGroupMembers(groupId: string, userIds: string[]): Promise<MembershipResult[]> {
+    this.calls.push({ method: 'removeGroupMembers', groupId, userIds: [...userIds] });
+    return Promise.resolve(userIds.map((userId) => this.#membership(groupId, userId, false)));
+  }
+
+  assignGroupLicense(groupId: string, add: AssignedLicense[], remove: string[]): Promise<void> {
+    this.calls.push({ method: 'assignGroupLicense', groupId, add: copy(add), remove: [...remove] });
+    const group = this.#licensing.get(key(groupId));
+    if (!group) return Promise.reject(new GraphRequestError(this.#groupNotFound(groupId)));
+    const removing = new Set(remove.map(key));
+    const next = group.assignedLicenses.filter((license) => !removing.has(key(license.skuId)));
+    for (const license of add) {
+      const at = next.findIndex((held) => key(held.skuId) === key(license.skuId));
+      if (at >= 0) next[at] = copy(license);
+      else next.push(copy(license));
+    }
+    group.assignedLicenses = next;
+    group.licenseProcessingState = 'QueuedForProcessing';
+    this.#pendingGroups.add(key(groupId));
+    return Promise.resolve();
+  }
+
+  #membership(groupId: string, userId: string, add: boolean): MembershipResult {
+    const group = this.#licensing.get(key(groupId));
+    if (!group) return { userId, ok: false, error: this.#groupNotFound(groupId) };
+    const refusal = membershipRefusal(group);
+    if (refusal) {
+      const error =
+        refusal === 'synced'
+          ? graphError('addGroupMember', {
+              status: 400,
+              code: 'Request_BadRequest',
+              message:
+                'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.',
+            })
+          : graphError('addGroupMember', {
+              status: 403,
+              code: 'Authorization_RequestDenied',
+              message: 'Insufficient privileges to complete the operation.',
+            });
+      return { userId, ok: false, error };
+    }
+    const isMember = group.members.some((id) => key(id) === key(userId));
+    if (add && isMember) return { userId, ok: true, outcome: 'alreadyMember' };
+    if (!add && !isMember) return { userId, ok: true, outcome: 'notMember' };
+    group.members = add ? [...group.members, userId] : group.members.filter((id) => key(id) !== key(userId));
+    this.#pendingMembers.add(key(userId));
+    return { userId, ok: true, outcome: add ? 'added' : 'removed' };
+  }
+
+  /** Brings one user's group assignments in line with their groups: seats, usage location and scripted errors. */
+  #evaluate(userId: string): void {
+    const user = this.#users.get(key(userId));
+    if (!user) return;
+    const direct = user.licenseAssignmentStates.filter((state) => state.assignedByGroup === null);
+    const fromGroups: LicenseAssignmentState[] = [];
+    const heldBefore = new Set(user.assignedLicenses.map((license) => key(license.skuId)));
+    for (const group of this.#licensing.values()) {
+      if (!group.members.some((id) => key(id) === key(userId))) continue;
+      for (const license of group.assignedLicenses) {
+        // As in Entra, an assignment already in force stays; only new ones can fail.
+        const inForce = user.licenseAssignmentStates.some(
+          (state) =>
+            state.assignedByGroup !== null &&
+            key(state.assignedByGroup) === key(group.id) &&
+            key(state.skuId) === key(license.skuId) &&
+            state.state === 'Active',
+        );
+        const scripted = inForce ? undefined : this.#memberErrors.get(`${key(group.id)}|${key(userId)}`);
+        const sku = this.sku(license.skuId);
+        const noSeat =
+          !heldBefore.has(key(license.skuId)) && sku !== undefined && sku.consumedUnits >= sku.prepaidUnits.enabled;
+        const error =
+          scripted ?? (noSeat ? 'CountViolation' : user.usageLocation ? null : 'ProhibitedInUsageLocationViolation');
+        if (!error && !heldBefore.has(key(license.skuId))) {
+          this.#seat(license.skuId, 1);
+          heldBefore.add(key(license.skuId));
+        }
+        fromGroups.push({
+          skuId: license.skuId,
+          assignedByGroup: group.id,
+          disabledPlans: [...license.disabledPlans],
+          state: error ? 'Error' : 'Active',
+          error,
+        });
+      }
+    }
+    const states = [...direct, ...fromGroups];
+    const assigned = new Map<string, AssignedLicense>();
+    for (const state of states) {
+      if (state.state !== 'Active') continue;
+      const held = assigned.get(key(state.skuId));
+      if (!held) assigned.set(key(state.skuId), { skuId: state.skuId, disabledPlans: [...state.disabledPlans] });
+      else held.disabledPlans = held.disabledPlans.filter((plan) => state.disabledPlans.includes(plan));
+    }
+    for (const license of user.assignedLicenses) if (!assigned.has(key(license.skuId))) this.#seat(license.skuId, -1);
+    user.licenseAssignmentStates = states;
+    user.assignedLicenses = [...assigned.values()];
+  }
+
+  /** Users reached through a licensing group and the groups nested in it, or undefined for an unknown group. */
+  #transitive(groupId: string, seen = new Set<string>()): string[] | undefined {
+    const group = this.#licensing.get(key(groupId));
+    if (!group || seen.has(key(groupId))) return group ? [] : undefined;
+    seen.add(key(groupId));
+    return group.members.flatMap((id) =>
+      this.#licensing.has(key(id)) ? (this.#transitive(id, seen) ?? []) : this.#users.has(key(id)) ? [id] : [],
+    );
+  }
+
+  #groupNotFound(groupId: string): GraphErrorInfo {
+    return graphError('readGroupMembers', {
+      status: 404,
+      code: 'Request_ResourceNotFound',
+      message: `Resource '${groupId}' does not exist or one of its queried reference-property objects are not present.`,
+    });
   }
 
   #read(id: string): UserLicenseSnapshot | undefined {

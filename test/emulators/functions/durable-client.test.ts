@@ -103,7 +103,9 @@ describe('durable client through the HTTP API', () => {
     expect(completed.length).toBeGreaterThan(0);
     expect(completed.every((item) => item.runtimeStatus === 'Completed')).toBe(true);
     const future = encodeURIComponent(new Date(host.clock.now() + 3600_000).toISOString());
-    const none = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances?createdTimeFrom=${future}`);
+    const none = await fetch(
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances?createdTimeFrom=${future}&code=${KEY}`,
+    );
     expect(await none.json()).toEqual([]);
   });
 

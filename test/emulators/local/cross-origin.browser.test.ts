@@ -50,6 +50,14 @@ function attackPages(api: string): Record<string, string> {
   };
 }
 
+/** A no-cors POST to the durable management API (terminate, raise an event) or the admin API, as a hostile page. */
+function durableAttack(url: string): string {
+  return `<!doctype html><script>window.outcome = 'pending';
+    fetch(${JSON.stringify(url)}, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+      body: '{"approved":true}' }).then(() => { window.outcome = 'sent'; }, (e) => { window.outcome = String(e); });
+    </script>`;
+}
+
 /**
  * "Locally, nothing acts without the admin's intent": under the `npm start` launcher (a random function key), a web
  * page from another origin that the admin happens to open, posting to the API by form, by no-cors fetch, or by a
@@ -70,7 +78,8 @@ describeWithChromium('npm start: requests from pages of other origins', (chromiu
     launcher = await startLauncher({ cwd: workDir, env: cleanEnvironment({}) });
     const html = attackPages(`${launcher.baseUrl}/api/migrations`);
     pages = createServer((request, response) => {
-      const body = html[request.url ?? ''];
+      const target = /^\/durable\.html\?(.*)$/.exec(request.url ?? '');
+      const body = target ? durableAttack(decodeURIComponent(target[1]!)) : html[request.url ?? ''];
       response.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
       response.end(body ?? '');
     });
@@ -137,5 +146,32 @@ describeWithChromium('npm start: requests from pages of other origins', (chromiu
     const counters = (await (await fetch(`${launcher.controlUrl!}/counters`)).json()) as Record<string, unknown>;
     expect(counters).toMatchObject({ requests: 0, writes: 0, licenseChanges: 0 });
     expect(await (await fetch(`${launcher.controlUrl!}/events`)).json()).toEqual([]);
+  });
+
+  it('refuses the durable management and admin APIs without the key too: a waiting run is neither approved nor ended', async () => {
+    const key = { 'x-functions-key': launcher.key!, 'content-type': 'application/json' };
+    const start = await fetch(`${launcher.baseUrl}/api/migrations`, {
+      method: 'POST',
+      headers: key,
+      body: JSON.stringify({ ...REQUEST, requireApproval: true }),
+    });
+    const { id } = (await start.json()) as { id: string };
+    const view = async () =>
+      ((await (await fetch(`${launcher.baseUrl}/api/migrations/${id}`, { headers: key })).json()) as { status: string })
+        .status;
+    for (let i = 0; i < 200 && (await view()) !== 'awaitingApproval'; i += 1)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await view()).toBe('awaitingApproval');
+    const durable = `${launcher.baseUrl}/runtime/webhooks/durabletask/instances/${id}`;
+    for (const target of [
+      `${durable}/raiseEvent/approval`,
+      `${durable}/terminate?reason=x`,
+      `${launcher.baseUrl}/admin/functions/scheduleTimer`,
+    ]) {
+      const refused = page.waitForResponse((response) => response.url() === target);
+      await page.goto(`${pagesOrigin}/durable.html?${encodeURIComponent(target)}`);
+      expect((await refused).status()).toBe(401);
+    }
+    expect(await view()).toBe('awaitingApproval');
   });
 });

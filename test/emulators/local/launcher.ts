@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_SETTINGS } from '../../../src/config/settings';
+import type { MigrationView } from '../../../src/migrations/view';
+import { deadlineAfter } from '../../support/clock';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const START = path.join(ROOT, 'emulators/local/start.ts');
@@ -38,9 +40,19 @@ export function cleanEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...clean, ...env };
 }
 
+export interface LauncherOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Launcher options after `--port 0` (`--quiet`, `--app <file>` ...). */
+  args?: string[];
+  /** What node runs before those: default the launcher's TypeScript sources through tsx. */
+  script?: string[];
+}
+
 /** Starts the launcher in its own process group and resolves once it printed "Ready". */
-export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; args?: string[] }): Promise<Launcher> {
-  const child = spawn(process.execPath, ['--import', TSX, START, '--port', '0', ...(options.args ?? [])], {
+export function startLauncher(options: LauncherOptions): Promise<Launcher> {
+  const script = options.script ?? ['--import', TSX, START];
+  const child = spawn(process.execPath, [...script, '--port', '0', ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env,
     // Its own process group, so one kill reaches the launcher and its Azurite like a terminal's Ctrl+\ would.
@@ -89,4 +101,87 @@ export function startLauncher(options: { cwd: string; env: NodeJS.ProcessEnv; ar
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     child.once('exit', (code) => reject(new Error(`launcher exited early (${String(code)}):\n${output.join('\n')}`)));
   });
+}
+
+/** A caller of the launched API with a fixed function key: the answer's status and parsed JSON. */
+export function keyedApi(key: string) {
+  return async <T>(
+    baseUrl: string,
+    method: string,
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T }> => {
+    const response = await fetch(`${baseUrl}${route}`, {
+      method,
+      headers: { 'x-functions-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** Polls `probe` until it returns a value, or fails naming `what` after `timeoutMs` (measured, not read off a clock). */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 40_000,
+): Promise<T> {
+  const expired = deadlineAfter(timeoutMs);
+  while (!expired()) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}
+
+/**
+ * `npm start` against a tenant the test owns (so the tenant outlives a kill), with a fixed key and its state in
+ * `workDir/data`, quiet, telemetry off; `env` adds or overrides settings.
+ */
+export function launchOnTenant(
+  workDir: string,
+  graphBaseUrl: string,
+  key: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Launcher> {
+  return startLauncher({
+    cwd: workDir,
+    args: ['--quiet'],
+    env: cleanEnvironment({
+      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
+      GRAPH_BASE_URL: graphBaseUrl,
+      GRAPH_AUTH: 'none',
+      LICENSE_SHIFT_LOCAL_KEY: key,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+      ...env,
+    }),
+  });
+}
+
+/** Polls a migration's status until `until` holds; the error names the last state seen. */
+export async function waitForMigrationView(
+  key: string,
+  baseUrl: string,
+  id: string,
+  until: (view: MigrationView) => boolean,
+  timeoutMs: number,
+): Promise<MigrationView> {
+  const api = keyedApi(key);
+  let last: MigrationView | undefined;
+  try {
+    return await pollUntil(
+      `migration ${id} reaching the expected state`,
+      async () => {
+        const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${encodeURIComponent(id)}`);
+        if (response.status !== 200) return undefined;
+        last = response.json;
+        return until(last) ? last : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
+  }
 }

@@ -8,9 +8,9 @@ import {
   type GraphSimulator,
   type LicenseChangeEvent,
 } from '../../../emulators/graph';
+import { isFinished } from '../../../src/domain/status';
 import type { MigrationView } from '../../../src/migrations/view';
-import { deadlineAfter } from '../../support/clock';
-import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
+import { keyedApi, launchOnTenant, pollUntil, waitForMigrationView, type Launcher } from './launcher';
 
 /**
  * The acceptance point "SIGKILL everything `npm start` started mid-reassignment, run it again, and the migration
@@ -19,74 +19,34 @@ import { cleanEnvironment, startLauncher, type Launcher } from './launcher';
  */
 const STANDARD = 'f245ecc8-75af-4f8e-b61f-27d8114de5f3';
 const PREMIUM = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
 const MIGRATION_ID = 'restart-after-sigkill';
 /** A fixed key, as a script gives it (LICENSE_SHIFT_LOCAL_KEY): both launches require the same one. */
 const KEY = 'restart-test-fixed-key-0123456789';
 
 function launch(workDir: string, sim: GraphSimulator): Promise<Launcher> {
-  return startLauncher({
-    cwd: workDir,
-    args: ['--quiet'],
-    env: cleanEnvironment({
-      LICENSE_SHIFT_DATA_DIR: path.join(workDir, 'data'),
-      GRAPH_BASE_URL: sim.baseUrl,
-      GRAPH_AUTH: 'none',
-      LICENSE_SHIFT_LOCAL_KEY: KEY,
-      // Paced at 32 writes a second (~300 writes in all, far below the simulator's 3,000 per 150 s): reassigning
-      // ~130 users takes several seconds, so the kill below lands mid-way.
-      GRAPH_WRITE_BUDGET: '4800',
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-    }),
+  return launchOnTenant(workDir, sim.baseUrl, KEY, {
+    // Paced at 32 writes a second (~300 writes in all, far below the simulator's 3,000 per 150 s): reassigning
+    // ~130 users takes several seconds, so the kill below lands mid-way.
+    GRAPH_WRITE_BUDGET: '4800',
   });
 }
 
-async function api<T>(
-  baseUrl: string,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { 'x-functions-key': KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = keyedApi(KEY);
 
-async function waitForView(
-  baseUrl: string,
-  until: (view: MigrationView) => boolean,
-  timeoutMs: number,
-): Promise<MigrationView> {
-  const expired = deadlineAfter(timeoutMs);
-  let last: MigrationView | undefined;
-  while (!expired()) {
-    const response = await api<MigrationView>(baseUrl, 'GET', `/api/migrations/${MIGRATION_ID}`);
-    if (response.status === 200) {
-      last = response.json;
-      if (until(last)) return last;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`migration did not reach the expected state; last seen ${JSON.stringify(last)}`);
-}
+const waitForView = (baseUrl: string, until: (view: MigrationView) => boolean, timeoutMs: number) =>
+  waitForMigrationView(KEY, baseUrl, MIGRATION_ID, until, timeoutMs);
 
 function licenseChanges(sim: GraphSimulator): LicenseChangeEvent[] {
   return sim.events().filter((event): event is LicenseChangeEvent => event.kind === 'license');
 }
 
 /** Polls the simulator's own counter, so the kill lands while the launcher's writes are still coming. */
-async function waitForLicenseChanges(sim: GraphSimulator, count: number, timeoutMs: number): Promise<void> {
-  const expired = deadlineAfter(timeoutMs);
-  while (!expired()) {
-    if (licenseChanges(sim).length >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`fewer than ${count} license changes within ${timeoutMs} ms`);
-}
+const waitForLicenseChanges = (sim: GraphSimulator, count: number, timeoutMs: number) =>
+  pollUntil(
+    `${count} license changes`,
+    () => Promise.resolve(licenseChanges(sim).length >= count || undefined),
+    timeoutMs,
+  );
 
 describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start again', () => {
   let workDir: string;
@@ -127,7 +87,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
     // some users changed, most not yet, and writes in flight.
     const reassigning = await waitForView(
       first.baseUrl,
-      (view) => view.status === 'reassigning' || FINISHED.has(view.status),
+      (view) => view.status === 'reassigning' || isFinished(view.status),
       30_000,
     );
     expect(reassigning.status).toBe('reassigning');
@@ -141,7 +101,7 @@ describe('npm start: SIGKILL of runtime and Azurite mid-reassignment, then start
     const second = await launch(workDir, sim);
     launchers.push(second);
     expect(second.output.join('\n')).toContain(`Resuming 1 migration from the data folder: ${MIGRATION_ID}`);
-    const done = await waitForView(second.baseUrl, (view) => FINISHED.has(view.status), 40_000);
+    const done = await waitForView(second.baseUrl, (view) => isFinished(view.status), 40_000);
 
     expect(done.status).toBe('completed');
     expect(done.counts.failed).toBe(0);

@@ -76,7 +76,13 @@ describe('npm start with no settings', () => {
     const text = startup().join('\n');
     expect(text).not.toMatch(/disabled|ERROR/i);
     expect(text).toMatch(/^ {2}scheduleTimer: timerTrigger/m);
-    const fired = await fetch(`${launcher.baseUrl}/admin/functions/scheduleTimer`, { method: 'POST' });
+    // The admin API needs the key, as the master key guards it in Azure.
+    const refused = await fetch(`${launcher.baseUrl}/admin/functions/scheduleTimer`, { method: 'POST' });
+    expect(refused.status).toBe(401);
+    const fired = await fetch(`${launcher.baseUrl}/admin/functions/scheduleTimer`, {
+      method: 'POST',
+      headers: { 'x-functions-key': launcher.key! },
+    });
     expect(fired.status).toBe(202);
     expect(launcher.output.join('\n')).toMatch(/Executed 'Functions\.scheduleTimer' \(Succeeded/);
   });

@@ -122,6 +122,10 @@ function defaultStubs(): ActivityHandlers {
     cleanupBatch: notScripted('cleanupBatch'),
     recordStage: () => Promise.resolve(),
     finalizeMigration: () => Promise.resolve(),
+    groupStep: notScripted('groupStep'),
+    checkGroupStep: notScripted('checkGroupStep'),
+    planRollback: notScripted('planRollback'),
+    notifyRun: () => Promise.resolve({ delivered: 0, failed: 0, alreadyHandled: 0 }),
   };
 }
 
@@ -154,6 +158,10 @@ function dispatchingHandlers(runs: Map<string, ScriptedRun>, now: () => number):
     cleanupBatch: dispatch('cleanupBatch'),
     recordStage: dispatch('recordStage'),
     finalizeMigration: dispatch('finalizeMigration'),
+    groupStep: dispatch('groupStep'),
+    checkGroupStep: dispatch('checkGroupStep'),
+    planRollback: dispatch('planRollback'),
+    notifyRun: dispatch('notifyRun'),
   };
 }
 
