@@ -23,6 +23,8 @@ export class CliError extends Error {
 export interface ApiClientOptions {
   baseUrl: string;
   key?: string;
+  /** A bearer token App Service authentication accepts (API_AUTH=appService). */
+  token?: string;
   fetch?: typeof fetch;
 }
 
@@ -46,11 +48,13 @@ function describeProblem(status: number, text: string): CliError {
 export class ApiClient {
   private readonly baseUrl: string;
   private readonly key: string | undefined;
+  private readonly token: string | undefined;
   private readonly fetch: typeof fetch;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.key = options.key;
+    this.token = options.token;
     this.fetch = options.fetch ?? fetch;
   }
 
@@ -62,6 +66,7 @@ export class ApiClient {
   async call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { accept };
     if (this.key) headers['x-functions-key'] = this.key;
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -79,7 +84,7 @@ export class ApiClient {
     const text = await response.text();
     if (response.status === 401) {
       throw new CliError(
-        `401 The API wants a function key: set LICENSE_SHIFT_KEY (or pass --key).${text ? ` ${text}` : ''}`,
+        `401 The API wants a function key (LICENSE_SHIFT_KEY or --key), or with API_AUTH=appService a signed-in token (LICENSE_SHIFT_TOKEN).${text ? ` ${text}` : ''}`,
         401,
       );
     }

@@ -43,6 +43,7 @@ export interface CliIo {
 interface GlobalFlags {
   url: string;
   key?: string;
+  token?: string;
   json?: boolean;
 }
 
@@ -96,8 +97,14 @@ export function buildProgram(io: CliIo, state: { code: number } = { code: EXIT.o
   const out = (text: string) => io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   const globals = () => program.opts<GlobalFlags>();
   const client = () => {
-    const { url, key } = globals();
-    return new ApiClient({ baseUrl: url, key: key ?? io.env.LICENSE_SHIFT_KEY, fetch: io.fetch ?? fetch });
+    const { url, key, token } = globals();
+    const bearer = token ?? io.env.LICENSE_SHIFT_TOKEN;
+    return new ApiClient({
+      baseUrl: url,
+      key: key ?? io.env.LICENSE_SHIFT_KEY,
+      ...(bearer ? { token: bearer } : {}),
+      fetch: io.fetch ?? fetch,
+    });
   };
   const print = (value: unknown, text: () => string) => out(globals().json ? JSON.stringify(value, null, 2) : text());
   const watch = async (id: string, interval: string): Promise<void> => {
@@ -120,6 +127,11 @@ export function buildProgram(io: CliIo, state: { code: number } = { code: EXIT.o
     )
     .addOption(
       new Option('--key <key>', 'function key (prefer the variable: flags show up in ps)').env('LICENSE_SHIFT_KEY'),
+    )
+    .addOption(
+      new Option('--token <token>', 'bearer token for App Service authentication (API_AUTH=appService)').env(
+        'LICENSE_SHIFT_TOKEN',
+      ),
     )
     .option('--json', 'print the API answer as JSON')
     .addHelpText(

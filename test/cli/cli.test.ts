@@ -1,7 +1,7 @@
 /**
  * The `license-shift` CLI against the app on the local runtime and the demo tenant, over HTTP with a function key:
  * inventory, preview ("need 28, 5 free" and the blocked users), start with approval, approve, wait for seats,
- * re-check once they are bought, watch to the end (exit 2: two users fail), the CSV report, and runs.
+ * re-check once they are bought, watch to the end (exit 2: two users fail), the CSV report, runs, retry and rollback.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +80,32 @@ describe('license-shift CLI, offline', () => {
     const unknown = await run('frobnicate');
     expect(unknown.code).toBe(EXIT.failed);
     expect(unknown.err).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('sends the key in x-functions-key and a token as a bearer, never in the URL', async () => {
+    const seen: { url: string; headers: Record<string, string> }[] = [];
+    const fetchStub = (input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      seen.push({ url, headers: init?.headers as Record<string, string> });
+      return Promise.resolve(
+        new Response(JSON.stringify({ skus: [], readAt: '2026-01-01T00:00:00Z' }), {
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    };
+    const code = await runCli(['--url', 'https://contoso.example/', 'skus'], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      env: { LICENSE_SHIFT_KEY: 'the-key', LICENSE_SHIFT_TOKEN: 'the-token' },
+      fetch: fetchStub,
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(seen).toEqual([
+      {
+        url: 'https://contoso.example/api/skus',
+        headers: expect.objectContaining({ 'x-functions-key': 'the-key', authorization: 'Bearer the-token' }),
+      },
+    ]);
   });
 
   it('reads UPNs from a list or the first column of a CSV, skipping its header', () => {
@@ -195,7 +221,7 @@ describe('license-shift CLI against the app', () => {
     expect(watched.out).toMatch(/26 moved, 2 failed/);
   });
 
-  it('downloads the CSV report, lists runs by product names', async () => {
+  it('downloads the CSV report, lists runs by product names, and starts a retry and a rollback', async () => {
     const csvFile = join(dir, 'report.csv');
     const report = await run('report', 'cli-wave-1', '--csv', '--output', csvFile);
     expect(report.code).toBe(EXIT.ok);
@@ -205,5 +231,33 @@ describe('license-shift CLI against the app', () => {
 
     const runs = await run('runs', '--status', 'completedWithErrors');
     expect(runs.out).toMatch(new RegExp(`^cli-wave-1\\s+completedWithErrors\\s+${LABEL}`, 'm'));
+
+    stack.sim.setFaults([]);
+    const retry = await run('retry', 'cli-wave-1');
+    expect(retry.code).toBe(EXIT.ok);
+    const retryId = /: (\S+)$/.exec(retry.out.trim())?.[1] ?? '';
+    expect(retry.out).toMatch(/^Started a retry of cli-wave-1: /);
+    // The retry takes the original's options: it waits for an approval too.
+    const waiting = await run('status', retryId, '--watch', '--interval', '1');
+    expect(waiting.code).toBe(EXIT.ok);
+    expect(waiting.out).toMatch(/^awaitingApproval /m);
+    expect((await run('approve', retryId, '--reason', 'CAB-8')).code).toBe(EXIT.ok);
+    const retried = await run('status', retryId, '--watch', '--interval', '1');
+    expect(retried.code).toBe(EXIT.ok);
+    expect(retried.out).toMatch(/^completed 100% /m);
+    expect(retried.out).toMatch(/2 moved, 0 failed/);
+
+    // Business Standard lacks Business Premium's archive, which holds data: without the acknowledgement the rollback
+    // would stop, changing nobody.
+    const rollback = await run('--json', 'rollback', retryId, '--acknowledge-data-loss');
+    expect(rollback.code).toBe(EXIT.ok);
+    const rollbackId = (JSON.parse(rollback.out) as { id: string }).id;
+    expect(JSON.parse(rollback.out)).toMatchObject({ rollbackOf: retryId });
+    expect((await run('status', rollbackId, '--watch', '--interval', '1')).out).toMatch(/^awaitingApproval /m);
+    expect((await run('approve', rollbackId)).code).toBe(EXIT.ok);
+    const rolledBack = await run('status', rollbackId, '--watch', '--interval', '1');
+    expect(rolledBack.code).toBe(EXIT.ok);
+    expect(rolledBack.out).toMatch(/^completed 100% /m);
+    expect(rolledBack.out).toMatch(/2 moved, 0 failed/);
   });
 });
