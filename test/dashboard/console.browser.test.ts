@@ -3,7 +3,8 @@
  * the inventory shows Business Premium short of seats, the preview says "need 28, 5 free" and lists the blocked users
  * with reasons, Request approval then Approve (confirmed), progress rises once the purchase lands, the run detail
  * filters the failed users and downloads the CSV; runs and schedules work too. axe-core finds no serious or critical
- * violation on any view, and every view is photographed at desktop and phone width into artifacts/.
+ * violation on any view; the failed users are retried and the retry rolled back from the run detail. Every view is
+ * photographed at desktop and phone width into artifacts/.
  */
 import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
@@ -240,6 +241,66 @@ describeWithChromium('operator console in a browser', (chromiumPath) => {
     expect(await cards.count()).toBe(1);
   });
 
+  /** Approves the run the page shows, through its approval panel and the confirmation. */
+  async function approveShownRun(reason: string): Promise<void> {
+    const approval = page.locator('[data-testid=approval]');
+    await approval.waitFor({ timeout: 30_000 });
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Approve this run?' });
+    await dialog.getByLabel(/Reason/).fill(reason);
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+  }
+
+  // Two whole runs, one after the other, on a Graph that writes one request at a time: a longer time limit.
+  it('retries the failed users, then rolls the retry back: each a new run, opened from the run detail', async () => {
+    const original = (await stack.api('GET', '/api/migrations?status=completedWithErrors')).json.migrations[0]
+      .id as string;
+    // Graph accepts the two users' changes this time.
+    stack.sim.setFaults([]);
+    await open(`#/runs/${encodeURIComponent(original)}`);
+    await page.getByRole('button', { name: 'Retry failed' }).click();
+    await page
+      .getByRole('dialog', { name: 'Retry the failed users?' })
+      .getByRole('button', { name: 'Retry failed' })
+      .click();
+    await page.waitForURL(
+      (url) => url.hash.startsWith('#/runs/') && url.hash !== `#/runs/${encodeURIComponent(original)}`,
+    );
+    const shown = page.locator('section[data-migration-id]');
+    await shown.getByText(`Retries ${original}`).waitFor();
+    const retryId = (await shown.getAttribute('data-migration-id'))!;
+    // The retry takes the original's options, its approval among them.
+    await approveShownRun('CAB-43');
+    const finished = 'section[data-status="completed"], section[data-status="completedWithErrors"]';
+    await page.locator(finished).waitFor({ timeout: 60_000 });
+    const retried = (await stack.api('GET', `/api/migrations/${encodeURIComponent(retryId)}`)).json;
+    expect(retried).toMatchObject({ retryOf: original, counts: { moved: 2, failed: 0 } });
+
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    const rollbackDialog = page.getByRole('dialog', { name: 'Roll this run back?' });
+    // Business Standard lacks a Business Premium service that holds data (the archive): the rollback says so.
+    await rollbackDialog.getByLabel(/Go ahead where the licenses restored lack services that hold data/).check();
+    expect(await seriousViolations(page)).toEqual([]);
+    await rollbackDialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.waitForURL(
+      (url) => url.hash.startsWith('#/runs/') && url.hash !== `#/runs/${encodeURIComponent(retryId)}`,
+    );
+    await shown.getByText(`Rolls back ${retryId}`).waitFor();
+    const rollbackId = (await shown.getAttribute('data-migration-id'))!;
+    await approveShownRun('CAB-44');
+    await page.locator(finished).waitFor({ timeout: 60_000 });
+    expect((await stack.api('GET', `/api/migrations/${encodeURIComponent(rollbackId)}`)).json).toMatchObject({
+      status: 'completed',
+      rollbackOf: retryId,
+      counts: { moved: 2 },
+    });
+    for (const user of failing) {
+      const holder = [...stack.sim.tenant.users.values()].find((candidate) => candidate.userPrincipalName === user);
+      expect(holder?.licenseStates.map((state) => state.skuId)).toEqual(['f245ecc8-75af-4f8e-b61f-27d8114de5f3']);
+    }
+    await inspect('run-rollback', () => page.locator(finished).waitFor());
+  }, 180_000);
+
   it('creates a schedule, shows its next occurrences, pauses and resumes it', async () => {
     await open('#/schedules/new');
     await page.getByLabel(/^Name/).fill('nightly-premium');
@@ -281,6 +342,7 @@ describeWithChromium('operator console in a browser', (chromiumPath) => {
         'new-migration',
         'run-awaiting-approval',
         'run-finished',
+        'run-rollback',
         'run-waiting',
         'runs',
         'schedule-form',

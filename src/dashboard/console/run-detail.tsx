@@ -7,7 +7,7 @@ import { useRef, useState } from 'preact/hooks';
 import { call, download, get } from './api';
 import { formatDuration, formatInstant, formatNumber, relative } from './format';
 import { allowed } from './actions';
-import { href } from './router';
+import { href, navigate } from './router';
 import { runLabel } from './runs';
 import type { Migration } from './types';
 import {
@@ -349,15 +349,38 @@ function RunActions({ run, finished, ask, reload }: ActionProps & { finished: bo
           Cancel
         </button>
       )}
+      <LinkedRunButtons run={run} finished={finished} ask={ask} />
+      <ErrorNotice error={error} />
+    </div>
+  );
+}
+
+/** Retry failed and Roll back: each starts a new run (the body takes run options, not a reason) and opens it. */
+function LinkedRunButtons({ run, finished, ask }: Omit<ActionProps, 'reload'> & { finished: boolean }) {
+  const startLinked = (url: string, title: string, label: string, message: string, option: [string, string]) =>
+    ask({
+      title,
+      message,
+      confirmLabel: label,
+      tone: 'danger',
+      option: option[1],
+      onConfirm: async (_reason, checked) => {
+        const answer = await call<{ id: string }>('POST', new URL(url).pathname, checked ? { [option[0]]: true } : {});
+        navigate(href('runs', answer.body.id));
+      },
+    });
+  return (
+    <>
       {allowed(run, 'retry', finished) && run.links.retry && (
         <button
           type="button"
           onClick={() =>
-            act(
+            startLinked(
               run.links.retry!,
               'Retry the failed users?',
               'Retry failed',
-              'Users whose change failed are tried again.',
+              'A new run tries the users whose change failed again, and those blocked for a reason that may have been fixed (usage location, disabled account, group or clashing license), re-planned from fresh reads. It takes this run’s options, its approval among them.',
+              ['includeDisabledUsers', 'Move disabled accounts too'],
             )
           }
         >
@@ -369,19 +392,22 @@ function RunActions({ run, finished, ask, reload }: ActionProps & { finished: bo
           type="button"
           class="danger"
           onClick={() =>
-            act(
+            startLinked(
               run.links.rollback!,
               'Roll this run back?',
               'Roll back',
-              'Users this run moved get the licenses they had before.',
+              'A new run gives the users this run moved the licenses they had before, in paced atomic batches, and reports on each. Users changed since are left alone. It takes this run’s options, its approval among them.',
+              [
+                'acknowledgeDataLoss',
+                'Go ahead where the licenses restored lack services that hold data (otherwise the rollback stops, changing nobody)',
+              ],
             )
           }
         >
           Roll back
         </button>
       )}
-      <ErrorNotice error={error} />
-    </div>
+    </>
   );
 }
 

@@ -137,18 +137,22 @@ export interface ConfirmRequest {
   tone?: 'danger' | 'primary';
   /** Ask for a reason (approve, reject, cancel). */
   reason?: boolean;
-  onConfirm: (reason: string) => Promise<void> | void;
+  /** A checkbox to go with the confirmation (off at first), such as acknowledging data loss. */
+  option?: string;
+  onConfirm: (reason: string, option: boolean) => Promise<void> | void;
 }
 
 /** A modal confirmation (the browser's <dialog>: focus stays inside, Escape cancels). */
 export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | undefined; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
+  const [option, setOption] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
   useEffect(() => {
     if (request && dialog.current && !dialog.current.open) {
       setReason('');
+      setOption(false);
       setError(undefined);
       dialog.current.showModal();
     }
@@ -158,7 +162,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
   const confirm = async () => {
     setBusy(true);
     try {
-      await request.onConfirm(reason.trim());
+      await request.onConfirm(reason.trim(), option);
       onClose();
     } catch (caught) {
       setError(caught instanceof Error ? caught : new Error(String(caught)));
@@ -174,6 +178,12 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
         <Field label="Reason (optional, recorded with your name)">
           <input value={reason} onInput={(event) => setReason(event.currentTarget.value)} maxLength={500} />
         </Field>
+      )}
+      {request.option && (
+        <label class="choice">
+          <input type="checkbox" checked={option} onChange={(event) => setOption(event.currentTarget.checked)} />
+          {request.option}
+        </label>
       )}
       <ErrorNotice error={error} />
       <div class="actions">
