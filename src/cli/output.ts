@@ -98,7 +98,11 @@ export function describePreview(preview: PreviewAnswer): string {
   return lines.join('\n');
 }
 
-const labelOf = (run: RunView) => run.run?.moves.map((move) => move.label).join('; ') ?? '';
+function labelOf(run: RunView): string {
+  const moves = run.run?.moves.map((move) => move.label).join('; ');
+  // A rollback has no moves of its own.
+  return moves || (run.run?.rollbackOf ? `Rollback of ${run.run.rollbackOf}` : '');
+}
 
 export function describeRun(run: RunView): string {
   const counts = run.counts;

@@ -25,7 +25,7 @@ export interface RunView {
   message?: string;
   remaining?: number;
   createdAt: string;
-  run?: { moves: { label: string }[]; startedBy?: string; dryRun: boolean; origin: string };
+  run?: { moves: { label: string }[]; startedBy?: string; rollbackOf?: string; dryRun: boolean; origin: string };
   links: Record<string, unknown>;
 }
 

@@ -36,6 +36,10 @@ export interface RunSummary {
   origin: 'http' | 'schedule';
   scheduleName?: string;
   startedBy?: string;
+  /** A rollback has no moves of its own: it restores what this run changed. */
+  rollbackOf?: string;
+  /** A retry of this run's failed users. */
+  retryOf?: string;
   dryRun: boolean;
   requireApproval: boolean;
   mode: MigrationRequest['mode'];
@@ -76,6 +80,8 @@ export function runSummary(stored: StoredRequest): RunSummary {
     strategy: request.strategy,
   };
   if (stored.scheduleName) summary.scheduleName = stored.scheduleName;
+  if (stored.rollback) summary.rollbackOf = stored.rollback.of;
+  if (stored.retryOf) summary.retryOf = stored.retryOf;
   // Only a signed-in principal App Service authentication vouched for; a label in the request proves nothing.
   const requester = stored.requestedBy?.verified ? (stored.requestedBy.name ?? stored.requestedBy.id) : undefined;
   if (requester) summary.startedBy = requester;

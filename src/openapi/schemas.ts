@@ -104,6 +104,8 @@ export const runSummary = z
     origin: z.enum(['http', 'schedule']),
     scheduleName: text.optional(),
     startedBy: text.optional().describe('The signed-in user (x-ms-client-principal-name) who started it'),
+    rollbackOf: text.optional().describe('A rollback (no moves of its own): the run whose changes it restores'),
+    retryOf: text.optional().describe('A retry: the run whose failed users it tries again'),
     dryRun: z.boolean(),
     requireApproval: z.boolean(),
     mode: z.enum(['swap', 'replace']),

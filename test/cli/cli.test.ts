@@ -259,5 +259,6 @@ describe('license-shift CLI against the app', () => {
     expect(rolledBack.code).toBe(EXIT.ok);
     expect(rolledBack.out).toMatch(/^completed 100% /m);
     expect(rolledBack.out).toMatch(/2 moved, 0 failed/);
+    expect((await run('runs')).out).toMatch(new RegExp(`^${rollbackId}\\s+completed\\s+Rollback of ${retryId}`, 'm'));
   });
 });

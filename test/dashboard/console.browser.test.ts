@@ -286,6 +286,7 @@ describeWithChromium('operator console in a browser', (chromiumPath) => {
       (url) => url.hash.startsWith('#/runs/') && url.hash !== `#/runs/${encodeURIComponent(retryId)}`,
     );
     await shown.getByText(`Rolls back ${retryId}`).waitFor();
+    expect(await page.locator('h1').textContent()).toBe(`Rollback of ${retryId}`);
     const rollbackId = (await shown.getAttribute('data-migration-id'))!;
     await approveShownRun('CAB-44');
     await page.locator(finished).waitFor({ timeout: 60_000 });

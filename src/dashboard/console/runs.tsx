@@ -89,7 +89,11 @@ export function RunsView({ statuses }: { statuses: string[] }) {
 }
 
 export function runLabel(run: Migration): string {
-  return run.run?.moves.map((move) => move.label).join('; ') || run.id;
+  const moves = run.run?.moves.map((move) => move.label).join('; ');
+  if (moves) return moves;
+  // A rollback has no moves of its own.
+  const rollbackOf = run.run?.rollbackOf ?? run.rollbackOf;
+  return rollbackOf ? `Rollback of ${rollbackOf}` : run.id;
 }
 
 function RunCard({ run }: { run: Migration }) {

@@ -90,6 +90,8 @@ export interface RunSummary {
   origin: 'http' | 'schedule';
   scheduleName?: string;
   startedBy?: string;
+  rollbackOf?: string;
+  retryOf?: string;
   dryRun: boolean;
   requireApproval: boolean;
   mode: string;
