@@ -28,7 +28,11 @@ const BLOCK_CODES = [
   'userNotFound',
   'sourceNotHeld',
   'conflictingLicense',
+  'notRecorded',
 ] as const satisfies readonly BlockReasonCode[];
+// Every code the plan may give is listed: a new one fails the type check here rather than the documented schema.
+const everyBlockCode: [Exclude<BlockReasonCode, (typeof BLOCK_CODES)[number]>] extends [never] ? true : never = true;
+void everyBlockCode;
 const count = z.number().int().min(0);
 const instant = z.string().describe('ISO 8601 instant');
 
