@@ -173,6 +173,11 @@ export function checkStage(stageDir: string, production: string[], root: string 
   const distEntries = fs.existsSync(path.join(stageDir, 'dist')) ? fs.readdirSync(path.join(stageDir, 'dist')) : [];
   if (distEntries.join() !== 'src') problems.push(`dist/ must hold only src/, found: ${distEntries.join(', ')}`);
   if (!fs.existsSync(path.join(stageDir, 'dist/src/index.js'))) problems.push('dist/src/index.js is missing');
+  // The console's page inlines its bundle at run time; without it /api/dashboard fails.
+  for (const asset of ['console.js', 'console.css']) {
+    const file = `dist/src/dashboard/assets/${asset}`;
+    if (!fs.existsSync(path.join(stageDir, file))) problems.push(`${file} is missing (npm run build makes it)`);
+  }
   for (const file of listFiles(stageDir).filter((f) => !f.startsWith('node_modules/'))) {
     const parts = file.split('/');
     if (parts.some((part) => NEVER_SHIPPED.includes(part))) problems.push(`must not ship ${file}`);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { buildProductTable } from './build-product-table';
 
 /** The CSV download that the Microsoft Learn page links to. */
 export const PRODUCT_NAMES_CSV_URL =
@@ -83,9 +84,12 @@ if (require.main === module) {
   const today = new Date().toISOString().slice(0, 10);
   refreshProductNames({ dataDir: DATA_DIR, today }).then(
     ({ rows, products }) => {
+      // The product reads the compiled module, not the CSV: rebuild it from the new table.
+      buildProductTable(DATA_DIR);
       process.stdout.write(
         `Wrote ${path.join(DATA_DIR, PRODUCT_NAMES_FILE)}: ${products} products, ${rows} rows; ${SOURCE_FILE} says ${today}.\n` +
-          'Check the change with `git diff --stat data/` and `npx jest test/domain/friendly-names.test.ts`.\n',
+          'Rebuilt src/domain/product-table.json from it.\n' +
+          'Check the change with `git diff --stat data/ src/domain/product-table.json` and `npx jest test/domain`.\n',
       );
     },
     (error: unknown) => {

@@ -9,11 +9,15 @@ import { buildAppDeps, type AppDeps, type AppOptions } from './deps';
 import { registerActivities } from './functions/activities';
 import { registerDashboard } from './functions/dashboard';
 import { registerHealth } from './functions/health';
+import { registerInventoryRoutes } from './functions/inventory';
 import { registerLinkedRunRoutes } from './functions/linked-runs';
 import { registerMigrationRoutes } from './functions/migrations';
+import { registerOpenApi } from './functions/openapi';
 import { registerOrchestrations } from './functions/orchestrations';
+import { registerPreviewRoute } from './functions/preview';
 import { registerScheduleTimer } from './functions/schedule-timer';
 import { registerScheduleRoutes } from './functions/schedules';
+import { ledgerFor } from './ledger';
 
 export type { AppDeps, AppOptions } from './deps';
 
@@ -26,8 +30,11 @@ export function createApp(options: AppOptions): AppDeps {
   registerMigrationRoutes(deps);
   registerLinkedRunRoutes(deps);
   registerScheduleRoutes(deps);
+  registerInventoryRoutes(deps, { reservations: { reservedSeats: () => ledgerFor(deps).seatsReservedPerSku() } });
+  registerPreviewRoute(deps);
+  registerOpenApi(deps);
   registerScheduleTimer(deps);
-  registerDashboard();
+  registerDashboard(deps);
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).
   app.hook.appTerminate(() => deps.telemetry.flush());
   return deps;

@@ -51,12 +51,20 @@ async function releaseSeats(deps: ActivityDeps, migrationId: string): Promise<vo
   }
 }
 
-/** Records a stage change for monitoring (telemetry is sent from activities only, never from replayed code). */
-export function recordStage(deps: ActivityDeps, input: StageRecord): void {
+/**
+ * Records a stage change for monitoring (telemetry is sent from activities only, never from replayed code) and for the
+ * console's stage timeline (one small document per stage, with the instant it was entered).
+ */
+export async function recordStage(deps: ActivityDeps, input: StageRecord): Promise<void> {
   deps.telemetry.event(TelemetryEvents.StageChanged, {
     migrationId: input.migrationId,
     stage: input.stage,
     status: input.status,
   });
   deps.log.info(`Stage ${input.stage}`, { migrationId: input.migrationId, status: input.status });
+  await documentsFor(deps, input.migrationId).saveStage({
+    stage: input.stage,
+    status: input.status,
+    at: currentIso(deps.clock),
+  });
 }

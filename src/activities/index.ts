@@ -35,7 +35,7 @@ export function createActivities(deps: AppDeps): ActivityHandlers {
     reassignBatch: (input, log) => reassignBatch({ ...deps, log }, input),
     verifyBatch: (input, log) => verifyBatch(run(input.migrationId, log), input),
     cleanupBatch: (input, log) => cleanupBatch({ ...deps, log }, input),
-    recordStage: (input, log) => Promise.resolve(recordStage({ ...deps, log }, input)),
+    recordStage: (input, log) => recordStage({ ...deps, log }, input),
     finalizeMigration: (input, log) => finalizeMigration(run(input.migrationId, log), input),
     groupStep: (input, log) => groupStep(run(input.migrationId, log), input),
     checkGroupStep: (input, log) => checkGroupStep(run(input.migrationId, log), input),

@@ -149,6 +149,14 @@ export const APP_SETTINGS: readonly AppSetting[] = [
     scope: 'azure',
   },
   {
+    name: 'API_AUTH',
+    description:
+      'How API callers are authenticated: functionKey (a function or host key on every call) or appService (App Service authentication signs users in; the API then needs no key and refuses calls without a signed-in user; the app refuses to start unless App Service authentication is enabled).',
+    defaultValue: 'functionKey',
+    localValue: 'functionKey',
+    scope: 'optional',
+  },
+  {
     name: 'TELEMETRY_INCLUDE_UPN',
     description: 'When true, user-failed events carry the UPN; otherwise only the object id.',
     defaultValue: 'false',
@@ -216,10 +224,15 @@ export function readSetting(env: NodeJS.ProcessEnv, name: string): string | unde
   return value === undefined || value === '' ? setting.defaultValue : value;
 }
 
+export const API_AUTH_MODES = ['functionKey', 'appService'] as const;
+export type ApiAuthMode = (typeof API_AUTH_MODES)[number];
+
 /** The settings the app reads beyond Graph and storage (which their own modules read), typed. */
 export interface AppSettings {
   /** TELEMETRY_INCLUDE_UPN: user-failed events may carry the UPN. */
   includeUpnInTelemetry: boolean;
+  /** API_AUTH: function keys (default), or App Service authentication's signed-in users. */
+  apiAuth?: ApiAuthMode;
   notify: NotifySettings;
   approvals: ApprovalSettings;
 }
@@ -278,6 +291,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
   const base = readSetting(env, 'PUBLIC_BASE_URL')?.trim().replace(/\/+$/, '');
   return {
     includeUpnInTelemetry: flag('TELEMETRY_INCLUDE_UPN'),
+    apiAuth: readApiAuth(env),
     notify: {
       defaults: readNotifyDefaults(env),
       allowedHosts: list('NOTIFY_ALLOWED_HOSTS'),
@@ -290,4 +304,22 @@ export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
       trustPrincipalHeaders: flag('WEBSITE_AUTH_ENABLED'),
     },
   };
+}
+
+/**
+ * API_AUTH. `appService` drops the function key and trusts the user App Service authentication signed in (its
+ * `x-ms-client-principal` headers), which is safe only where App Service authentication is on: it removes those
+ * headers from what clients send. App Service sets WEBSITE_AUTH_ENABLED=True then; without it the app refuses to start.
+ */
+function readApiAuth(env: NodeJS.ProcessEnv): ApiAuthMode {
+  const value = readSetting(env, 'API_AUTH') ?? 'functionKey';
+  const mode = API_AUTH_MODES.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+  if (!mode) throw new Error(`API_AUTH is "${value}"; expected one of ${API_AUTH_MODES.join(', ')}.`);
+  if (mode === 'appService' && readSetting(env, 'WEBSITE_AUTH_ENABLED')?.trim().toLowerCase() !== 'true') {
+    throw new Error(
+      'API_AUTH is appService, but App Service authentication is not enabled on this app (WEBSITE_AUTH_ENABLED is not True): ' +
+        'without it anyone could call the API. Enable authentication (docs/deploy.md, "Signing in to the console") or remove API_AUTH.',
+    );
+  }
+  return mode;
 }

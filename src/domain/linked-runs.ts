@@ -4,7 +4,7 @@
  * POST /api/migrations, and every problem names its field.
  */
 import { z } from 'zod';
-import { parseMigrationRequest } from './request';
+import { parseMigrationRequest, requestSchema } from './request';
 import { isRetried } from './rollback';
 import type { BlockReasonCode, MigrationRequest, MoveRequest } from './types';
 import { problemsFromIssue, uniqueProblems, type ParseResult, type Problem } from './validation';
@@ -42,6 +42,17 @@ export interface LinkedRunRequest {
   request: MigrationRequest;
   /** Rollback only: restore users changed since the original run too. */
   force: boolean;
+}
+
+/**
+ * The body as the OpenAPI document describes it: the fields a linked run may override, each with the schema that
+ * validates it in POST /api/migrations (the merged request is validated by that schema).
+ */
+export function linkedRunBodyShape(kind: LinkedRunKind) {
+  const fields = [...COMMON_FIELDS, ...(kind === 'retry' ? RETRY_FIELDS : [])];
+  const mask = Object.fromEntries(fields.map((name) => [name, true])) as Record<(typeof fields)[number], true>;
+  const picked = requestSchema.pick(mask).partial();
+  return kind === 'rollback' ? picked.extend({ force: z.boolean().optional() }) : picked;
 }
 
 /**

@@ -120,7 +120,7 @@ const moveSchema = z.strictObject({
   sourceGroups: z.enum(['block', 'leave']).optional(),
 });
 
-const requestSchema = z.strictObject({
+export const requestSchema = z.strictObject({
   id: z
     .string()
     .regex(ID_PATTERN, { error: 'must start with a letter or digit and have at most 64 letters, digits, _ or -' })

@@ -75,7 +75,7 @@ export interface ScheduleState {
 export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-const scheduleSchema = z.strictObject({
+export const scheduleSchema = z.strictObject({
   name: z.string().regex(SCHEDULE_NAME_PATTERN, {
     error: 'must start with a letter or digit and have at most 40 letters, digits, _ or -',
   }),

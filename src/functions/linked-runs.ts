@@ -1,22 +1,24 @@
 import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
+import { apiAuth } from '../http/auth';
 import { retryHandler, rollbackHandler } from '../migrations/linked';
 import { migrationHttpDeps } from './migrations';
 
 /** POST /api/migrations/{id}/rollback and /retry: new runs linked to a finished one (src/migrations/linked.ts). */
 export function registerLinkedRunRoutes(deps: AppDeps): void {
+  const { authLevel, guard } = apiAuth(deps.settings);
   const withClient = migrationHttpDeps(deps);
   df.app.client.http('rollbackMigration', {
     route: 'migrations/{id}/rollback',
     methods: ['POST'],
-    authLevel: 'function',
-    handler: (request: HttpRequest, client) => rollbackHandler(withClient(client), request),
+    authLevel,
+    handler: guard((request: HttpRequest, client: df.DurableClient) => rollbackHandler(withClient(client), request)),
   });
   df.app.client.http('retryMigration', {
     route: 'migrations/{id}/retry',
     methods: ['POST'],
-    authLevel: 'function',
-    handler: (request: HttpRequest, client) => retryHandler(withClient(client), request),
+    authLevel,
+    handler: guard((request: HttpRequest, client: df.DurableClient) => retryHandler(withClient(client), request)),
   });
 }

@@ -2,6 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
 import { ledgerFor } from '../ledger';
+import { apiAuth } from '../http/auth';
 import {
   actionHandler,
   getMigrationHandler,
@@ -10,8 +11,6 @@ import {
   startMigrationHandler,
   type MigrationHttpDeps,
 } from '../migrations/http';
-
-const authLevel = 'function';
 
 /** What the migration handlers work with: the app's dependencies and the durable client of the invocation. */
 export function migrationHttpDeps(deps: AppDeps): (client: df.DurableClient) => MigrationHttpDeps {
@@ -26,37 +25,46 @@ export function migrationHttpDeps(deps: AppDeps): (client: df.DurableClient) => 
 }
 
 export function registerMigrationRoutes(deps: AppDeps): void {
+  const { authLevel, guard } = apiAuth(deps.settings);
   const withClient = migrationHttpDeps(deps);
   df.app.client.http('startMigration', {
     route: 'migrations',
     methods: ['POST'],
     authLevel,
-    handler: (request: HttpRequest, client) => startMigrationHandler(withClient(client), request),
+    handler: guard((request: HttpRequest, client: df.DurableClient) =>
+      startMigrationHandler(withClient(client), request),
+    ),
   });
   df.app.client.http('listMigrations', {
     route: 'migrations',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest, client) => listMigrationsHandler(withClient(client), request),
+    handler: guard((request: HttpRequest, client: df.DurableClient) =>
+      listMigrationsHandler(withClient(client), request),
+    ),
   });
   df.app.client.http('getMigration', {
     route: 'migrations/{id}',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest, client) => getMigrationHandler(withClient(client), request),
+    handler: guard((request: HttpRequest, client: df.DurableClient) =>
+      getMigrationHandler(withClient(client), request),
+    ),
   });
   df.app.client.http('getMigrationReport', {
     route: 'migrations/{id}/report',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest, client) => reportHandler(withClient(client), request),
+    handler: guard((request: HttpRequest, client: df.DurableClient) => reportHandler(withClient(client), request)),
   });
   for (const action of ['approve', 'reject', 'recheck', 'cancel'] as const) {
     df.app.client.http(`${action}Migration`, {
       route: `migrations/{id}/${action}`,
       methods: ['POST'],
       authLevel,
-      handler: (request: HttpRequest, client) => actionHandler(withClient(client), request, action),
+      handler: guard((request: HttpRequest, client: df.DurableClient) =>
+        actionHandler(withClient(client), request, action),
+      ),
     });
   }
 }

@@ -1,5 +1,6 @@
 import { app, type HttpRequest } from '@azure/functions';
 import type { AppDeps } from '../deps';
+import { apiAuth } from '../http/auth';
 import {
   deleteScheduleHandler,
   getScheduleHandler,
@@ -10,9 +11,8 @@ import {
 } from '../schedules/http';
 import { ScheduleRepository } from '../schedules/repository';
 
-const authLevel = 'function';
-
 export function registerScheduleRoutes(deps: AppDeps): void {
+  const { authLevel, guard } = apiAuth(deps.settings);
   const scheduleDeps: ScheduleHttpDeps = {
     repository: new ScheduleRepository(deps.store),
     clock: deps.clock,
@@ -22,36 +22,36 @@ export function registerScheduleRoutes(deps: AppDeps): void {
     route: 'schedules',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest) => listSchedulesHandler(scheduleDeps, request),
+    handler: guard((request: HttpRequest) => listSchedulesHandler(scheduleDeps, request)),
   });
   app.http('getSchedule', {
     route: 'schedules/{name}',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest) => getScheduleHandler(scheduleDeps, request),
+    handler: guard((request: HttpRequest) => getScheduleHandler(scheduleDeps, request)),
   });
   app.http('putSchedule', {
     route: 'schedules/{name}',
     methods: ['PUT'],
     authLevel,
-    handler: (request: HttpRequest) => putScheduleHandler(scheduleDeps, request),
+    handler: guard((request: HttpRequest) => putScheduleHandler(scheduleDeps, request)),
   });
   app.http('deleteSchedule', {
     route: 'schedules/{name}',
     methods: ['DELETE'],
     authLevel,
-    handler: (request: HttpRequest) => deleteScheduleHandler(scheduleDeps, request),
+    handler: guard((request: HttpRequest) => deleteScheduleHandler(scheduleDeps, request)),
   });
   app.http('pauseSchedule', {
     route: 'schedules/{name}/pause',
     methods: ['POST'],
     authLevel,
-    handler: (request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, true),
+    handler: guard((request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, true)),
   });
   app.http('resumeSchedule', {
     route: 'schedules/{name}/resume',
     methods: ['POST'],
     authLevel,
-    handler: (request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, false),
+    handler: guard((request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, false)),
   });
 }

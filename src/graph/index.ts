@@ -118,6 +118,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
       listSubscriptions: () => reader.listSubscriptions(),
       listVerifiedDomains: () => reader.listVerifiedDomains(),
       listUsersHoldingSku: (skuId) => reader.listUsersHoldingSku(skuId),
+      listUsersHoldingSkuPage: (skuId, options) => reader.listUsersHoldingSkuPage(skuId, options),
       getUsersByIds: (ids) => reader.getUsersByIds(ids),
       getUsersDirect: (ids, options) => reader.getUsersDirect(ids, options),
       getUsersByUpns: (upns) => reader.getUsersByUpns(upns),

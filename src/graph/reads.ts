@@ -65,6 +65,46 @@ export class GraphReader {
     return rows.map(toSnapshot);
   }
 
+  /**
+   * One page of the users holding a SKU: `next` is the relative link of the page after it (Graph's own
+   * `@odata.nextLink`, checked to point back at /users), absent on the last page. Rows that do not hold the SKU are
+   * dropped, so a link that was tampered with can never list other users.
+   */
+  async listUsersHoldingSkuPage(
+    skuId: string,
+    options: { top: number; next?: string },
+  ): Promise<{ users: UserLicenseSnapshot[]; next?: string }> {
+    const sku = this.guidArgument(skuId, 'skuId');
+    const top = Math.min(999, Math.max(1, Math.floor(options.top)));
+    const filter = filterParam(`assignedLicenses/any(s:s/skuId eq ${sku})`);
+    const path = options.next ?? `/users?${filter}&$select=${USER_SELECT}&$top=${top}`;
+    if (!/^\/users\?[^#]*$/.test(path)) {
+      throw new GraphRequestError({
+        errorClass: 'permanent',
+        status: 400,
+        code: 'InvalidArgument',
+        message: `${JSON.stringify(path)} is not a page of users.`,
+        reason: 'The continuation link does not point at a page of users.',
+        action: 'Start again from the first page.',
+        missingPermission: undefined,
+      });
+    }
+    const page = await this.transport.request({
+      method: 'GET',
+      path,
+      operation: 'readUsers',
+      resourceUnits: 1,
+      writes: 0,
+    });
+    const body = isRecord(page.body) ? page.body : {};
+    const rows = Array.isArray(body.value) ? (body.value as unknown[]).filter(isRecord) : [];
+    const users = rows
+      .map(toSnapshot)
+      .filter((user) => user.assignedLicenses.some((license) => license.skuId.toLowerCase() === sku));
+    const link = body['@odata.nextLink'];
+    return typeof link === 'string' ? { users, next: this.relativeLink(link) } : { users };
+  }
+
   async getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
     const wanted = unique(ids.filter(isGuid).map((id) => id.toLowerCase()));
     const rows = await this.fetchInChunks('id', wanted);

@@ -89,6 +89,11 @@ export interface LicensingGraph extends GroupLicensingGraph {
   /** Lower-cased verified domain names of the tenant. */
   listVerifiedDomains(): Promise<string[]>;
   listUsersHoldingSku(skuId: string): Promise<UserLicenseSnapshot[]>;
+  /** One page (at most `top`, up to 999) of the holders of a SKU; `next` continues it (opaque, relative to the base). */
+  listUsersHoldingSkuPage(
+    skuId: string,
+    options: { top: number; next?: string },
+  ): Promise<{ users: UserLicenseSnapshot[]; next?: string }>;
   getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }>;
   /** Users by id, each read directly: less behind recent writes than a list query (use it to check a write). */
   getUsersDirect(

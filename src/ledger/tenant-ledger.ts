@@ -102,6 +102,17 @@ export class TenantLedger {
     return Object.entries(heldSeats(entry)).map(([skuId, seats]) => ({ skuId, seats }));
   }
 
+  /** Seats all runs still hold, per SKU id (lower case): what GET /api/skus shows as reserved. */
+  async seatsReservedPerSku(): Promise<Record<string, number>> {
+    const total: Record<string, number> = {};
+    for (const entry of Object.values((await this.read()).reservations)) {
+      for (const [skuId, seats] of Object.entries(heldSeats(entry))) {
+        total[skuId.toLowerCase()] = (total[skuId.toLowerCase()] ?? 0) + seats;
+      }
+    }
+    return total;
+  }
+
   /** Drops a run's reservation when it ends (cancelled, failed or done); only unsettled consumption stays. */
   async releaseReservation(runId: string): Promise<void> {
     await this.update((doc) => {

@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
+import { problemsFromIssue } from '../domain/validation';
 import { isFinished, type MigrationStatus } from '../domain/status';
 import { MigrationEvents } from '../domain/workflow';
 import type { AppSettings } from '../config/settings';
@@ -20,8 +21,13 @@ import { reportToCsv } from '../reports/csv';
 import type { TenantLedger } from '../ledger';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments } from '../storage/migration-documents';
+import { parseQuery } from '../http/query';
+import { inParallel } from '../util/parallel';
 import { alreadyDecided, decide } from './approval';
+import { actionBody, listRunsQuery, reportQuery, runFilters } from './queries';
 import { relatedReportFields, withRelated } from './related';
+import { filterRows } from './report-rows';
+import { matchesFilters, planSummary, runDocuments, runSummary } from './runs';
 import { startMigration, type StartOptions } from './start';
 import { getMigrationView, listMigrations, type MigrationView } from './view';
 
@@ -71,23 +77,49 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   };
 }
 
+/** The status, with how the run was asked for (`run`), its approval, plan summary and stage timeline. */
 export async function getMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
   const view = await getMigrationView(deps, id, requestOrigin(request), { live: true });
   if (!view) return notFound(id);
-  return { status: 200, jsonBody: await withRelated(deps, view, requestOrigin(request)) };
+  const [related, documents] = await Promise.all([
+    withRelated(deps, view, requestOrigin(request)),
+    runDocuments(deps.store, id, true),
+  ]);
+  return {
+    status: 200,
+    jsonBody: {
+      ...related,
+      ...(documents.request ? { run: runSummary(documents.request) } : {}),
+      ...(documents.plan ? { plan: planSummary(documents.plan) } : {}),
+      stages: documents.stages ?? [],
+    },
+  };
 }
 
+/** Recent migrations, newest first, each with its moves in product names, origin, who started it and dryRun. */
 export async function listMigrationsHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const limit = Math.min(500, Math.max(1, Number(request.query.get('top') ?? '50') || 50));
-  const statusFilter = request.query.get('status');
-  let migrations = await listMigrations(deps, requestOrigin(request), 500);
-  if (statusFilter) migrations = migrations.filter((m) => m.status === statusFilter);
-  return { status: 200, jsonBody: { migrations: migrations.slice(0, limit) } };
+  const query = parseQuery(listRunsQuery, request);
+  if (!query.ok) return query.response;
+  const filters = runFilters(query.value);
+  const views = await listMigrations(deps, requestOrigin(request), 500);
+  const documents = await inParallel(
+    views.map((view) => () => runDocuments(deps.store, view.id, false)),
+    16,
+  );
+  const migrations = views
+    .map((view, index) => {
+      const stored = documents[index]?.request;
+      return stored ? { ...view, run: runSummary(stored) } : view;
+    })
+    .filter((view) => matchesFilters(view, 'run' in view ? view.run : undefined, filters));
+  return { status: 200, jsonBody: { migrations: migrations.slice(0, query.value.top) } };
 }
 
 export async function reportHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
+  const query = parseQuery(reportQuery, request);
+  if (!query.ok) return query.response;
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
   const docs = new MigrationDocuments(deps.store, id);
@@ -98,8 +130,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
       migrationStatus: view.status,
     });
   }
-  const wantsCsv =
-    request.query.get('format')?.toLowerCase() === 'csv' || (request.headers.get('accept') ?? '').includes('text/csv');
+  const wantsCsv = query.value.format === 'csv' || (request.headers.get('accept') ?? '').includes('text/csv');
   if (wantsCsv) {
     return {
       status: 200,
@@ -128,7 +159,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
       },
       summary: storedReport?.summary,
       finishedAt: storedReport?.finishedAt,
-      rows: assembled.rows,
+      ...filterRows(assembled.rows, query.value),
     },
   };
 }
@@ -166,6 +197,15 @@ export async function actionHandler(
     optional: true,
   });
   if (!body.ok) return body.response;
+  const fields = actionBody.safeParse(body.value, { reportInput: true });
+  if (!fields.success) {
+    const problems = fields.error.issues.flatMap(problemsFromIssue);
+    return validationProblemResponse(problems, {
+      type: 'about:blank',
+      title: `The ${action} request is not valid`,
+      consequence: 'Nothing was done.',
+    });
+  }
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
   if (!allowedIn[action](view.status)) {
@@ -173,16 +213,15 @@ export async function actionHandler(
       action === 'approve' || action === 'reject' ? await new MigrationDocuments(deps.store, id).approval() : undefined;
     return decision ? alreadyDecided(id, decision) : notNow(id, action, view.status);
   }
-  const fields = (typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
   // The signed-in principal wins over a body "by" (only a label).
   const principal = principalOf(request, deps.settings.approvals.trustPrincipalHeaders);
-  const by = principal?.name ?? principal?.id ?? (typeof fields.by === 'string' ? fields.by : undefined);
-  const reason = typeof fields.reason === 'string' ? fields.reason.slice(0, 500) : undefined;
+  const by = principal?.name ?? principal?.id ?? fields.data.by;
+  const reason = fields.data.reason?.slice(0, 500);
   const docs = new MigrationDocuments(deps.store, id);
   switch (action) {
     case 'approve':
     case 'reject': {
-      const label = typeof fields.by === 'string' ? fields.by : undefined;
+      const label = fields.data.by;
       const decided = await decide(deps, request, action, id, {
         ...(label ? { by: label } : {}),
         ...(reason ? { reason } : {}),

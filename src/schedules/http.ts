@@ -41,6 +41,8 @@ export interface ScheduleView {
   updatedAt: string;
   /** The next occurrence (cron tick or one-off start), while the schedule is active. */
   nextOccurrence?: string;
+  /** The next few occurrences (up to 5), while the schedule is active. */
+  nextOccurrences?: string[];
   /** The maintenance window now: open (until closesAt) or closed (until opensAt). */
   window?: { open: boolean; closesAt?: string; opensAt?: string };
   occurrencesStarted: number;
@@ -68,8 +70,9 @@ export function toScheduleView(record: ScheduleRecord, baseUrl: string, now: Dat
     links: { self, pause: `${self}/pause`, resume: `${self}/resume` },
   };
   if (status === 'active') {
-    const next = nextOccurrence(definition, now);
-    if (next) view.nextOccurrence = next.toISOString();
+    const upcoming = nextOccurrences(definition, now, 5);
+    if (upcoming[0]) view.nextOccurrence = upcoming[0];
+    if (upcoming.length > 0) view.nextOccurrences = upcoming;
   }
   if (definition.window) {
     const window = windowAt(definition, now);
@@ -87,6 +90,16 @@ export function toScheduleView(record: ScheduleRecord, baseUrl: string, now: Dat
   if (state.finished) view.finished = state.finished;
   if (details) view.occurrences = state.occurrences;
   return view;
+}
+
+function nextOccurrences(definition: ScheduleDefinition, after: Date, count: number): string[] {
+  const occurrences: string[] = [];
+  let next = nextOccurrence(definition, after);
+  while (next && occurrences.length < count) {
+    occurrences.push(next.toISOString());
+    next = nextOccurrence(definition, next);
+  }
+  return occurrences;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({

@@ -153,6 +153,13 @@ export interface StoredReport {
   finishedAt: string;
 }
 
+/** When the run entered a stage (written by the recordStage activity; the console's stage timeline). */
+export interface StageEntry {
+  stage: string;
+  status: MigrationStatus;
+  at: string;
+}
+
 export interface ApprovalRecord {
   approved: boolean;
   /** The signed-in principal's name, else the body's label. */
@@ -316,6 +323,22 @@ export class MigrationDocuments {
     return this.store.read<ApprovalRecord>(this.path('approval.json'));
   }
 
+  /** One document per stage, written once: a retried activity keeps the first instant. */
+  saveStage(entry: StageEntry): Promise<boolean> {
+    return this.store.write(this.path(`stages/${entry.stage}.json`), entry, { onlyIfAbsent: true });
+  }
+  /** The stages entered so far, in the order they were entered. */
+  async stages(): Promise<StageEntry[]> {
+    const names = await this.store.list(this.path('stages/'));
+    const entries = await inParallel(
+      names.map((name) => () => this.store.read<StageEntry>(name)),
+      8,
+    );
+    return entries
+      .filter((entry): entry is StageEntry => entry !== undefined)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || stageRank(a.stage) - stageRank(b.stage));
+  }
+
   saveLinked(link: LinkedRunRecord): Promise<boolean> {
     return this.store.write(this.path(`linked/${link.migrationId}.json`), link);
   }
@@ -356,6 +379,10 @@ export class MigrationDocuments {
     return this.store.read<StoredReport>(this.path('report.json'));
   }
 }
+
+/** Stages in the order a run goes through them (entries made in the same millisecond keep that order). */
+const STAGE_ORDER = ['plan', 'approval', 'purchaseCheck', 'reassign', 'verify', 'cleanup', 'report'];
+const stageRank = (stage: string) => (STAGE_ORDER.includes(stage) ? STAGE_ORDER.indexOf(stage) : STAGE_ORDER.length);
 
 function remember<V>(cache: Map<string, V>, key: string, value: V, limit = 64): void {
   if (cache.size >= limit) {

@@ -90,7 +90,7 @@ describe('assessLicenses', () => {
       partNumbers: { [STANDARD]: 'O365_BUSINESS_PREMIUM' },
     });
     expect(result.reasons).toEqual([
-      'MCOMEETACPEA applies to the whole company and cannot be assigned to users',
+      'Microsoft 365 Audio Conferencing Pay-Per-Minute - EA applies to the whole company and cannot be assigned to users',
       'Microsoft 365 Business Standard, the license being replaced, is no longer listed in this tenant',
     ]);
   });

@@ -99,6 +99,16 @@ describe('seat reservations', () => {
     hold.release();
   });
 
+  it("adds up every run's held seats per SKU for the license inventory", async () => {
+    const { a, b } = twoInstances();
+    expect(await a.seatsReservedPerSku()).toEqual({});
+    await check(a, 'run-a', 20, 50);
+    await check(b, 'run-b', 12, 50);
+    expect(await b.seatsReservedPerSku()).toEqual({ [SPB]: 32 });
+    await a.releaseReservation('run-a');
+    expect(await b.seatsReservedPerSku()).toEqual({ [SPB]: 12 });
+  });
+
   it('is released when its run ends, keeping only what Graph may not show yet', async () => {
     const { a, clock } = twoInstances();
     await check(a, 'run-a', 40, 50);

@@ -14,7 +14,15 @@ describe('checkStage', () => {
 
   beforeEach(() => {
     stage = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-stage-'));
-    for (const file of ['dist/src/index.js', 'host.json', 'package.json', 'package-lock.json']) write(file);
+    for (const file of [
+      'dist/src/index.js',
+      'dist/src/dashboard/assets/console.js',
+      'dist/src/dashboard/assets/console.css',
+      'host.json',
+      'package.json',
+      'package-lock.json',
+    ])
+      write(file);
     for (const dir of production) write(`${dir}/package.json`);
   });
   afterEach(() => fs.rmSync(stage, { recursive: true, force: true }));
@@ -33,6 +41,11 @@ describe('checkStage', () => {
     write(file);
     expect(() => checkStage(stage, production)).toThrow(PackageError);
     expect(() => checkStage(stage, production)).toThrow(message);
+  });
+
+  it('refuses a stage without the console’s bundle (the page inlines it at run time)', () => {
+    fs.rmSync(path.join(stage, 'dist/src/dashboard/assets/console.js'));
+    expect(() => checkStage(stage, production)).toThrow(/dist\/src\/dashboard\/assets\/console\.js is missing/);
   });
 
   it('refuses a stage that lacks a production dependency', () => {

@@ -31,7 +31,7 @@ const MIGRATION_ID = 'from-the-package';
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts')) {
+    if (entry.isFile() && /\.tsx?$/.test(entry.name)) {
       newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
     }
   }
@@ -122,6 +122,12 @@ describe('the deployment package (npm run package)', () => {
     expect(app.filter((file) => file.startsWith('dist/') && !file.startsWith('dist/src/'))).toEqual([]);
     expect(app).toContain(APP_ENTRY);
     expect(app).toContain('dist/src/dashboard/index.html');
+    // The console's bundle, built by npm run build; its sources and its build-time packages stay out.
+    expect(app).toEqual(
+      expect.arrayContaining(['dist/src/dashboard/assets/console.js', 'dist/src/dashboard/assets/console.css']),
+    );
+    expect(app.filter((file) => file.includes('dashboard/console/'))).toEqual([]);
+    expect(app).toContain('dist/src/cli/bin.js');
     expect(app.filter((file) => /\.(ts|map)$/.test(file))).toEqual([]);
     const packages = new Set(unpacked.map((file) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]));
     for (const runtime of [
@@ -133,7 +139,19 @@ describe('the deployment package (npm run package)', () => {
     ]) {
       expect(packages).toContain(runtime);
     }
-    for (const devOnly of ['jest', 'typescript', 'azurite', 'tsx', 'eslint', 'prettier', 'playwright-core', 'ignore']) {
+    for (const devOnly of [
+      'jest',
+      'typescript',
+      'azurite',
+      'tsx',
+      'eslint',
+      'prettier',
+      'playwright-core',
+      'ignore',
+      'esbuild',
+      'preact',
+      'axe-core',
+    ]) {
       expect(packages).not.toContain(devOnly);
     }
   });

@@ -191,6 +191,17 @@ export class FakeLicensingGraph implements LicensingGraph {
     return Promise.resolve(copy(holders));
   }
 
+  /** Pages of `top` holders; `next` is the offset of the next page. */
+  async listUsersHoldingSkuPage(
+    skuId: string,
+    options: { top: number; next?: string },
+  ): Promise<{ users: UserLicenseSnapshot[]; next?: string }> {
+    const holders = await this.listUsersHoldingSku(skuId);
+    const start = Number(options.next ?? '0');
+    const users = holders.slice(start, start + options.top);
+    return start + options.top < holders.length ? { users, next: String(start + options.top) } : { users };
+  }
+
   getUsersByIds(ids: string[]): Promise<{ found: UserLicenseSnapshot[]; missing: string[] }> {
     this.calls.push({ method: 'getUsersByIds', ids: [...ids] });
     return Promise.resolve(this.#lookUp(ids, (id) => this.#read(id)));

@@ -1,0 +1,9 @@
+/** Entry point of the console bundle (scripts/build-console.ts). */
+import { render } from 'preact';
+import { App } from './app';
+
+const root = document.getElementById('app');
+if (root) {
+  root.textContent = '';
+  render(<App />, root);
+}
