@@ -14,6 +14,7 @@ import { registerMigrationRoutes } from './functions/migrations';
 import { registerOrchestrations } from './functions/orchestrations';
 import { registerScheduleTimer } from './functions/schedule-timer';
 import { registerScheduleRoutes } from './functions/schedules';
+import { registerTenantRoutes } from './functions/tenants';
 
 export type { AppDeps, AppOptions } from './deps';
 
@@ -27,6 +28,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerLinkedRunRoutes(deps);
   registerScheduleRoutes(deps);
   registerScheduleTimer(deps);
+  registerTenantRoutes(deps);
   registerDashboard();
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).
   app.hook.appTerminate(() => deps.telemetry.flush());
