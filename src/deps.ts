@@ -6,12 +6,7 @@
  */
 import { systemClock, type Clock } from './clock';
 import { readAppSettings, type AppSettings } from './config/settings';
-import {
-  loadGraphSettings,
-  tenantGraphFactory,
-  type LicensingGraph,
-  type TenantGraphFactory,
-} from './graph';
+import { loadGraphSettings, tenantGraphFactory, type LicensingGraph, type TenantGraphFactory } from './graph';
 import { documentStoreFromEnv, type DocumentStore } from './storage/document-store';
 import { noopTelemetry, type Telemetry } from './telemetry';
 import { TenantRegistry } from './tenants/registry';
@@ -58,7 +53,6 @@ export function buildAppDeps(options: AppOptions): AppDeps {
     store,
     telemetry: options.telemetry ?? noopTelemetry,
     settings,
-    tenants:
-      options.tenants ?? new TenantRegistry(store, { homeTenantId: settings.tenants.homeTenantId, clock }),
+    tenants: options.tenants ?? new TenantRegistry(store, { homeTenantId: settings.tenants.homeTenantId, clock }),
   };
 }

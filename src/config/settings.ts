@@ -89,7 +89,7 @@ export const APP_SETTINGS: readonly AppSetting[] = [
   {
     name: 'HOME_TENANT_ID',
     description:
-      'The deployment\'s own tenant (the managed identity\'s): runs that name no tenantId act here. Empty locally: AZURE_TENANT_ID when it is a GUID, else the all-zero GUID.',
+      "The deployment's own tenant (the managed identity's): runs that name no tenantId act here. Empty locally: AZURE_TENANT_ID when it is a GUID, else the all-zero GUID.",
     localValue: '',
     scope: 'azure',
   },
@@ -250,14 +250,17 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function readTenantSettings(env: NodeJS.ProcessEnv): TenantSettings {
   const home = readSetting(env, 'HOME_TENANT_ID')?.trim();
-  if (home && !GUID.test(home)) throw new SettingError(`HOME_TENANT_ID ${JSON.stringify(home)} is not a tenant id (a GUID).`);
+  if (home && !GUID.test(home))
+    throw new SettingError(`HOME_TENANT_ID ${JSON.stringify(home)} is not a tenant id (a GUID).`);
   const fallback = readSetting(env, 'AZURE_TENANT_ID')?.trim();
   const appId = readSetting(env, 'GRAPH_MULTITENANT_APP_ID')?.trim();
   if (appId && !GUID.test(appId)) {
     throw new SettingError(`GRAPH_MULTITENANT_APP_ID ${JSON.stringify(appId)} is not a client id (a GUID).`);
   }
   return {
-    homeTenantId: (home || (fallback && GUID.test(fallback) ? fallback : '00000000-0000-0000-0000-000000000000')).toLowerCase(),
+    homeTenantId: (
+      home || (fallback && GUID.test(fallback) ? fallback : '00000000-0000-0000-0000-000000000000')
+    ).toLowerCase(),
     ...(appId ? { multiTenantAppId: appId.toLowerCase() } : {}),
   };
 }

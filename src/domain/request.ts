@@ -125,6 +125,7 @@ const requestSchema = z.strictObject({
     .string()
     .regex(ID_PATTERN, { error: 'must start with a letter or digit and have at most 64 letters, digits, _ or -' })
     .optional(),
+  tenantId: guid('the id of a registered tenant (GET /api/tenants); leave it out for the home tenant').optional(),
   moves: z
     .array(moveSchema)
     .min(1, { error: 'must contain at least one move' })

@@ -116,7 +116,11 @@ export function runBelongsTo(key: string, tenantId: string | undefined, homeTena
 }
 
 /** Where a customer's global admin grants the app's permissions in their tenant, once. */
-export function adminConsentUrl(tenantId: string, appId: string, authorityHost = 'https://login.microsoftonline.com'): string {
+export function adminConsentUrl(
+  tenantId: string,
+  appId: string,
+  authorityHost = 'https://login.microsoftonline.com',
+): string {
   return `${authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}/adminconsent?client_id=${encodeURIComponent(appId)}`;
 }
 

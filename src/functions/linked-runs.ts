@@ -1,8 +1,7 @@
-import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
 import { retryHandler, rollbackHandler } from '../migrations/linked';
-import { migrationHttpDeps } from './migrations';
+import { migrationHttpDeps, tenantScoped } from './migrations';
 
 /** POST /api/migrations/{id}/rollback and /retry: new runs linked to a finished one (src/migrations/linked.ts). */
 export function registerLinkedRunRoutes(deps: AppDeps): void {
@@ -11,12 +10,12 @@ export function registerLinkedRunRoutes(deps: AppDeps): void {
     route: 'migrations/{id}/rollback',
     methods: ['POST'],
     authLevel: 'function',
-    handler: (request: HttpRequest, client) => rollbackHandler(withClient(client), request),
+    handler: tenantScoped(withClient, rollbackHandler, true),
   });
   df.app.client.http('retryMigration', {
     route: 'migrations/{id}/retry',
     methods: ['POST'],
     authLevel: 'function',
-    handler: (request: HttpRequest, client) => retryHandler(withClient(client), request),
+    handler: tenantScoped(withClient, retryHandler, true),
   });
 }

@@ -1,4 +1,4 @@
-import type { HttpRequest } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
 import {
@@ -9,12 +9,39 @@ import {
   startMigrationHandler,
   type MigrationHttpDeps,
 } from '../migrations/http';
+import { inTenant } from '../migrations/tenant';
 
 const authLevel = 'function';
 
 /** What the migration handlers work with: the app's dependencies and the durable client of the invocation. */
 export function migrationHttpDeps(deps: AppDeps): (client: df.DurableClient) => MigrationHttpDeps {
-  return (client) => ({ client, store: deps.store, clock: deps.clock, graph: deps.graph, settings: deps.settings });
+  const appId = deps.settings.tenants.multiTenantAppId;
+  return (client) => ({
+    client,
+    store: deps.store,
+    clock: deps.clock,
+    graph: deps.graph,
+    settings: deps.settings,
+    tenants: deps.tenants,
+    homeTenantId: deps.tenants.homeTenantId,
+    graphFor: deps.graphFor,
+    ...(appId ? { multiTenantAppId: appId } : {}),
+  });
+}
+
+/**
+ * Runs a handler in the tenant named by `?tenantId=` (absent: home). `starts` handlers (rollback, retry) also need
+ * the tenant's consent.
+ */
+export function tenantScoped(
+  withClient: (client: df.DurableClient) => MigrationHttpDeps,
+  handler: (deps: MigrationHttpDeps, request: HttpRequest) => Promise<HttpResponseInit>,
+  starts = false,
+): (request: HttpRequest, client: df.DurableClient) => Promise<HttpResponseInit> {
+  return async (request, client) => {
+    const tenant = await inTenant(withClient(client), request.query.get('tenantId'), { starts });
+    return tenant.ok ? handler(tenant.deps, request) : tenant.response;
+  };
 }
 
 export function registerMigrationRoutes(deps: AppDeps): void {
@@ -29,26 +56,26 @@ export function registerMigrationRoutes(deps: AppDeps): void {
     route: 'migrations',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest, client) => listMigrationsHandler(withClient(client), request),
+    handler: tenantScoped(withClient, listMigrationsHandler),
   });
   df.app.client.http('getMigration', {
     route: 'migrations/{id}',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest, client) => getMigrationHandler(withClient(client), request),
+    handler: tenantScoped(withClient, getMigrationHandler),
   });
   df.app.client.http('getMigrationReport', {
     route: 'migrations/{id}/report',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest, client) => reportHandler(withClient(client), request),
+    handler: tenantScoped(withClient, reportHandler),
   });
   for (const action of ['approve', 'reject', 'recheck', 'cancel'] as const) {
     df.app.client.http(`${action}Migration`, {
       route: `migrations/{id}/${action}`,
       methods: ['POST'],
       authLevel,
-      handler: (request: HttpRequest, client) => actionHandler(withClient(client), request, action),
+      handler: tenantScoped(withClient, (deps, request) => actionHandler(deps, request, action)),
     });
   }
 }

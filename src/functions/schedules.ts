@@ -1,4 +1,4 @@
-import { app, type HttpRequest } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import type { AppDeps } from '../deps';
 import {
   deleteScheduleHandler,
@@ -9,49 +9,60 @@ import {
   type ScheduleHttpDeps,
 } from '../schedules/http';
 import { ScheduleRepository } from '../schedules/repository';
+import { resolveTenant } from '../tenants/resolve';
 
 const authLevel = 'function';
 
 export function registerScheduleRoutes(deps: AppDeps): void {
-  const scheduleDeps: ScheduleHttpDeps = {
-    repository: new ScheduleRepository(deps.store),
-    clock: deps.clock,
-    notify: deps.settings.notify,
-  };
+  /** The schedules of the tenant named by `?tenantId=` (absent: home); another tenant's are never reached. */
+  const scoped =
+    (handler: (scheduleDeps: ScheduleHttpDeps, request: HttpRequest) => Promise<HttpResponseInit>) =>
+    async (request: HttpRequest): Promise<HttpResponseInit> => {
+      const tenant = await resolveTenant(deps.tenants, request.query.get('tenantId'));
+      if (!tenant.ok) return tenant.response;
+      return handler(
+        {
+          repository: new ScheduleRepository(deps.store, tenant.tenantId),
+          clock: deps.clock,
+          notify: deps.settings.notify,
+        },
+        request,
+      );
+    };
   app.http('listSchedules', {
     route: 'schedules',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest) => listSchedulesHandler(scheduleDeps, request),
+    handler: scoped(listSchedulesHandler),
   });
   app.http('getSchedule', {
     route: 'schedules/{name}',
     methods: ['GET'],
     authLevel,
-    handler: (request: HttpRequest) => getScheduleHandler(scheduleDeps, request),
+    handler: scoped(getScheduleHandler),
   });
   app.http('putSchedule', {
     route: 'schedules/{name}',
     methods: ['PUT'],
     authLevel,
-    handler: (request: HttpRequest) => putScheduleHandler(scheduleDeps, request),
+    handler: scoped(putScheduleHandler),
   });
   app.http('deleteSchedule', {
     route: 'schedules/{name}',
     methods: ['DELETE'],
     authLevel,
-    handler: (request: HttpRequest) => deleteScheduleHandler(scheduleDeps, request),
+    handler: scoped(deleteScheduleHandler),
   });
   app.http('pauseSchedule', {
     route: 'schedules/{name}/pause',
     methods: ['POST'],
     authLevel,
-    handler: (request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, true),
+    handler: scoped((scheduleDeps, request) => pauseScheduleHandler(scheduleDeps, request, true)),
   });
   app.http('resumeSchedule', {
     route: 'schedules/{name}/resume',
     methods: ['POST'],
     authLevel,
-    handler: (request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, false),
+    handler: scoped((scheduleDeps, request) => pauseScheduleHandler(scheduleDeps, request, false)),
   });
 }

@@ -78,7 +78,8 @@ export function customerTenantCredential(
         needApp(),
         async () => {
           const token = await identity.getToken(TOKEN_EXCHANGE_SCOPE);
-          if (!token) throw new GraphConfigurationError('The managed identity returned no token for the token exchange.');
+          if (!token)
+            throw new GraphConfigurationError('The managed identity returned no token for the token exchange.');
           return token.token;
         },
         { authorityHost },

@@ -7,11 +7,13 @@ import type { DurableClient } from 'durable-functions';
 import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
 import { isFinished, type MigrationStatus } from '../domain/status';
+import { runBelongsTo, scopedRunKey, UNKNOWN_HOME_TENANT_ID } from '../domain/tenancy';
 import { MigrationEvents } from '../domain/workflow';
 import type { AppSettings } from '../config/settings';
 import { disallowedTargets, type NotifyTarget } from '../domain/notify';
 import type { Problem } from '../domain/validation';
-import type { LicensingGraph } from '../graph';
+import type { LicensingGraph, TenantGraphFactory } from '../graph';
+import type { TenantRegistry } from '../tenants/registry';
 import { principalOf } from '../http/principal';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
@@ -22,6 +24,7 @@ import { MigrationDocuments } from '../storage/migration-documents';
 import { alreadyDecided, decide } from './approval';
 import { relatedReportFields, withRelated } from './related';
 import { startMigration, type StartOptions } from './start';
+import { inTenant } from './tenant';
 import { getMigrationView, listMigrations, type MigrationView } from './view';
 
 export interface MigrationHttpDeps {
@@ -31,6 +34,25 @@ export interface MigrationHttpDeps {
   /** For approver group look-ups. */
   graph: Pick<LicensingGraph, 'listGroupUserMembers'>;
   settings: Pick<AppSettings, 'notify' | 'approvals'>;
+  /**
+   * The tenant the request acts in (resolved at the edge from `tenantId`): undefined is the home tenant. Runs of
+   * other tenants are neither found nor listed.
+   */
+  tenantId?: string;
+  homeTenantId?: string;
+  /** The registry `tenantId` is resolved against (the app's; absent in handler tests that know one tenant). */
+  tenants?: TenantRegistry;
+  graphFor?: TenantGraphFactory;
+  /** GRAPH_MULTITENANT_APP_ID, for the admin-consent URL of a tenant that has not consented. */
+  multiTenantAppId?: string;
+}
+
+/** The run key a request's `{id}` may touch in the request's tenant; undefined answers "not found". */
+export function routeRunKey(
+  deps: Pick<MigrationHttpDeps, 'tenantId' | 'homeTenantId'>,
+  request: HttpRequest,
+): string | undefined {
+  return scopedRunKey(request.params.id ?? '', deps.tenantId, deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID);
 }
 
 /** Largest request body accepted: 100,000 UPNs of realistic length fit with room to spare. */
@@ -56,9 +78,16 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
+  const tenant = await inTenant(deps, parsed.value.tenantId ?? request.query.get('tenantId'), { starts: true });
+  if (!tenant.ok) return tenant.response;
+  deps = tenant.deps;
   const refused = notifyProblems(parsed.value.notify, deps.settings.notify);
   if (refused.length > 0) return validationProblemResponse(refused, invalidRequest(request.url));
-  const { id, created } = await startMigration(deps, parsed.value, startedBy(request, deps.settings));
+  const { id, created } = await startMigration(deps, parsed.value, {
+    ...startedBy(request, deps.settings),
+    ...(deps.tenantId ? { tenantId: deps.tenantId } : {}),
+    homeTenantId: deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID,
+  });
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {
@@ -69,7 +98,8 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
 }
 
 export async function getMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) return notFound(request.params.id ?? '');
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
   return { status: 200, jsonBody: await withRelated(deps, view, requestOrigin(request)) };
@@ -78,13 +108,17 @@ export async function getMigrationHandler(deps: MigrationHttpDeps, request: Http
 export async function listMigrationsHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const limit = Math.min(500, Math.max(1, Number(request.query.get('top') ?? '50') || 50));
   const statusFilter = request.query.get('status');
-  let migrations = await listMigrations(deps, requestOrigin(request), 500);
+  const home = deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID;
+  let migrations = await listMigrations(deps, requestOrigin(request), 500, (key) =>
+    runBelongsTo(key, deps.tenantId, home),
+  );
   if (statusFilter) migrations = migrations.filter((m) => m.status === statusFilter);
   return { status: 200, jsonBody: { migrations: migrations.slice(0, limit) } };
 }
 
 export async function reportHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) return notFound(request.params.id ?? '');
   const view = await getMigrationView(deps, id, requestOrigin(request));
   if (!view) return notFound(id);
   const docs = new MigrationDocuments(deps.store, id);
@@ -155,7 +189,8 @@ export async function actionHandler(
   request: HttpRequest,
   action: Action,
 ): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) return notFound(request.params.id ?? '');
   const body = await readJsonBody(request, {
     maxBytes: 64 * 1024,
     tooLargeAdvice: 'An action body holds at most "by" and "reason".',

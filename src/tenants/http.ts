@@ -90,7 +90,7 @@ export async function deleteTenantHandler(deps: TenantHttpDeps, request: HttpReq
   const id = routeTenant(request);
   if (!id.ok) return id.response;
   if (deps.registry.isHome(id.id)) {
-    return problemResponse(409, 'The home tenant stays', 'The deployment\'s own tenant cannot be removed.');
+    return problemResponse(409, 'The home tenant stays', "The deployment's own tenant cannot be removed.");
   }
   // Runs and reports stay in storage under the tenant's prefix; they are unreachable until it is added again.
   return (await deps.registry.delete(id.id)) ? { status: 204 } : notFound(id.id);
@@ -101,7 +101,10 @@ export async function consentCheckHandler(deps: TenantHttpDeps, request: HttpReq
   if (!id.ok) return id.response;
   const record = await deps.registry.get(id.id);
   if (!record) return notFound(id.id);
-  const consent = await checkConsent(deps.graphFor(record.home ? undefined : record.tenantId, record.limits), deps.clock);
+  const consent = await checkConsent(
+    deps.graphFor(record.home ? undefined : record.tenantId, record.limits),
+    deps.clock,
+  );
   const updated = await deps.registry.recordConsent(record.tenantId, record.home ? { ...consent } : consent);
   const shown = view(updated, deps.multiTenantAppId);
   // The home tenant's record always says granted; the check's own outcome is reported beside it.

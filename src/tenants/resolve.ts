@@ -9,8 +9,7 @@ import { problemResponse, validationProblemResponse } from '../http/problem';
 import type { TenantRegistry } from './registry';
 
 export type TenantResolution =
-  | { ok: true; tenantId: string | undefined; record: TenantRecord }
-  | { ok: false; response: HttpResponseInit };
+  { ok: true; tenantId: string | undefined; record: TenantRecord } | { ok: false; response: HttpResponseInit };
 
 const invalidTenant = (field: string, message: string, consequence: string): TenantResolution => ({
   ok: false,

@@ -1,0 +1,32 @@
+/**
+ * Puts a migration request in its tenant: resolves `tenantId` against the registry (400 naming the field when it is
+ * not a registered tenant's id), refuses to start anything in a tenant that has not consented (409 with the
+ * admin-consent URL), and gives the handlers that tenant's Graph layer.
+ */
+import type { HttpResponseInit } from '@azure/functions';
+import { consentProblem, resolveTenant } from '../tenants/resolve';
+import type { MigrationHttpDeps } from './http';
+
+export async function inTenant(
+  deps: MigrationHttpDeps,
+  raw: string | null | undefined,
+  options: { starts: boolean; field?: string },
+): Promise<{ ok: true; deps: MigrationHttpDeps } | { ok: false; response: HttpResponseInit }> {
+  if (!deps.tenants) return { ok: true, deps };
+  const resolved = await resolveTenant(deps.tenants, raw, {
+    ...(options.field ? { field: options.field } : {}),
+    consequence: options.starts ? 'Nothing was started.' : 'Nothing was done.',
+  });
+  if (!resolved.ok) return resolved;
+  if (options.starts) {
+    // A start re-checks consent only when the registry does not already say it was granted.
+    const refused = consentProblem(resolved.record, deps.multiTenantAppId);
+    if (refused) return { ok: false, response: refused };
+  }
+  const { tenantId, record } = resolved;
+  const scoped: MigrationHttpDeps = { ...deps, homeTenantId: deps.tenants.homeTenantId };
+  if (tenantId !== undefined) scoped.tenantId = tenantId;
+  else delete scoped.tenantId;
+  if (deps.graphFor) scoped.graph = deps.graphFor(tenantId, record.limits);
+  return { ok: true, deps: scoped };
+}
