@@ -67,6 +67,8 @@ let lastId = 0;
 
 export interface World {
   migrationId: string;
+  /** The deployment's home tenant: every telemetry event of its runs carries it. */
+  tenantId: string;
   graph: FakeLicensingGraph;
   store: MemoryDocumentStore;
   telemetry: RecordingTelemetry;
@@ -117,6 +119,7 @@ export function world(tenant: FakeTenant = {}, env: NodeJS.ProcessEnv = {}): Wor
   };
   return {
     migrationId,
+    tenantId: deps.tenants.homeTenantId,
     graph,
     store,
     telemetry,
