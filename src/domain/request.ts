@@ -228,6 +228,7 @@ function toMigrationRequest(data: ParsedRequest): MigrationRequest {
     maxFailureRate: data.maxFailureRate,
   };
   if (data.id !== undefined) request.id = data.id;
+  if (data.tenantId !== undefined) request.tenantId = data.tenantId.toLowerCase();
   if (data.usageLocation !== undefined) request.usageLocation = data.usageLocation;
   if (data.maxUsers !== undefined) request.maxUsers = data.maxUsers;
   if (data.notAfter !== undefined) request.notAfter = data.notAfter;

@@ -24,6 +24,8 @@ const USERS = 50;
 const HOUR = 3600_000;
 const TIME_SCALE = 10;
 
+/** O365_BUSINESS_PREMIUM, sold as Microsoft 365 Business Standard: what every user holds before the move. */
+const STANDARD = SKU.businessStandard;
 const move = { moves: [{ from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } }] };
 
 /** Acceptance of issue 16 on the local runtime: three tenants at once from one deployment, each kept to itself. */
@@ -45,6 +47,8 @@ describe('many tenants from one deployment, end to end', () => {
       },
     }),
     latency: 'none' as const,
+    // No background 429s: the only throttling is the storm a test injects (and Graph's own limits).
+    noise: false,
     seed,
     timeScale: TIME_SCALE,
     grantedRoles: requiredAppRoles([]),
@@ -152,8 +156,8 @@ describe('many tenants from one deployment, end to end', () => {
   });
 
   it('migrates three tenants at once; a throttling storm in one leaves the other two finishing', async () => {
-    // Every $batch of Beta's is throttled until the others are done (Retry-After 20 s, 2 s at this time scale).
-    sim(BETA).setFaults([{ kind: 'error', path: '/$batch', status: 429, retryAfterSeconds: 20 }]);
+    // Everything Beta asks of Graph is throttled until the others are done (Retry-After 20 s, 2 s at this scale).
+    sim(BETA).setFaults([{ kind: 'error', status: 429, retryAfterSeconds: 20 }]);
     const started = await Promise.all([
       stack.api('POST', '/api/migrations', { id: 'wave-1', ...move }),
       stack.api('POST', '/api/migrations', { id: 'wave-1', tenantId: BETA, ...move }),
@@ -174,9 +178,9 @@ describe('many tenants from one deployment, end to end', () => {
     expect(gammaDone).toMatchObject({ status: 'completed', counts: { moved: USERS, failed: 0 } });
     // Beta is still held back by its storm: its pacing never slowed the others, theirs never touched Beta.
     expect(finished(await view(beta!, BETA))).toBe(false);
-    expect(holding(HOME, SKU.businessPremium)).toBe(0);
-    expect(holding(GAMMA, SKU.businessPremium)).toBe(0);
-    expect(holding(BETA, SKU.businessPremium)).toBe(USERS);
+    expect(holding(HOME, STANDARD)).toBe(0);
+    expect(holding(GAMMA, STANDARD)).toBe(0);
+    expect(holding(BETA, STANDARD)).toBe(USERS);
 
     sim(BETA).setFaults([]);
     const betaDone = await stack.waitForFinish(beta!, 180_000);
@@ -192,14 +196,15 @@ describe('many tenants from one deployment, end to end', () => {
     const startedEvents = memory.events(TelemetryEvents.MigrationStarted);
     expect(startedEvents.map((e) => e.properties.tenantId).sort()).toEqual([HOME, BETA, GAMMA].sort());
     const batches = memory.events(TelemetryEvents.BatchCompleted);
-    expect(batches.every((e) => typeof e.properties.tenantId === 'string')).toBe(true);
-    const throttledBy = (tenantId: string) =>
-      batches
-        .filter((e) => e.properties.tenantId === tenantId)
-        .reduce((n, e) => n + Number(e.properties.throttled ?? 0), 0);
-    expect(throttledBy(BETA)).toBeGreaterThan(0);
-    expect(throttledBy(HOME)).toBe(0);
-    expect(throttledBy(GAMMA)).toBe(0);
+    expect(new Set(batches.map((e) => e.properties.tenantId))).toEqual(new Set([HOME, BETA, GAMMA]));
+    // The storm hit Beta only: the other tenants' Graph never answered 429.
+    const throttled = (tenantId: string) =>
+      sim(tenantId)
+        .events()
+        .filter((e) => e.kind === 'request' && e.status === 429).length;
+    expect(throttled(BETA)).toBeGreaterThan(0);
+    expect(throttled(HOME)).toBe(0);
+    expect(throttled(GAMMA)).toBe(0);
   }, 300_000);
 
   it("refuses one tenant's run to another tenant's requests, with no data, both ways", async () => {
@@ -243,7 +248,11 @@ describe('many tenants from one deployment, end to end', () => {
 
   it('runs a scheduled wave per tenant on the virtual clock, each in its own tenant', async () => {
     const back = {
-      request: { moves: [{ from: 'SPB', to: 'O365_BUSINESS_PREMIUM', users: { all: true } }] },
+      // Back from Business Premium to Standard loses the archive add-on: the schedule acknowledges it.
+      request: {
+        moves: [{ from: 'SPB', to: 'O365_BUSINESS_PREMIUM', users: { all: true } }],
+        acknowledgeDataLoss: true,
+      },
       cron: '0 0 1 * * *',
       timeZone: 'UTC',
       window: { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], start: '01:00', end: '05:00' },
@@ -262,7 +271,7 @@ describe('many tenants from one deployment, end to end', () => {
     await stack.host.clock.advanceTo(night + 5 * HOUR);
 
     for (const [tenantId, maxUsers] of Object.entries(sizes)) {
-      expect({ tenantId, back: holding(tenantId, SKU.businessPremium) }).toEqual({ tenantId, back: maxUsers });
+      expect({ tenantId, back: holding(tenantId, STANDARD) }).toEqual({ tenantId, back: maxUsers });
       const query = tenantId === HOME ? '' : `?tenantId=${tenantId}`;
       const schedule = await stack.api('GET', `/api/schedules/back${query}`);
       expect(schedule.json).toMatchObject({ occurrencesStarted: 1 });
@@ -273,7 +282,7 @@ describe('many tenants from one deployment, end to end', () => {
       expect(runs[0]!.id.startsWith(tenantId === HOME ? 'sched-back-' : `${tenantId}~sched-back-`)).toBe(true);
     }
     // The tenant without consent keeps its schedule and starts nothing.
-    expect(holding(DELTA, SKU.businessPremium)).toBe(USERS);
+    expect(holding(DELTA, STANDARD)).toBe(USERS);
     expect(licenseWritesPerUser(sim(DELTA)).size).toBe(0);
     const occurrences = memory.events(TelemetryEvents.ScheduleOccurrenceStarted);
     expect(occurrences.map((e) => e.properties.tenantId).sort()).toEqual([HOME, BETA, GAMMA].sort());
