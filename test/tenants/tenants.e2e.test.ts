@@ -167,8 +167,8 @@ describe('many tenants from one deployment, end to end', () => {
     expect(started.map((r) => r.status)).toEqual([202, 202, 202]);
     const [home, beta, gamma] = started.map((r) => r.json.id as string);
     expect([home, beta, gamma]).toEqual(['wave-1', `${BETA}~wave-1`, `${GAMMA}~wave-1`]);
-    expect(started[1]!.json.migration).toMatchObject({ tenantId: BETA });
-    expect(started[1]!.json.links.self).toContain(`?tenantId=${BETA}`);
+    expect(started[1].json.migration).toMatchObject({ tenantId: BETA });
+    expect(started[1].json.links.self).toContain(`?tenantId=${BETA}`);
 
     const [homeDone, gammaDone] = await Promise.all([
       stack.waitForFinish(home!, 120_000),
