@@ -176,6 +176,11 @@ export class MigrationDocuments {
     return `${tenantPrefix(tenantId)}migrations/${id}/${name}`;
   }
 
+  /** Where a document of this run is stored (for references in summaries). */
+  pathOf(name: string): string {
+    return this.path(name);
+  }
+
   saveRequest(value: StoredRequest): Promise<boolean> {
     return this.store.write(this.path('request.json'), value, { onlyIfAbsent: true });
   }
