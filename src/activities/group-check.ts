@@ -7,16 +7,20 @@
  *   enough are free the group's license is sent again unchanged, so Entra processes the group again. Other member
  *   errors are final for that user, reported with their documented meaning.
  * - removeSource: is the source gone and the target still held without error? Then the user is moved.
+ *
+ * A restore unit (a rollback of users moved into a group) asks the same about the source it gives back: held again,
+ * from a group the user rejoined or directly, before the user leaves the group; then gone from that group.
  */
 import { memberErrorMeaning } from '../domain/groups';
 import { freeSeats } from '../domain/skus';
-import type { UserLicenseSnapshot } from '../domain/types';
+import type { LicenseAssignmentState, UserLicenseSnapshot } from '../domain/types';
 import type { GroupCheckInput, GroupStep, GroupUnitStatus } from '../domain/workflow';
 import { currentIso } from '../clock';
 import { readUsers } from './batch-range';
 import type { ActivityDeps } from './deps';
 import {
   close,
+  directState,
   errorOf,
   fromGroup,
   isActiveWithoutError,
@@ -26,6 +30,7 @@ import {
   notFinished,
   openUsers,
   stepOf,
+  targetState,
   unitStatus,
   type UnitContext,
 } from './group-unit';
@@ -34,9 +39,10 @@ import type { GroupUserRecord } from '../storage/migration-documents';
 export async function checkGroupStep(deps: ActivityDeps, input: GroupCheckInput): Promise<GroupUnitStatus> {
   const context = await loadUnit(deps, input.migrationId, input.unit);
   const seen = await readUnit(deps, context, input.step);
+  const checkedAt = currentIso(deps.clock);
   for (const user of seen.looked) {
     const now = seen.users.get(key(user.userId));
-    if (now) judge(context, user, now, input.step);
+    if (now) judge(context, user, now, input.step, checkedAt);
     else if (seen.complete) {
       close(user, {
         kind: 'failed',
@@ -86,28 +92,33 @@ async function readUnit(deps: ActivityDeps, context: UnitContext, step: GroupSte
   return { looked, users, complete: true };
 }
 
-function judge(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, step: GroupStep): void {
-  if (step === 'addTarget' && user.progress === 'joined') judgeTarget(context, user, now);
+function judge(
+  context: UnitContext,
+  user: GroupUserRecord,
+  now: UserLicenseSnapshot,
+  step: GroupStep,
+  checkedAt: string,
+): void {
+  if (step === 'addTarget' && user.progress === 'joined') judgeTarget(context, user, now, checkedAt);
   if (step === 'removeSource' && user.progress === 'sourceRemoved') judgeSource(context, user, now);
 }
 
-function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot): void {
+function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot, checkedAt: string): void {
   const { unit, name } = context;
-  const state = fromGroup(now, unit.toSkuId, unit.groupId);
+  const state = targetState(context, user.userId, now);
   const step = stepOf(context, user.userId);
   const error = errorOf(state);
-  const expected = step?.kind === 'join' && step.expectConflict && error === 'MutuallyExclusiveViolation';
+  const expected =
+    (step?.kind === 'join' || step?.kind === 'restore') &&
+    step.expectConflict &&
+    error === 'MutuallyExclusiveViolation';
   if (isActiveWithoutError(state) || expected) {
     user.progress = 'targetHeld';
     delete user.memberError;
-    user.result = notFinished(
-      expected
-        ? `in group ${unit.groupName}, whose ${name(unit.toSkuId)} waits (MutuallyExclusiveViolation, as documented) for ${name(unit.fromSkuId)} to go; the run ended before it was removed`
-        : `holds ${name(unit.toSkuId)} from group ${unit.groupName} next to ${name(unit.fromSkuId)}; the run ended before ${name(unit.fromSkuId)} was removed`,
-    );
+    user.result = notFinished(heldWords(context, expected));
     return;
   }
-  if (!error) return;
+  if (!error || olderThanReprocess(user, state, checkedAt)) return;
   if (memberErrorMeaning(error).waitsForSeats) {
     user.memberError = error;
     user.result = notFinished(
@@ -118,9 +129,40 @@ function judgeTarget(context: UnitContext, user: GroupUserRecord, now: UserLicen
   close(user, memberFailure(context, error, now, `${name(unit.fromSkuId)} was kept`));
 }
 
+/**
+ * After a reprocess, an error stamped before it is what Entra recorded earlier (reads lag behind). It is trusted
+ * anyway once the reprocess is this old, in case Graph does not restamp an unchanged error or the clocks disagree.
+ */
+const REPROCESS_SETTLE_MS = 5 * 60_000;
+
+function olderThanReprocess(
+  user: GroupUserRecord,
+  state: LicenseAssignmentState | undefined,
+  checkedAt: string,
+): boolean {
+  if (!user.reprocessedAt) return false;
+  if (Date.parse(checkedAt) - Date.parse(user.reprocessedAt) >= REPROCESS_SETTLE_MS) return false;
+  const stamped = state?.lastUpdatedDateTime;
+  return stamped === undefined || Date.parse(stamped) < Date.parse(user.reprocessedAt);
+}
+
+/** Where a user stands once it holds the target (or has it in the documented conflict), if the run ends there. */
+function heldWords(context: UnitContext, expected: boolean): string {
+  const { unit, name } = context;
+  const [to, from] = [name(unit.toSkuId), name(unit.fromSkuId)];
+  if (unit.kind === 'restore') {
+    return expected
+      ? `${to} is back but waits (MutuallyExclusiveViolation, as documented) for the user to leave group ${unit.groupName}; the run ended before it left`
+      : `holds ${to} again next to ${from} from group ${unit.groupName}; the run ended before it left the group`;
+  }
+  return expected
+    ? `in group ${unit.groupName}, whose ${to} waits (MutuallyExclusiveViolation, as documented) for ${from} to go; the run ended before it was removed`
+    : `holds ${to} from group ${unit.groupName} next to ${from}; the run ended before ${from} was removed`;
+}
+
 function judgeSource(context: UnitContext, user: GroupUserRecord, now: UserLicenseSnapshot): void {
   const { unit, name } = context;
-  const target = fromGroup(now, unit.toSkuId, unit.groupId);
+  const target = targetState(context, user.userId, now);
   const error = errorOf(target);
   if (error) {
     close(
@@ -129,7 +171,9 @@ function judgeSource(context: UnitContext, user: GroupUserRecord, now: UserLicen
         context,
         error,
         now,
-        `${name(unit.fromSkuId)} is gone, but ${name(unit.toSkuId)} from group ${unit.groupName} is in error`,
+        unit.kind === 'restore'
+          ? `the user left group ${unit.groupName}, but the ${name(unit.toSkuId)} it got back is in error`
+          : `${name(unit.fromSkuId)} is gone, but ${name(unit.toSkuId)} from group ${unit.groupName} is in error`,
       ),
     );
     return;
@@ -142,10 +186,8 @@ function sourceStillThere(context: UnitContext, user: GroupUserRecord, now: User
   const { unit } = context;
   const step = stepOf(context, user.userId);
   if (unit.kind === 'product') return fromGroup(now, unit.fromSkuId, unit.groupId) !== undefined;
-  if (step?.kind !== 'join') return false;
-  const direct = now.licenseAssignmentStates.some(
-    (state) => state.assignedByGroup === null && step.removeDirect.some((skuId) => key(skuId) === key(state.skuId)),
-  );
+  if (step === undefined || step.kind === 'product') return false;
+  const direct = step.removeDirect.some((skuId) => directState(now, skuId) !== undefined);
   return direct || step.leave.some((group) => fromGroup(now, unit.fromSkuId, group.groupId) !== undefined);
 }
 
@@ -159,22 +201,36 @@ async function nudgeForSeats(
   step: GroupStep,
   processing?: string,
 ): Promise<void> {
-  const waiting = openUsers(context).filter((user) => user.memberError !== undefined).length;
+  const waitingUsers = openUsers(context).filter((user) => user.memberError !== undefined);
+  const waiting = waitingUsers.length;
   if (step !== 'addTarget' || waiting === 0 || (processing !== undefined && processing !== 'ProcessingComplete'))
     return;
   const sku = (await deps.graph.listSubscribedSkus()).find(
     (candidate) => key(candidate.skuId) === key(context.unit.toSkuId),
   );
   if (!sku || freeSeats(sku) < waiting) return;
-  const group = await deps.graph.getGroup(context.unit.groupId);
-  const license = group?.assignedLicenses.find((held) => key(held.skuId) === key(context.unit.toSkuId));
-  if (!license) return;
-  await deps.graph.assignGroupLicense(context.unit.groupId, [license], []);
-  context.record.nudgedAt = currentIso(deps.clock);
-  deps.log.info('Sent the group license again so that members waiting for seats are processed', {
-    groupId: context.unit.groupId,
-    waiting,
-  });
+  for (const groupId of groupsGiving(context, waitingUsers)) {
+    const group = await deps.graph.getGroup(groupId);
+    const license = group?.assignedLicenses.find((held) => key(held.skuId) === key(context.unit.toSkuId));
+    if (!license) continue;
+    await deps.graph.assignGroupLicense(groupId, [license], []);
+    context.record.nudgedAt = currentIso(deps.clock);
+    deps.log.info('Sent the group license again so that members waiting for seats are processed', {
+      groupId,
+      waiting,
+    });
+  }
+}
+
+/** The groups that give the waiting users the target: the unit's group, or (restore) the groups they rejoined. */
+function groupsGiving(context: UnitContext, users: GroupUserRecord[]): string[] {
+  if (context.unit.kind !== 'restore') return [context.unit.groupId];
+  const groups = new Map<string, string>();
+  for (const user of users) {
+    const step = stepOf(context, user.userId);
+    if (step?.kind === 'restore') for (const group of step.join) groups.set(key(group.groupId), group.groupId);
+  }
+  return [...groups.values()];
 }
 
 /** The wait is over: users still open are recorded as not finished, each with where it stopped. */

@@ -3,11 +3,14 @@
  * reading a user's assignment from a group, recording where each user stands, and the unit's status.
  */
 import type { GroupUnitPlan } from '../domain/group-plan';
+import { noChanges, type GroupUserChanges } from '../domain/group-rollback';
 import { memberErrorMeaning } from '../domain/groups';
 import type { UserResult } from '../domain/report';
 import { skuNameById } from '../domain/skus';
 import type {
+  AssignedLicense,
   GroupMoveStep,
+  GroupRef,
   LicenseAssignmentState,
   PlannedUser,
   TenantSku,
@@ -41,6 +44,7 @@ export async function loadUnit(deps: ActivityDeps, migrationId: string, unit: nu
   const users = await docs.groupUsers(unit);
   const record = (await docs.groupRecord(unit)) ?? {
     unit,
+    recordsChanges: true,
     users: users.map((user): GroupUserRecord => ({
       userId: user.userId,
       before: user.before,
@@ -83,6 +87,62 @@ export function fromGroup(
     (state) =>
       key(state.skuId) === key(skuId) && state.assignedByGroup !== null && key(state.assignedByGroup) === key(groupId),
   );
+}
+
+/**
+ * The user's assignment of the unit's target where the unit gives it: from the unit's group; for a restore, from a
+ * source that stays once the user leaves (a group it rejoined, a direct assignment), the best of them.
+ */
+export function targetState(
+  context: UnitContext,
+  userId: string,
+  user: UserLicenseSnapshot,
+): LicenseAssignmentState | undefined {
+  const { unit } = context;
+  const step = stepOf(context, userId);
+  if (step?.kind !== 'restore') return fromGroup(user, unit.toSkuId, unit.groupId);
+  const staying = user.licenseAssignmentStates.filter(
+    (state) =>
+      key(state.skuId) === key(unit.toSkuId) &&
+      (state.assignedByGroup === null
+        ? !step.removeDirect.some((skuId) => key(skuId) === key(state.skuId))
+        : !step.leave.some((group) => key(group.groupId) === key(state.assignedByGroup ?? ''))),
+  );
+  return staying.find(isActiveWithoutError) ?? staying.find((state) => errorOf(state) !== undefined) ?? staying[0];
+}
+
+/** The user's direct assignment of a SKU, with its disabled plans. */
+export function directState(user: UserLicenseSnapshot, skuId: string): LicenseAssignmentState | undefined {
+  return user.licenseAssignmentStates.find(
+    (state) => state.assignedByGroup === null && key(state.skuId) === key(skuId),
+  );
+}
+
+/** Whether the user has any assignment from the group (licensing groups: every direct member has one). */
+export function inheritsFrom(user: UserLicenseSnapshot, groupId: string): boolean {
+  return user.licenseAssignmentStates.some(
+    (state) => state.assignedByGroup !== null && key(state.assignedByGroup) === key(groupId),
+  );
+}
+
+type ChangeOf =
+  { joined: GroupRef } | { left: GroupRef } | { removedDirect: AssignedLicense } | { addedDirect: AssignedLicense };
+
+/** Records what a write that landed changed for the user (once: a retried write records nothing twice). */
+export function noteChange(user: GroupUserRecord, change: ChangeOf): void {
+  const changes: GroupUserChanges = (user.changes ??= noChanges());
+  const groupIn = (list: GroupRef[], group: GroupRef): void => {
+    if (!list.some((g) => key(g.groupId) === key(group.groupId))) list.push({ ...group });
+  };
+  const licenseIn = (list: AssignedLicense[], license: AssignedLicense): void => {
+    // The first record wins: it is the state before this run's write.
+    if (!list.some((l) => key(l.skuId) === key(license.skuId)))
+      list.push({ skuId: license.skuId, disabledPlans: [...license.disabledPlans] });
+  };
+  if ('joined' in change) groupIn(changes.joined, change.joined);
+  else if ('left' in change) groupIn(changes.left, change.left);
+  else if ('removedDirect' in change) licenseIn(changes.removedDirect, change.removedDirect);
+  else licenseIn(changes.addedDirect, change.addedDirect);
 }
 
 export function isActiveWithoutError(state: LicenseAssignmentState | undefined): boolean {

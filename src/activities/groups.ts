@@ -7,11 +7,16 @@
  * - join, addTarget: users join the group (a usage location set first when the request gives one);
  *   removeSource: users who hold the target from the group lose the direct source and leave the source groups.
  *
+ * - restore (a rollback of users moved into a group), addTarget: users get their source back (group-restore.ts);
+ *   removeSource: users who hold it again leave the group and lose what the original assigned directly.
+ *
  * Every write reads the current state first and Graph's "already a member" / "not a member" answers count as done,
- * so a retried or resumed step never adds or removes twice.
+ * so a retried or resumed step never adds or removes twice. What each write changed is recorded as it lands (the
+ * group's licenses before and after, each user's memberships and direct licenses): a rollback restores it.
  */
+import { sameLicenses } from '../domain/apply';
 import { GROUP_CHUNK_SIZE } from '../domain/group-plan';
-import type { AssignedLicense, UserLicenseSnapshot } from '../domain/types';
+import type { AssignedLicense, GroupMoveStep, UserLicenseSnapshot } from '../domain/types';
 import type { GroupStepInput, GroupUnitStatus } from '../domain/workflow';
 import { GraphRequestError, type AssignLicenseItem, type GraphErrorInfo } from '../graph';
 import type { GroupUserRecord } from '../storage/migration-documents';
@@ -19,16 +24,19 @@ import { currentIso } from '../clock';
 import { inParallel } from '../util/parallel';
 import { graphErrorInfo, readUsers } from './batch-range';
 import type { ActivityDeps } from './deps';
+import { rejoinSources } from './group-restore';
 import {
   close,
-  fromGroup,
+  directState,
   isActiveWithoutError,
   key,
   loadUnit,
   notFinished,
+  noteChange,
   openUsers,
   recordOf,
   stepOf,
+  targetState,
   unitStatus,
   writeFailure,
   type UnitContext,
@@ -44,8 +52,9 @@ export async function groupStep(deps: ActivityDeps, input: GroupStepInput): Prom
     const slice = context.users.slice(input.chunk * GROUP_CHUNK_SIZE, (input.chunk + 1) * GROUP_CHUNK_SIZE);
     const ids = new Set(slice.map((user) => key(user.userId)));
     const records = openUsers(context).filter((user) => ids.has(key(user.userId)));
-    if (input.step === 'addTarget') await joinUsers(deps, context, records);
-    else await releaseSources(deps, context, records);
+    if (input.step === 'removeSource') await releaseSources(deps, context, records);
+    else if (context.unit.kind === 'restore') await rejoinSources(deps, context, records);
+    else await joinUsers(deps, context, records);
   }
   await context.docs.saveGroupRecord(context.record);
   deps.log.info('Group step', {
@@ -62,6 +71,43 @@ const samePlans = (a: readonly string[], b: readonly string[]): boolean =>
 
 const holdsLicense = (licenses: AssignedLicense[], wanted: AssignedLicense): boolean =>
   licenses.some((held) => key(held.skuId) === key(wanted.skuId) && samePlans(held.disabledPlans, wanted.disabledPlans));
+
+/** A group's licenses once an assignLicense with these adds and removes has landed. */
+function applied(licenses: readonly AssignedLicense[], add: AssignedLicense[], remove: string[]): AssignedLicense[] {
+  const next = licenses
+    .filter((held) => !remove.some((skuId) => key(skuId) === key(held.skuId)))
+    .filter((held) => !add.some((license) => key(license.skuId) === key(held.skuId)));
+  return [...next, ...add].map((license) => ({ skuId: license.skuId, disabledPlans: [...license.disabledPlans] }));
+}
+
+/**
+ * Records the group's licenses as this step finds them (the first time: the state before the run's writes) and saves
+ * the record before the step's write, so that a write that lands just before a crash is never recorded as "before".
+ */
+async function recordGroupLicenses(context: UnitContext, now: AssignedLicense[]): Promise<void> {
+  // A record begun before changes were recorded stays that way: half a record would restore the wrong state.
+  if (!context.record.recordsChanges) return;
+  if (context.record.groupLicenses) {
+    context.record.groupLicenses.after = applied(now, [], []);
+    return;
+  }
+  context.record.groupLicenses = { before: applied(now, [], []), after: applied(now, [], []) };
+  await context.docs.saveGroupRecord(context.record);
+}
+
+/**
+ * The write-time guard of a rollback without force (`onlyIfAssigns`): the group must still assign what it assigned
+ * when the rollback was planned (or that plus this step's own first write, found again on a resume).
+ */
+function changedSincePlanned(context: UnitContext, now: AssignedLicense[], first: AssignedLicense): string | undefined {
+  const planned = context.unit.onlyIfAssigns;
+  if (!planned || context.record.targetAddedAt !== undefined) return undefined;
+  if (sameLicenses(now, planned) || sameLicenses(now, applied(planned, [first], []))) return undefined;
+  const { name } = context;
+  const list = (licenses: AssignedLicense[]) =>
+    licenses.map((license) => name(license.skuId)).join(', ') || 'no license';
+  return `changed since the original run: when the group stage reached it, group ${context.unit.groupName} assigned ${list(now)} instead of ${list(planned)} (someone else changed it after the rollback was planned); left alone (roll back with force: true to restore it anyway)`;
+}
 
 /** Sends a group license change; on a failure, reads the group back: the change may have landed. */
 async function changeGroupLicense(
@@ -94,6 +140,12 @@ async function addProductTarget(deps: ActivityDeps, context: UnitContext): Promi
     for (const user of openUsers(context)) close(user, { kind: 'failed', errorClass: 'permanent', message });
   };
   if (!group) return failAll(`the group ${unit.groupId} no longer exists; nothing was changed`);
+  const changed = changedSincePlanned(context, group.assignedLicenses, first);
+  if (changed) {
+    for (const user of openUsers(context)) close(user, { kind: 'skipped', reason: changed, after: user.before });
+    return;
+  }
+  await recordGroupLicenses(context, group.assignedLicenses);
   const assignsSource = group.assignedLicenses.some((held) => key(held.skuId) === key(unit.fromSkuId));
   // A group already past this step (the source gone) is never taken back to the first state.
   if (!holdsLicense(group.assignedLicenses, first) && assignsSource) {
@@ -107,6 +159,7 @@ async function addProductTarget(deps: ActivityDeps, context: UnitContext): Promi
       }
       return;
     }
+    await recordGroupLicenses(context, applied(group.assignedLicenses, [first], []));
   }
   context.record.targetAddedAt ??= currentIso(deps.clock);
   for (const user of openUsers(context)) {
@@ -130,6 +183,8 @@ function productBlockers(context: UnitContext): GroupUserRecord[] {
 
 async function removeProductSource(deps: ActivityDeps, context: UnitContext): Promise<void> {
   const { unit, name } = context;
+  // The target never went onto the group (left alone as changed since, or the group was gone): nothing may go.
+  if (context.record.targetAddedAt === undefined) return;
   const blockers = productBlockers(context);
   if (blockers.length > 0) {
     const reason = `group ${unit.groupName} keeps both ${name(unit.fromSkuId)} and ${name(unit.toSkuId)}: ${blockers.length} member${blockers.length === 1 ? '' : 's'} did not get ${name(unit.toSkuId)} (see their rows), and removing ${name(unit.fromSkuId)} would leave them without it. Fix them, then run the migration again`;
@@ -142,12 +197,10 @@ async function removeProductSource(deps: ActivityDeps, context: UnitContext): Pr
   const finalMissing = final !== undefined && !holdsLicense(group?.assignedLicenses ?? [], final);
   if (assignsSource || finalMissing) {
     // One call: the source goes and the plans that waited for it come on together (no moment without the service).
-    const error = await changeGroupLicense(
-      deps,
-      context,
-      final && finalMissing ? [final] : [],
-      assignsSource ? [unit.fromSkuId] : [],
-    );
+    const add = final && finalMissing ? [final] : [];
+    const remove = assignsSource ? [unit.fromSkuId] : [];
+    const error = await changeGroupLicense(deps, context, add, remove);
+    if (!error) await recordGroupLicenses(context, applied(group?.assignedLicenses ?? [], add, remove));
     if (error) {
       for (const user of openUsers(context)) {
         close(
@@ -190,8 +243,11 @@ async function joinUsers(deps: ActivityDeps, context: UnitContext, records: Grou
   for (const result of results) {
     const user = recordOf(context, result.userId);
     if (!user) continue;
-    if (result.ok) markJoined(context, user);
-    else {
+    if (result.ok) {
+      // Planned as not a member: whoever answers "already a member" now, before this run the user was not in it.
+      noteChange(user, { joined: { groupId: unit.groupId, groupName: unit.groupName } });
+      markJoined(context, user);
+    } else {
       const lead = `the user could not be added to group ${unit.groupName}; ${name(unit.fromSkuId)} stays`;
       close(user, writeFailure(result.error, lead));
     }
@@ -205,9 +261,20 @@ async function setLocation(deps: ActivityDeps, context: UnitContext, user: Group
   if (!location) return true;
   try {
     await deps.graph.setUsageLocation(user.userId, location);
-    return true;
   } catch (error) {
     const lead = `the usage location could not be set, so the user was not added to ${context.unit.groupName}`;
+    close(user, writeFailure(graphErrorInfo(error), lead));
+    return false;
+  }
+  const step = stepOf(context, user.userId);
+  if (step?.kind !== 'join' || step.join) return true;
+  // Already a member: the group recorded an error for the missing location and keeps it until asked again.
+  try {
+    user.reprocessedAt = currentIso(deps.clock);
+    await deps.graph.reprocessLicenseAssignment(user.userId);
+    return true;
+  } catch (error) {
+    const lead = `the usage location was set, but group licensing could not be asked to apply ${context.unit.groupName}'s license again`;
     close(user, writeFailure(graphErrorInfo(error), lead));
     return false;
   }
@@ -229,40 +296,63 @@ async function releaseSources(deps: ActivityDeps, context: UnitContext, records:
     ready.map((user) => user.userId),
   );
   const items: AssignLicenseItem[] = [];
+  const removing = new Map<string, AssignedLicense[]>();
   const leaving = new Map<string, string[]>();
   for (const user of ready) {
     const now = current.get(key(user.userId));
     const step = stepOf(context, user.userId);
-    if (!now || step?.kind !== 'join' || !stillInherits(context, now, step.expectConflict)) {
-      close(user, {
-        kind: 'failed',
-        errorClass: 'retryable',
-        message: `the user no longer holds ${context.name(context.unit.toSkuId)} from group ${context.unit.groupName}, so ${context.name(context.unit.fromSkuId)} was kept; check the user and run the migration again`,
-      });
+    if (!now || !step || step.kind === 'product' || !safeToRelease(context, user.userId, now, step)) {
+      close(user, { kind: 'failed', errorClass: 'retryable', message: notHeldAnyMore(context) });
       continue;
     }
-    const direct = step.removeDirect.filter((skuId) =>
-      now.licenseAssignmentStates.some((state) => state.assignedByGroup === null && key(state.skuId) === key(skuId)),
-    );
-    if (direct.length > 0) items.push({ userId: user.userId, addLicenses: [], removeLicenses: direct });
+    const direct = step.removeDirect.flatMap((skuId) => directState(now, skuId) ?? []);
+    if (direct.length > 0) {
+      items.push({ userId: user.userId, addLicenses: [], removeLicenses: direct.map((state) => state.skuId) });
+      removing.set(
+        key(user.userId),
+        direct.map((state) => ({ skuId: state.skuId, disabledPlans: state.disabledPlans })),
+      );
+    }
     for (const group of step.leave) leaving.set(group.groupId, [...(leaving.get(group.groupId) ?? []), user.userId]);
   }
   const failures = new Map<string, GraphErrorInfo>();
   const removed = items.length > 0 ? await deps.graph.assignLicenses(items) : [];
-  for (const result of removed) if (!result.ok) failures.set(key(result.userId), result.error);
+  for (const result of removed) {
+    const user = recordOf(context, result.userId);
+    if (!result.ok) failures.set(key(result.userId), result.error);
+    else if (user)
+      for (const license of removing.get(key(result.userId)) ?? []) noteChange(user, { removedDirect: license });
+  }
   for (const [groupId, userIds] of leaving) {
     for (const result of await deps.graph.removeGroupMembers(groupId, userIds)) {
+      const user = recordOf(context, result.userId);
+      const step = user ? stepOf(context, user.userId) : undefined;
+      const group =
+        step && step.kind !== 'product' ? step.leave.find((g) => key(g.groupId) === key(groupId)) : undefined;
       if (!result.ok) failures.set(key(result.userId), result.error);
+      else if (user && group) noteChange(user, { left: group });
     }
   }
   markReleased(context, ready, failures);
 }
 
-/** The safety check before anything is removed: the target really comes from the group now. */
-function stillInherits(context: UnitContext, user: UserLicenseSnapshot, expectConflict: boolean): boolean {
-  const state = fromGroup(user, context.unit.toSkuId, context.unit.groupId);
+/** The safety check before anything is removed: the target really is held where it stays. */
+function safeToRelease(
+  context: UnitContext,
+  userId: string,
+  user: UserLicenseSnapshot,
+  step: Exclude<GroupMoveStep, { kind: 'product' }>,
+): boolean {
+  const state = targetState(context, userId, user);
   if (isActiveWithoutError(state)) return true;
-  return expectConflict && state?.error === 'MutuallyExclusiveViolation';
+  return step.expectConflict && state?.error === 'MutuallyExclusiveViolation';
+}
+
+function notHeldAnyMore(context: UnitContext): string {
+  const { unit, name } = context;
+  return unit.kind === 'restore'
+    ? `the user no longer holds ${name(unit.toSkuId)} from the groups it rejoined (or directly), so it stays in group ${unit.groupName}; check the user and roll back again`
+    : `the user no longer holds ${name(unit.toSkuId)} from group ${unit.groupName}, so ${name(unit.fromSkuId)} was kept; check the user and run the migration again`;
 }
 
 function markReleased(context: UnitContext, ready: GroupUserRecord[], failures: Map<string, GraphErrorInfo>): void {
@@ -271,18 +361,18 @@ function markReleased(context: UnitContext, ready: GroupUserRecord[], failures: 
     if (user.closed) continue;
     const failure = failures.get(key(user.userId));
     if (failure) {
-      close(
-        user,
-        writeFailure(
-          failure,
-          `the user holds ${name(unit.toSkuId)} from group ${unit.groupName}, but ${name(unit.fromSkuId)} could not be removed`,
-        ),
-      );
+      const lead =
+        unit.kind === 'restore'
+          ? `the user holds ${name(unit.toSkuId)} again, but could not leave group ${unit.groupName} (or lose what the original run assigned directly)`
+          : `the user holds ${name(unit.toSkuId)} from group ${unit.groupName}, but ${name(unit.fromSkuId)} could not be removed`;
+      close(user, writeFailure(failure, lead));
       continue;
     }
     user.progress = 'sourceRemoved';
     user.result = notFinished(
-      `holds ${name(unit.toSkuId)} from group ${unit.groupName}; ${name(unit.fromSkuId)} was removed but the run ended before that was seen`,
+      unit.kind === 'restore'
+        ? `holds ${name(unit.toSkuId)} again and left group ${unit.groupName}, but the run ended before that was seen`
+        : `holds ${name(unit.toSkuId)} from group ${unit.groupName}; ${name(unit.fromSkuId)} was removed but the run ended before that was seen`,
     );
   }
 }

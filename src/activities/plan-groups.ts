@@ -151,6 +151,26 @@ export function groupWriteChecks(units: GroupUnitPlan[], groupUsers: PlannedUser
     }
     for (const user of groupUsers[unit.unit] ?? []) {
       const step = user.decision.kind === 'change' ? user.decision.groupMove : undefined;
+      if (step?.kind === 'restore') {
+        // A rollback: the user is in none of the groups it rejoins yet, and in each of those it leaves.
+        for (const group of step.join) {
+          checks.set(`members|${group.groupId}`, {
+            operation: 'addGroupMember',
+            groupId: group.groupId,
+            memberId: user.userId,
+            isMember: false,
+          });
+        }
+        for (const group of step.leave) {
+          checks.set(`members|${group.groupId}`, {
+            operation: 'removeGroupMember',
+            groupId: group.groupId,
+            memberId: user.userId,
+            isMember: true,
+          });
+        }
+        continue;
+      }
       if (step?.kind !== 'join') continue;
       if (!checks.has(`members|${unit.groupId}`)) {
         checks.set(`members|${unit.groupId}`, {

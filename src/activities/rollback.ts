@@ -1,13 +1,14 @@
 /**
  * `planRollback`: the plan of a rollback run, from the original run's records instead of a request's moves. Every
- * user the original wrote to (moved, or failed after its write went out) is read again directly and planned by
- * `planRestore` (src/domain/rollback.ts): restore the recorded before-state, skip a user already back there, and leave
- * alone ("changed since") a user who no longer holds the recorded after-state, unless `force`. The plan is stored like
- * any other, so approval, the purchase check (seats of the old subscription), paced batches, verify and the report
- * work unchanged.
+ * user the original wrote to (moved, or failed after its write went out) is read again directly, and every group it
+ * changed, and each record is planned by its restorer (src/domain/rollback.ts, group-rollback.ts): restore the recorded
+ * before-state, skip what is already back there, and leave alone ("changed since") what no longer holds the recorded
+ * after-state, unless `force`. Group records become group units of their own (a group move, reversed) that the group
+ * stage runs. The plan is stored like any other, so approval, the purchase check (seats of the old subscription),
+ * the group stage, paced batches, verify and the report work unchanged.
  */
-import { planRestore, rollbackMoves, type ChangeRecord } from '../domain/rollback';
-import type { PlannedUser, UserLicenseSnapshot } from '../domain/types';
+import { limitToUsers, restoreAll, rollbackMoves, type UserLicensesRecord } from '../domain/rollback';
+import type { PlannedUser } from '../domain/types';
 import type { PlanOutcome } from '../domain/workflow';
 import { GraphRequestError } from '../graph';
 import type { MigrationDocuments, UserRecord } from '../storage/migration-documents';
@@ -15,9 +16,8 @@ import { TelemetryEvents } from '../telemetry';
 import { inParallel } from '../util/parallel';
 import { documentsFor, type ActivityDeps } from './deps';
 import { missingWritePermissions, storePlan } from './plan';
-
-/** Users read per call (each a direct GET, sent in `$batch`es by the Graph layer). */
-const READ_CHUNK = 1_000;
+import { groupUnitRefs, groupUnitUsers, groupWriteChecks } from './plan-groups';
+import { groupChangeRecords, readNow } from './rollback-groups';
 
 export async function planRollback(deps: ActivityDeps, migrationId: string): Promise<PlanOutcome> {
   try {
@@ -41,19 +41,15 @@ async function planRollbackOrRefuse(deps: ActivityDeps, migrationId: string): Pr
   const original = documentsFor(deps, of);
   const originalPlan = await original.plan();
   if (!originalPlan) return { ok: false, reason: `The original run ${of} has no plan, so it changed nobody.` };
-  let records = await changeRecords(original);
-  if (only) {
-    const wanted = new Set(only.map((id) => id.toLowerCase()));
-    records = records.filter((record) => wanted.has(record.userId.toLowerCase()));
-  }
-  const [skus, current] = await Promise.all([deps.graph.listSubscribedSkus(), readCurrent(deps, records)]);
-  const planned = records.map((record) =>
-    planRestore(record, { current: current.get(record.userId.toLowerCase()), force, skus }),
-  );
+  const all = [...(await changeRecords(original)), ...(await groupChangeRecords(original, originalPlan))];
+  const records = only ? limitToUsers(all, only) : all;
+  const [skus, now] = await Promise.all([deps.graph.listSubscribedSkus(), readNow(deps, records)]);
+  const { planned, units, notes } = restoreAll(records, { force, skus, ...now });
+  const groupUsers = groupUnitUsers(units, planned);
   const moves = rollbackMoves(originalPlan.summary.moves, planned);
   const { request } = stored;
   if (!request.dryRun) {
-    const missing = await missingWritePermissions(deps.graph, planned, undefined, []);
+    const missing = await missingWritePermissions(deps.graph, planned, undefined, groupWriteChecks(units, groupUsers));
     if (missing) return { ok: false, reason: missing };
   }
   const { summary, waves } = await storePlan(deps, migrationId, request, {
@@ -61,8 +57,8 @@ async function planRollbackOrRefuse(deps: ActivityDeps, migrationId: string): Pr
     moves,
     skus,
     remaining: 0,
-    groups: [],
-    groupUsers: [],
+    groups: units,
+    groupUsers,
   });
   deps.telemetry.event(TelemetryEvents.MigrationStarted, {
     migrationId,
@@ -79,11 +75,19 @@ async function planRollbackOrRefuse(deps: ActivityDeps, migrationId: string): Pr
     dryRun: request.dryRun,
   });
   deps.log.info('Planned rollback', { migrationId, rollbackOf: of, total: summary.total, toChange: summary.toChange });
-  return { ok: true, summary, waves, remaining: 0 };
+  const refs = groupUnitRefs(units);
+  return {
+    ok: true,
+    summary,
+    waves,
+    remaining: 0,
+    ...(refs.length > 0 ? { groups: refs } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
 }
 
-/** The original's users whose licenses its writes (may have) changed, with what it recorded around the write. */
-async function changeRecords(original: MigrationDocuments): Promise<ChangeRecord[]> {
+/** The original's users whose licenses its batches (may have) changed, with what it recorded around the write. */
+async function changeRecords(original: MigrationDocuments): Promise<UserLicensesRecord[]> {
   const plan = await original.plan();
   if (!plan) return [];
   const [batches, waves] = await Promise.all([
@@ -95,11 +99,11 @@ async function changeRecords(original: MigrationDocuments): Promise<ChangeRecord
   ]);
   const plannedById = new Map<string, PlannedUser>();
   for (const user of waves.flat(2)) plannedById.set(user.userId.toLowerCase(), user);
-  const records: ChangeRecord[] = [];
+  const records: UserLicensesRecord[] = [];
   for (const user of batches.flatMap((batch) => batch.users)) {
     if (!wroteTo(user)) continue;
     const planned = plannedById.get(user.userId.toLowerCase());
-    const record: ChangeRecord = {
+    const record: UserLicensesRecord = {
       kind: 'userLicenses',
       userId: user.userId,
       userPrincipalName: planned?.userPrincipalName ?? user.userId,
@@ -117,14 +121,4 @@ async function changeRecords(original: MigrationDocuments): Promise<ChangeRecord
 function wroteTo(user: UserRecord): boolean {
   if (user.result.kind === 'moved') return true;
   return user.result.kind === 'failed' && (user.attempted === true || user.result.after !== undefined);
-}
-
-async function readCurrent(deps: ActivityDeps, records: ChangeRecord[]): Promise<Map<string, UserLicenseSnapshot>> {
-  const users = new Map<string, UserLicenseSnapshot>();
-  for (let start = 0; start < records.length; start += READ_CHUNK) {
-    const ids = records.slice(start, start + READ_CHUNK).map((record) => record.userId);
-    const { found } = await deps.graph.getUsersDirect(ids);
-    for (const user of found) users.set(user.id.toLowerCase(), user);
-  }
-  return users;
 }

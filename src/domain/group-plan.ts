@@ -27,10 +27,16 @@ import type {
   UserLicenseSnapshot,
 } from './types';
 
-/** One group the group stage works on: a product change, or the users joining one target group. */
+/**
+ * What the group stage does with one unit: change a group's product, move users into one group, or (a rollback of such
+ * a move) give users their source back and take them out of one group.
+ */
+export type GroupUnitKind = 'product' | 'join' | 'restore';
+
+/** One group the group stage works on: a product change, or the users joining (or, restored, leaving) one group. */
 export interface GroupUnitPlan {
   unit: number;
-  kind: 'product' | 'join';
+  kind: GroupUnitKind;
   move: number;
   groupId: string;
   groupName: string;
@@ -46,6 +52,11 @@ export interface GroupUnitPlan {
   refused?: string;
   /** product: the group assigns the target and no longer the source. */
   done?: boolean;
+  /**
+   * product, in a rollback without `force`: the group's licenses when the rollback was planned. The first write happens
+   * only while the group still assigns exactly these; a group changed meanwhile by someone else is left alone.
+   */
+  onlyIfAssigns?: AssignedLicense[];
   /** What the unit does, in plain words (dry run, approval, report). */
   action: string;
 }
@@ -53,7 +64,7 @@ export interface GroupUnitPlan {
 /** What the group stage needs to run a unit: the rest stays in storage. */
 export interface GroupUnitRef {
   unit: number;
-  kind: 'product' | 'join';
+  kind: GroupUnitKind;
   /** The group's display name, for the run's messages. */
   groupName: string;
   /** Users it changes. */
@@ -520,8 +531,25 @@ export function groupActionWords(step: GroupMoveStep, toSkuId: string, partNumbe
     const removes = step.removes.map(partNumber).join(', ');
     return `follow group ${step.groupName || step.groupId}: add ${partNumber(toSkuId)}${removes ? `; remove ${removes}` : ''}`;
   }
+  if (step.kind === 'restore') return restoreActionWords(step, toSkuId, partNumber);
   const steps: string[] = [];
   if (step.join) steps.push(`join group ${step.groupName || step.groupId} (adds ${partNumber(toSkuId)})`);
+  for (const group of step.leave) steps.push(`leave group ${group.groupName || group.groupId}`);
+  if (step.removeDirect.length > 0) steps.push(`remove ${step.removeDirect.map(partNumber).join(', ')} (direct)`);
+  return steps.join('; ');
+}
+
+/** "rejoin group Lic – Business Standard (adds O365_BUSINESS_PREMIUM); leave group Lic – Business Premium". */
+function restoreActionWords(
+  step: Extract<GroupMoveStep, { kind: 'restore' }>,
+  toSkuId: string,
+  partNumber: (skuId: string) => string,
+): string {
+  const steps: string[] = [];
+  for (const group of step.join)
+    steps.push(`rejoin group ${group.groupName || group.groupId} (adds ${partNumber(toSkuId)})`);
+  if (step.addDirect.length > 0)
+    steps.push(`add ${step.addDirect.map((l) => partNumber(l.skuId)).join(', ')} (direct)`);
   for (const group of step.leave) steps.push(`leave group ${group.groupName || group.groupId}`);
   if (step.removeDirect.length > 0) steps.push(`remove ${step.removeDirect.map(partNumber).join(', ')} (direct)`);
   return steps.join('; ');

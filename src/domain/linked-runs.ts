@@ -50,9 +50,21 @@ export interface LinkedRunRequest {
  */
 function inherited(kind: LinkedRunKind, original: MigrationRequest): Record<string, unknown> {
   const { id: _id, maxUsers: _maxUsers, notAfter: _notAfter, ...rest } = original;
-  const base: Record<string, unknown> = { ...rest, dryRun: false };
+  const base: Record<string, unknown> = { ...rest, moves: original.moves.map(asWritten), dryRun: false };
   if (kind === 'rollback') Object.assign(base, { acknowledgeDataLoss: false, strategy: 'atomic', mode: 'swap' });
   return base;
+}
+
+/**
+ * A stored move as a request names it, so that it validates again: the parser gives a group's product change the
+ * group's members as its users, and every move a `keepDisabledPlans`, which a request must not give with `group`
+ * (users) or `assignVia` (keepDisabledPlans).
+ */
+function asWritten(move: MoveRequest): Record<string, unknown> {
+  const { users, keepDisabledPlans, ...rest } = move;
+  if (move.group !== undefined) return { ...rest, keepDisabledPlans };
+  if (move.assignVia !== undefined) return { ...rest, users };
+  return { ...move };
 }
 
 /** Validates a rollback or retry body against the original's request; `dryRun` from the query string wins. */

@@ -8,11 +8,19 @@
  * disabled plans the user had) and removes what the original added. A user whose licenses differ from the recorded
  * after-state was changed by someone else since: left alone ("changed since"), unless `force`.
  *
- * Records are per kind of change. User license records (below) are the only kind today; the group moves of the
- * group-licensing work will record group memberships and group licenses, and plug in a restorer of their own for
- * their record kind (see `RESTORERS`), planned into the same waves.
+ * Records are per kind of change, and each kind has its restorer in `RESTORERS`: user licenses (below), restored in
+ * the rollback's batches; a group's product and users moved into a group (src/domain/group-rollback.ts), restored by
+ * the group stage as group moves of their own, reversed.
  */
 import { directlyHeld, sameLicenses } from './apply';
+import type { GroupUnitPlan } from './group-plan';
+import {
+  restoreGroupMembership,
+  restoreGroupProduct,
+  type GroupMembershipRecord,
+  type GroupProductRecord,
+} from './group-rollback';
+import type { GroupFacts } from './groups';
 import { skuNameById } from './skus';
 import type {
   AssignedLicense,
@@ -23,8 +31,8 @@ import type {
   UserLicenseSnapshot,
 } from './types';
 
-/** What the original run recorded for one user it wrote to. */
-export interface ChangeRecord {
+/** What the original run recorded for one user whose licenses it wrote directly. */
+export interface UserLicensesRecord {
   kind: 'userLicenses';
   userId: string;
   userPrincipalName: string;
@@ -42,7 +50,40 @@ export interface RestoreContext {
   skus: TenantSku[];
 }
 
-export type Restorer = (record: ChangeRecord, context: RestoreContext) => PlannedUser;
+/** Every kind of record a rollback restores from. */
+export type ChangeRecord = UserLicensesRecord | GroupProductRecord | GroupMembershipRecord;
+
+/** A group as it is now, as far as restoring needs it. */
+export interface GroupNow {
+  facts: GroupFacts;
+  /** Ids (lower-cased) of its direct user members, where read (groups whose product is restored). */
+  members?: ReadonlySet<string>;
+}
+
+/** What the rollback planner read now, for records of any kind. */
+export interface RollbackContext {
+  force: boolean;
+  skus: TenantSku[];
+  /** Users as they are now, by lower-cased id (absent: no longer in the tenant). */
+  users: ReadonlyMap<string, UserLicenseSnapshot>;
+  /** Groups as they are now, by lower-cased id (undefined: no longer in the tenant). */
+  groups: ReadonlyMap<string, GroupNow | undefined>;
+  /** The index the next group unit of the rollback's plan gets. */
+  unit: number;
+}
+
+/** What a restorer plans for one record: its users' lines, and for group records the group unit that restores them. */
+export interface Restoration {
+  users: PlannedUser[];
+  unit?: GroupUnitPlan;
+  /** Said in the run's final message too (a part that cannot be restored automatically). */
+  note?: string;
+}
+
+type RestorerOf<K extends ChangeRecord['kind']> = (
+  record: Extract<ChangeRecord, { kind: K }>,
+  context: RollbackContext,
+) => Restoration;
 
 const key = (id: string): string => id.toLowerCase();
 
@@ -57,7 +98,7 @@ function names(licenses: readonly AssignedLicense[], skus: TenantSku[]): string 
 }
 
 /** The restore of one user's licenses: add back what was removed, remove what was added, in one call. */
-export function restoreUserLicenses(record: ChangeRecord, context: RestoreContext): PlannedUser {
+export function restoreUserLicenses(record: UserLicensesRecord, context: RestoreContext): PlannedUser {
   const { current, force, skus } = context;
   const planned = (decision: PlannedUser['decision']): PlannedUser => ({
     userId: record.userId,
@@ -120,11 +161,59 @@ export function restoreUserLicenses(record: ChangeRecord, context: RestoreContex
   return planned(decision);
 }
 
-/** Restorers by record kind; group moves add theirs here. */
-export const RESTORERS: Record<ChangeRecord['kind'], Restorer> = { userLicenses: restoreUserLicenses };
+/** Restorers by record kind. */
+export const RESTORERS: { [K in ChangeRecord['kind']]: RestorerOf<K> } = {
+  userLicenses: (record, context) => ({
+    users: [
+      restoreUserLicenses(record, {
+        current: context.users.get(key(record.userId)),
+        force: context.force,
+        skus: context.skus,
+      }),
+    ],
+  }),
+  groupProduct: restoreGroupProduct,
+  groupMembership: restoreGroupMembership,
+};
 
-export function planRestore(record: ChangeRecord, context: RestoreContext): PlannedUser {
-  return RESTORERS[record.kind](record, context);
+/** Plans the restore of one record with the restorer of its kind. */
+export function restore(record: ChangeRecord, context: RollbackContext): Restoration {
+  // Each restorer takes only its own kind, which record.kind selects; TypeScript cannot follow that correlation.
+  const restorer = RESTORERS[record.kind] as (record: ChangeRecord, context: RollbackContext) => Restoration;
+  return restorer(record, context);
+}
+
+/** The rollback's plan from every record: users' lines, the group units (numbered in order), and notes for the run. */
+export function restoreAll(
+  records: readonly ChangeRecord[],
+  now: Omit<RollbackContext, 'unit'>,
+): { planned: PlannedUser[]; units: GroupUnitPlan[]; notes: string[] } {
+  const planned: PlannedUser[] = [];
+  const units: GroupUnitPlan[] = [];
+  const notes: string[] = [];
+  for (const record of records) {
+    const restored = restore(record, { ...now, unit: units.length });
+    planned.push(...restored.users);
+    if (restored.unit) units.push(restored.unit);
+    if (restored.note && !notes.includes(restored.note)) notes.push(restored.note);
+  }
+  return { planned, units, notes };
+}
+
+/** Only the given users' records (a retried rollback); a group's product goes back for all its members or none. */
+export function limitToUsers(records: readonly ChangeRecord[], userIds: readonly string[]): ChangeRecord[] {
+  const wanted = new Set(userIds.map(key));
+  return records.flatMap((record): ChangeRecord[] => {
+    if (record.kind === 'userLicenses') return wanted.has(key(record.userId)) ? [record] : [];
+    if (record.kind === 'groupProduct') return record.members.some((m) => wanted.has(key(m.userId))) ? [record] : [];
+    const users = record.users.filter((user) => wanted.has(key(user.userId)));
+    return users.length > 0 ? [{ ...record, users }] : [];
+  });
+}
+
+/** The restore of one user license record (what the rollback's batches write). */
+export function planRestore(record: UserLicensesRecord, context: RestoreContext): PlannedUser {
+  return restoreUserLicenses(record, context);
 }
 
 /**

@@ -25,6 +25,8 @@ export interface LicenseAssignmentState {
   state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error' | OtherString;
   /** "None" (or null) on success; otherwise CountViolation, MutuallyExclusiveViolation, ... */
   error: string | null;
+  /** When Entra last evaluated this assignment (ISO), where Graph says. */
+  lastUpdatedDateTime?: string;
 }
 
 /** The license state of one user, as read before and after a change. */
@@ -170,7 +172,7 @@ export type GroupMoveStep =
       /** False when the user is a direct member already. */
       join: boolean;
       /** Groups the user leaves once the target is inherited (sourceGroups: 'leave'). */
-      leave: { groupId: string; groupName: string }[];
+      leave: GroupRef[];
       /** SKU ids assigned directly that are removed once the target is inherited. */
       removeDirect: string[];
       /**
@@ -180,7 +182,40 @@ export type GroupMoveStep =
       expectConflict: boolean;
       /** SKU ids the user no longer holds once the move is done (none when converting to group-based). */
       removes: string[];
+    }
+  | {
+      /**
+       * A rollback of a move into a group (docs/group-moves.md, "Rollback"): the user gets the source back first
+       * (rejoining the groups the original took it out of, the direct assignment it removed), and only once that is
+       * held leaves the group the original added it to.
+       */
+      kind: 'restore';
+      unit: number;
+      /** The group the original moved the user into. */
+      groupId: string;
+      groupName: string;
+      /** Groups to rejoin (the original took the user out of them). */
+      join: GroupRef[];
+      /** Direct assignments to give back (the original removed them), with their disabled plans as they were. */
+      addDirect: AssignedLicense[];
+      /** Groups to leave once the source is back (the original added the user to them). */
+      leave: GroupRef[];
+      /** SKU ids assigned directly by the original, removed once the source is back. */
+      removeDirect: string[];
+      /**
+       * The restored license clashes with the one from the group being left (E1 and E3): group licensing records it in
+       * error (MutuallyExclusiveViolation) until the user leaves that group, and then assigns it on the same pass.
+       */
+      expectConflict: boolean;
+      /** SKU ids the user no longer holds once the restore is done (none when undoing a conversion). */
+      removes: string[];
     };
+
+/** A group named in a plan or a record. */
+export interface GroupRef {
+  groupId: string;
+  groupName: string;
+}
 
 export type BlockReasonCode =
   | 'inheritedFromGroup'
@@ -191,7 +226,9 @@ export type BlockReasonCode =
   | 'accountDisabled'
   | 'userNotFound'
   | 'sourceNotHeld'
-  | 'conflictingLicense';
+  | 'conflictingLicense'
+  /** A rollback of a run that did not record what its group steps changed: that part cannot be restored automatically. */
+  | 'notRecorded';
 
 /** One user's line in the plan. */
 export interface PlannedUser {

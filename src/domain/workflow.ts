@@ -116,6 +116,8 @@ export type PlanOutcome =
       remaining: number;
       /** Group moves the group stage runs (docs/group-moves.md); absent when there are none. */
       groups?: GroupUnitRef[];
+      /** Said at the end of the run's final message (a rollback's part that cannot be restored automatically). */
+      notes?: string[];
     }
   | {
       ok: false;

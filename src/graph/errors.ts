@@ -221,3 +221,15 @@ export function headerValue(headers: HeaderSource | undefined, name: string): st
   const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());
   return key === undefined ? undefined : record[key];
 }
+
+/** A value the caller passed that cannot be sent; refused before any request. */
+export function invalidArgument(message: string): GraphRequestError {
+  return new GraphRequestError({
+    errorClass: 'permanent',
+    status: 400,
+    code: 'InvalidArgument',
+    message,
+    reason: message,
+    action: 'Fix the value; nothing was sent to Graph.',
+  });
+}

@@ -14,7 +14,7 @@ import {
 } from '@azure/identity';
 import { systemClock } from '../clock';
 import { LicenseAssigner } from './assign';
-import { GraphRequestError, REQUIRED_PERMISSION } from './errors';
+import { GraphRequestError, invalidArgument, REQUIRED_PERMISSION } from './errors';
 import { GroupGraph } from './groups';
 import { rolesAllow } from './permissions';
 import { pacerFor } from './pacing';
@@ -22,6 +22,7 @@ import { requireGuid } from './odata';
 import { GraphReader } from './reads';
 import { GraphConfigurationError, graphScopeFor, graphSettingsProblems, type GraphSettings } from './settings';
 import { GraphTransport } from './transport';
+import { UserWrites } from './user-writes';
 import type { LicensingGraph, LicensingGraphDeps, MissingPermission, RetryPolicy, WriteAccessCheck } from './types';
 
 export { classifyGraphError, GraphRequestError, REQUIRED_PERMISSION } from './errors';
@@ -104,6 +105,7 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
   const reader = new GraphReader(transport);
   const assigner = new LicenseAssigner(transport, reader, retry, log);
   const groups = new GroupGraph(transport, reader, retry);
+  const userWrites = new UserWrites(transport, reader);
 
   return {
     listSubscribedSkus: () => reader.listSubscribedSkus(),
@@ -114,27 +116,8 @@ export function createLicensingGraph(settings: GraphSettings, deps: LicensingGra
     getUsersDirect: (ids) => reader.getUsersDirect(ids),
     getUsersByUpns: (upns) => reader.getUsersByUpns(upns),
     listGroupUserMembers: (groupId) => reader.listGroupUserMembers(groupId),
-    setUsageLocation: async (userId, countryCode) => {
-      const code = countryCode.trim().toUpperCase();
-      if (!/^[A-Z]{2}$/.test(code)) {
-        throw invalidArgument(`usageLocation ${JSON.stringify(countryCode)} is not a two-letter ISO 3166 code.`);
-      }
-      let path: string;
-      try {
-        path = reader.userPath(userId).replace(/\?.*$/, '');
-      } catch (error) {
-        throw invalidArgument(errorMessage(error));
-      }
-      // Setting the same location twice is harmless, so this write may be retried like a read.
-      await transport.request({
-        method: 'PATCH',
-        path,
-        body: { usageLocation: code },
-        operation: 'setUsageLocation',
-        resourceUnits: 1,
-        writes: 1,
-      });
-    },
+    setUsageLocation: (userId, countryCode) => userWrites.setUsageLocation(userId, countryCode),
+    reprocessLicenseAssignment: (userId) => userWrites.reprocessLicenseAssignment(userId),
     assignLicenses: (items, opts) => assigner.assign(items, opts),
     getGroup: (groupId) => groups.getGroup(groupId),
     listGroupMembers: (groupId) => groups.listGroupMembers(groupId),
@@ -237,17 +220,6 @@ function requireGuidOrThrow(value: string): string {
   } catch (error) {
     throw invalidArgument(errorMessage(error));
   }
-}
-
-function invalidArgument(message: string): GraphRequestError {
-  return new GraphRequestError({
-    errorClass: 'permanent',
-    status: 400,
-    code: 'InvalidArgument',
-    message,
-    reason: message,
-    action: 'Fix the value; nothing was sent to Graph.',
-  });
 }
 
 /** Sign-in host of the cloud a Graph host belongs to (national clouds sign in elsewhere). */

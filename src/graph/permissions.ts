@@ -10,6 +10,7 @@
 export type GraphOperation =
   | 'assignLicense'
   | 'setUsageLocation'
+  | 'reprocessLicenseAssignment'
   | 'readUsers'
   | 'readGroupMembers'
   | 'readSubscribedSkus'
@@ -45,6 +46,12 @@ export const GRAPH_OPERATIONS: Readonly<Record<GraphOperation, OperationPermissi
     alsoGrantedBy: ['Directory.ReadWrite.All'],
     endpoints: ['PATCH /users/{id}'],
     doc: 'Graph API reference: Update user, Permissions',
+  },
+  reprocessLicenseAssignment: {
+    role: 'User.ReadWrite.All',
+    alsoGrantedBy: ['Directory.ReadWrite.All'],
+    endpoints: ['POST /users/{id}/reprocessLicenseAssignment'],
+    doc: 'Graph API reference: user: reprocessLicenseAssignment, Permissions',
   },
   readUsers: {
     role: 'User.Read.All',
@@ -111,7 +118,8 @@ export interface FeatureDefinition {
 export const GRAPH_FEATURES: Readonly<Record<GraphFeature, FeatureDefinition>> = {
   usageLocation: {
     description: "Set a default usage location (the request's usageLocation) on users who have none.",
-    operations: ['setUsageLocation'],
+    // A member already in a licensing group is reprocessed once given a location, so the group's license reaches them.
+    operations: ['setUsageLocation', 'reprocessLicenseAssignment'],
   },
   groupMoves: {
     description:

@@ -228,6 +228,7 @@ function toAssignmentStates(value: unknown): LicenseAssignmentState[] {
     state: typeof state.state === 'string' ? state.state : 'Active',
     // Real payloads say "None" on success where the docs say null; both mean no error.
     error: typeof state.error === 'string' && state.error !== 'None' ? state.error : null,
+    ...(typeof state.lastUpdatedDateTime === 'string' ? { lastUpdatedDateTime: state.lastUpdatedDateTime } : {}),
   }));
 }
 

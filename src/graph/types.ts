@@ -85,6 +85,11 @@ export interface LicensingGraph extends GroupLicensingGraph {
   /** Transitive members of a group that are users. */
   listGroupUserMembers(groupId: string): Promise<UserLicenseSnapshot[]>;
   setUsageLocation(userId: string, countryCode: string): Promise<void>;
+  /**
+   * Asks Entra to evaluate the user's group-based licenses again now. A usage location set after a group recorded
+   * `ProhibitedInUsageLocationViolation` for the user is not picked up until then.
+   */
+  reprocessLicenseAssignment(userId: string): Promise<void>;
   /** The writes among these the app's identity is not allowed to make (empty when all are allowed). */
   checkWriteAccess(checks: WriteAccessCheck[]): Promise<MissingPermission[]>;
   /** One result per input item, in input order. */

@@ -32,6 +32,7 @@ export function* planStage(run: MigrationRun, wait: LicenseWait): Generator<Task
     run.publish({ status: 'planning', waitingFor: undefined });
   }
   if (!outcome.ok) return { end: { status: 'failed', message: outcome.reason, remaining: 0 } };
+  if (outcome.notes) run.addNotes(outcome.notes);
 
   const { summary } = outcome;
   Object.assign(run.counts, {

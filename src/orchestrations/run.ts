@@ -21,6 +21,8 @@ export interface RunEnd {
 export class MigrationRun {
   readonly counts: RunCounts = { total: 0, toChange: 0, done: 0, moved: 0, skipped: 0, failed: 0, blocked: 0 };
   #status: MigrationCustomStatus;
+  /** Said at the end of the final message, whatever the end (from the plan: a part a rollback cannot restore). */
+  readonly #notes: string[] = [];
 
   constructor(
     readonly context: OrchestrationContext,
@@ -65,11 +67,20 @@ export class MigrationRun {
     yield* callActivity(this.context, 'recordStage', { migrationId: this.migrationId, status, stage });
   }
 
+  /** Notes for the end of the final message. */
+  addNotes(notes: readonly string[]): void {
+    this.#notes.push(...notes);
+  }
+
   /**
    * Stores the report summary, then returns the output. The final status becomes visible with the output, once the
    * report is stored: a client that sees "completed" can read the whole report at once.
    */
-  *finish(end: RunEnd): Generator<Task, MigrationOutput, unknown> {
+  *finish(ending: RunEnd): Generator<Task, MigrationOutput, unknown> {
+    const end =
+      this.#notes.length > 0
+        ? { ...ending, message: [ending.message, ...this.#notes].filter(Boolean).join(' ') }
+        : ending;
     this.publish({ stage: 'report' });
     const finalize: FinalizeInput = {
       migrationId: this.migrationId,

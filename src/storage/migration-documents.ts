@@ -9,6 +9,7 @@ import type {
   TenantSku,
 } from '../domain/types';
 import type { GroupUnitPlan } from '../domain/group-plan';
+import type { GroupUserChanges } from '../domain/group-rollback';
 import type { WaveRef } from '../domain/workflow';
 import type { ReportSummary } from '../domain/report';
 import type { Requester } from '../domain/approval';
@@ -94,6 +95,13 @@ export interface GroupUserRecord {
   closed?: boolean;
   /** The member's license error for the target, while the run waits for it to clear (CountViolation). */
   memberError?: string;
+  /**
+   * When this run asked group licensing to evaluate the user again (ISO): a target error recorded before then is
+   * the old one, not the answer.
+   */
+  reprocessedAt?: string;
+  /** What this run's writes changed for the user (memberships, direct licenses), as each landed: rollback undoes it. */
+  changes?: GroupUserChanges;
 }
 
 /** The group stage's record of one unit (a group's product change, or users joining one group). */
@@ -105,6 +113,13 @@ export interface GroupUnitRecord {
   sourceRemovedAt?: string;
   /** When the group's license was last sent again so that members in CountViolation are processed again. */
   nudgedAt?: string;
+  /**
+   * Set on records that say what the run's writes changed (`groupLicenses`, each user's `changes`), which a rollback
+   * restores. Records of runs before it cannot be restored automatically.
+   */
+  recordsChanges?: true;
+  /** product: the group's licenses just before the run's first write to them, and after its last. */
+  groupLicenses?: { before: AssignedLicense[]; after: AssignedLicense[] };
 }
 
 /** What one batch did to one user: the state read just before the change, and the outcome. */

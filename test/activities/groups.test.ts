@@ -223,6 +223,31 @@ describe('group moves: users into the group that assigns the target', () => {
     expect(w.graph.user(nowhere.id)!.usageLocation).toBe('DE');
   });
 
+  it('asks group licensing to apply the target again for a member who had no usage location, once given one', async () => {
+    const w = standardWorld();
+    const stuck = tenantUser(7, [STANDARD], { usageLocation: null });
+    w.graph.putUser(stuck);
+    // Already in the target group from an earlier attempt: its license is recorded in error for the missing location.
+    await w.graph.addGroupMembers(LIC_PREMIUM, [stuck.id]);
+    w.graph.processGroups();
+    expect(w.graph.user(stuck.id)!.licenseAssignmentStates).toContainEqual(
+      expect.objectContaining({ skuId: PREMIUM.skuId, error: 'ProhibitedInUsageLocationViolation' }),
+    );
+    await w.plan({ moves: [joinMove], usageLocation: 'DE' });
+    const before = w.graph.allWrites().length;
+    await step(w, 'addTarget');
+    const writes = w.graph.allWrites().map((call) => call.method);
+    // Only users not yet in the group are added (here: the group's other members from the source group).
+    expect(writes.slice(before).filter((method) => method !== 'addGroupMembers')).toEqual([
+      'setUsageLocation',
+      'reprocessLicenseAssignment',
+    ]);
+    expect(w.graph.callsTo('reprocessLicenseAssignment')).toEqual([
+      { method: 'reprocessLicenseAssignment', userId: stuck.id },
+    ]);
+    expect(skuIds(w, stuck.id)).toContain(PREMIUM.skuId);
+  });
+
   it('writes nothing once the run is cancelled', async () => {
     const w = standardWorld();
     await w.plan({ moves: [joinMove] });

@@ -1,6 +1,7 @@
 import { changedSince, pendingChange } from '../../src/domain/apply';
-import { planRestore, rollbackMoves, isRetried, type ChangeRecord } from '../../src/domain/rollback';
+import { planRestore, rollbackMoves, isRetried, type UserLicensesRecord } from '../../src/domain/rollback';
 import { retryMoves, parseLinkedRunBody } from '../../src/domain/linked-runs';
+import { parseMigrationRequest } from '../../src/domain/request';
 import type { AssignedLicense } from '../../src/domain/types';
 import {
   ALL_SKUS,
@@ -21,7 +22,7 @@ const STANDARD_NO_SWAY: AssignedLicense = { skuId: BUSINESS_STANDARD.skuId, disa
 const PREMIUM: AssignedLicense = { skuId: BUSINESS_PREMIUM.skuId, disabledPlans: [] };
 const OTHER: AssignedLicense = { skuId: O365_E1.skuId, disabledPlans: [] };
 
-const record = (overrides: Partial<ChangeRecord> = {}): ChangeRecord => ({
+const record = (overrides: Partial<UserLicensesRecord> = {}): UserLicensesRecord => ({
   kind: 'userLicenses',
   userId: 'a0b1c2d3-0000-4000-8000-000000000001',
   userPrincipalName: 'adele@contoso.com',
@@ -182,5 +183,37 @@ describe('choosing whom to retry', () => {
     );
     const bad = parseLinkedRunBody('rollback', { usageLocation: 'US', force: 'yes', batchSize: 0 }, original);
     expect(bad.ok ? [] : bad.problems.map((p) => p.field).sort()).toEqual(['batchSize', 'force', 'usageLocation']);
+  });
+
+  it('inherits stored group moves without refusing them: a run with group moves can be rolled back and retried', () => {
+    // Stored as the parser leaves them: the product change names the group's members as its users, and every move
+    // has keepDisabledPlans. Given back as a body, each would be refused (400) if not named as a request names it.
+    const stored = parseMigrationRequest({
+      moves: [
+        { group: '10000000-0000-4000-8000-00000000e001', from: 'STANDARDPACK', to: 'ENTERPRISEPACK' },
+        {
+          from: 'O365_BUSINESS_PREMIUM',
+          to: 'SPB',
+          users: { groupId: '10000000-0000-4000-8000-0000000000b5' },
+          assignVia: { group: '10000000-0000-4000-8000-0000000000b9' },
+          sourceGroups: 'leave',
+        },
+        {
+          from: 'ENTERPRISEPACK',
+          to: 'ENTERPRISEPACK',
+          users: { all: true },
+          assignVia: { group: '10000000-0000-4000-8000-00000000e003' },
+        },
+        { from: 'STANDARDPACK', to: 'ENTERPRISEPACK', users: { upns: ['adele@contoso.com'] } },
+      ],
+    });
+    expect(stored.ok).toBe(true);
+    if (!stored.ok) return;
+    for (const kind of ['rollback', 'retry'] as const) {
+      const linked = parseLinkedRunBody(kind, {}, stored.value);
+      expect(linked).toEqual({ ok: true, value: expect.objectContaining({ force: false }) });
+      // The moves come back as they were stored.
+      expect(linked.ok && linked.value.request.moves).toEqual(stored.value.moves);
+    }
   });
 });

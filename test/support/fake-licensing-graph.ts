@@ -52,6 +52,7 @@ export type GraphCall =
   | { method: 'getUsersByUpns'; upns: string[] }
   | { method: 'listGroupUserMembers'; groupId: string }
   | { method: 'setUsageLocation'; userId: string; countryCode: string }
+  | { method: 'reprocessLicenseAssignment'; userId: string }
   | { method: 'assignLicenses'; items: AssignLicenseItem[]; options?: AssignLicensesOptions }
   | { method: 'holdBudgetShare'; share: number }
   | { method: 'getGroup'; groupId: string }
@@ -155,7 +156,14 @@ export class FakeLicensingGraph implements LicensingGraph {
 
   /** Every write: user licenses, usage locations, memberships and group licenses. */
   allWrites(): GraphCall[] {
-    const kinds = ['assignLicenses', 'setUsageLocation', 'addGroupMembers', 'removeGroupMembers', 'assignGroupLicense'];
+    const kinds = [
+      'assignLicenses',
+      'setUsageLocation',
+      'reprocessLicenseAssignment',
+      'addGroupMembers',
+      'removeGroupMembers',
+      'assignGroupLicense',
+    ];
     return this.calls.filter((call) => kinds.includes(call.method));
   }
 
@@ -219,6 +227,16 @@ export class FakeLicensingGraph implements LicensingGraph {
     const user = this.#users.get(key(userId));
     if (!user) return Promise.reject(new GraphRequestError(this.#notFound('setUsageLocation', userId)));
     user.usageLocation = countryCode;
+    return Promise.resolve();
+  }
+
+  /** Evaluates the user's groups again now, as Entra does on request; queued group work still waits. */
+  reprocessLicenseAssignment(userId: string): Promise<void> {
+    this.calls.push({ method: 'reprocessLicenseAssignment', userId });
+    if (!this.#users.has(key(userId))) {
+      return Promise.reject(new GraphRequestError(this.#notFound('reprocessLicenseAssignment', userId)));
+    }
+    this.#evaluate(userId);
     return Promise.resolve();
   }
 
