@@ -4,6 +4,7 @@
  * admin-consent URL), and gives the handlers that tenant's Graph layer.
  */
 import type { HttpResponseInit } from '@azure/functions';
+import { checkConsent } from '../tenants/consent';
 import { consentProblem, resolveTenant } from '../tenants/resolve';
 import type { MigrationHttpDeps } from './http';
 
@@ -18,12 +19,18 @@ export async function inTenant(
     consequence: options.starts ? 'Nothing was started.' : 'Nothing was done.',
   });
   if (!resolved.ok) return resolved;
+  let { record } = resolved;
+  const { tenantId } = resolved;
+  if (options.starts && !record.home && record.consent.status !== 'granted' && deps.graphFor) {
+    // Not known to be granted (never checked, or refused before): ask the tenant now, so a customer who consented
+    // since needs no separate consent check, and record what it says.
+    const consent = await checkConsent(deps.graphFor(record.tenantId, record.limits), deps.clock);
+    record = await deps.tenants.recordConsent(record.tenantId, consent);
+  }
   if (options.starts) {
-    // A start re-checks consent only when the registry does not already say it was granted.
-    const refused = consentProblem(resolved.record, deps.multiTenantAppId);
+    const refused = consentProblem(record, deps.multiTenantAppId);
     if (refused) return { ok: false, response: refused };
   }
-  const { tenantId, record } = resolved;
   const scoped: MigrationHttpDeps = { ...deps, homeTenantId: deps.tenants.homeTenantId };
   if (tenantId !== undefined) scoped.tenantId = tenantId;
   else delete scoped.tenantId;

@@ -19,6 +19,7 @@ const BETA = 'b0b0b0b0-2222-4222-8222-000000000002';
 const GAMMA = 'c0c0c0c0-3333-4333-8333-000000000003';
 const DELTA = 'd0d0d0d0-4444-4444-8444-000000000004';
 const UNKNOWN = 'e0e0e0e0-5555-4555-8555-000000000005';
+const EPSILON = 'f0f0f0f0-7777-4777-8777-000000000007';
 const APP_ID = '9a9a9a9a-6666-4666-8666-000000000006';
 const USERS = 50;
 const HOUR = 3600_000;
@@ -75,6 +76,7 @@ describe('many tenants from one deployment, end to end', () => {
         { tenantId: BETA, options: tenantOptions(2) },
         { tenantId: GAMMA, options: tenantOptions(3) },
         { tenantId: DELTA, consented: false, options: tenantOptions(4) },
+        { tenantId: EPSILON, consented: false, options: tenantOptions(5) },
       ],
     });
     stack = await startStack({
@@ -150,6 +152,19 @@ describe('many tenants from one deployment, end to end', () => {
     const unknown = await stack.api('POST', '/api/migrations', { id: 'x-1', tenantId: UNKNOWN, ...move });
     expect(unknown.status).toBe(400);
     expect(unknown.json.errors).toEqual([expect.objectContaining({ field: 'tenantId' })]);
+    // A customer who consents after being registered: the next start asks the tenant itself, and goes ahead.
+    expect((await stack.api('PUT', `/api/tenants/${EPSILON}`, { displayName: 'Epsilon SA' })).status).toBe(201);
+    const early = await stack.api('POST', '/api/migrations', { id: 'e-1', tenantId: EPSILON, dryRun: true, ...move });
+    expect(early.status).toBe(409);
+    expect(early.json.consent).toMatchObject({ status: 'notConsented' });
+    graph.setConsent(EPSILON, true);
+    const later = await stack.api('POST', '/api/migrations', { id: 'e-1', tenantId: EPSILON, dryRun: true, ...move });
+    expect(later.status).toBe(202);
+    expect(later.json.id).toBe(`${EPSILON}~e-1`);
+    expect((await stack.api('GET', `/api/tenants/${EPSILON}`)).json.consent).toMatchObject({ status: 'granted' });
+    expect(await stack.waitForFinish(`${EPSILON}~e-1`)).toMatchObject({ status: 'completed' });
+    expect(licenseWritesPerUser(sim(EPSILON)).size).toBe(0);
+
     const notGuid = await stack.api('GET', '/api/migrations?tenantId=contoso');
     expect(notGuid.status).toBe(400);
     expect(notGuid.json.errors).toEqual([expect.objectContaining({ field: 'tenantId' })]);
@@ -194,7 +209,8 @@ describe('many tenants from one deployment, end to end', () => {
 
     // Every event names its tenant, and Beta's throttling is reported as Beta's only.
     const startedEvents = memory.events(TelemetryEvents.MigrationStarted);
-    expect(startedEvents.map((e) => e.properties.tenantId).sort()).toEqual([HOME, BETA, GAMMA].sort());
+    // Epsilon's dry run (previous test) and the three runs here.
+    expect(startedEvents.map((e) => e.properties.tenantId).sort()).toEqual([HOME, BETA, GAMMA, EPSILON].sort());
     const batches = memory.events(TelemetryEvents.BatchCompleted);
     expect(new Set(batches.map((e) => e.properties.tenantId))).toEqual(new Set([HOME, BETA, GAMMA]));
     // The storm hit Beta only: the other tenants' Graph never answered 429.
