@@ -303,4 +303,13 @@ describe('many tenants from one deployment, end to end', () => {
     const occurrences = memory.events(TelemetryEvents.ScheduleOccurrenceStarted);
     expect(occurrences.map((e) => e.properties.tenantId).sort()).toEqual([HOME, BETA, GAMMA].sort());
   }, 300_000);
+
+  it('removes a customer tenant: its runs stay stored but nothing reaches them until it is added again', async () => {
+    expect((await stack.api('DELETE', `/api/tenants/${DELTA}`)).status).toBe(204);
+    expect((await stack.api('DELETE', `/api/tenants/${DELTA}`)).status).toBe(404);
+    const refused = await stack.api('GET', `/api/schedules?tenantId=${DELTA}`);
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors).toEqual([expect.objectContaining({ field: 'tenantId' })]);
+    expect((await stack.api('GET', `/api/tenants/${DELTA}`)).status).toBe(404);
+  });
 });
