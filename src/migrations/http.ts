@@ -78,7 +78,19 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
-  const tenant = await inTenant(deps, parsed.value.tenantId ?? request.query.get('tenantId'), { starts: true });
+  const queryTenant = request.query.get('tenantId');
+  if (queryTenant && parsed.value.tenantId && queryTenant.trim().toLowerCase() !== parsed.value.tenantId) {
+    return validationProblemResponse(
+      [
+        {
+          field: 'tenantId',
+          message: `differs from ?tenantId=${queryTenant}: name the tenant once, or the same in both`,
+        },
+      ],
+      invalidRequest(request.url),
+    );
+  }
+  const tenant = await inTenant(deps, parsed.value.tenantId ?? queryTenant, { starts: true });
   if (!tenant.ok) return tenant.response;
   deps = tenant.deps;
   const refused = notifyProblems(parsed.value.notify, deps.settings.notify);

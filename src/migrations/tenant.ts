@@ -24,7 +24,8 @@ export async function inTenant(
   if (options.starts && !record.home && record.consent.status !== 'granted' && deps.graphFor) {
     // Not known to be granted (never checked, or refused before): ask the tenant now, so a customer who consented
     // since needs no separate consent check, and record what it says.
-    const consent = await checkConsent(deps.graphFor(record.tenantId, record.limits), deps.clock);
+    const { graphFor } = deps;
+    const consent = await checkConsent(() => graphFor(record.tenantId, record.limits), deps.clock);
     record = await deps.tenants.recordConsent(record.tenantId, consent);
   }
   if (options.starts) {

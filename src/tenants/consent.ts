@@ -11,10 +11,11 @@ import { GraphRequestError, type LicensingGraph } from '../graph';
 /** Entra's answers for an app the tenant has not consented to (or never installed), as the credential reports them. */
 const NOT_CONSENTED = /AADSTS(65001|700016|7000229|500011)\b|consent_required|not consented/i;
 
-export async function checkConsent(graph: LicensingGraph, clock: Pick<Clock, 'now'>): Promise<ConsentRecord> {
+/** `graph` is built inside the check: a configuration that cannot reach the tenant is recorded, not thrown. */
+export async function checkConsent(graph: () => LicensingGraph, clock: Pick<Clock, 'now'>): Promise<ConsentRecord> {
   const checkedAt = currentIso(clock);
   try {
-    await graph.listVerifiedDomains();
+    await graph().listVerifiedDomains();
     return { status: 'granted', checkedAt };
   } catch (error) {
     const detail = errorMessage(error).slice(0, 1000);

@@ -102,10 +102,10 @@ export async function consentCheckHandler(deps: TenantHttpDeps, request: HttpReq
   const record = await deps.registry.get(id.id);
   if (!record) return notFound(id.id);
   const consent = await checkConsent(
-    deps.graphFor(record.home ? undefined : record.tenantId, record.limits),
+    () => deps.graphFor(record.home ? undefined : record.tenantId, record.limits),
     deps.clock,
   );
-  const updated = await deps.registry.recordConsent(record.tenantId, record.home ? { ...consent } : consent);
+  const updated = await deps.registry.recordConsent(record.tenantId, consent);
   const shown = view(updated, deps.multiTenantAppId);
   // The home tenant's record always says granted; the check's own outcome is reported beside it.
   return { status: 200, jsonBody: { ...shown, check: consent } };

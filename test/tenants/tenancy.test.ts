@@ -14,7 +14,8 @@ import {
   SIMULATOR_TENANT_HEADER,
   tenantGraphFactory,
 } from '../../src/graph';
-import type { GraphSettings } from '../../src/graph';
+import { GraphRequestError, type GraphSettings, type LicensingGraph } from '../../src/graph';
+import { checkConsent } from '../../src/tenants/consent';
 
 const HOME = 'a0a0a0a0-1111-4111-8111-000000000001';
 const BETA = 'b0b0b0b0-2222-4222-8222-000000000002';
@@ -97,5 +98,52 @@ describe('a Graph layer per tenant', () => {
     expect(customerTenantCredential(azure, BETA, APP)).toBeInstanceOf(ClientAssertionCredential);
     expect(() => customerTenantCredential(azure, BETA, undefined)).toThrow(GraphConfigurationError);
     expect(() => customerTenantCredential(azure, BETA, undefined)).toThrow(/GRAPH_MULTITENANT_APP_ID/);
+  });
+});
+
+describe('the consent check', () => {
+  const clock = { now: () => Date.UTC(2026, 0, 1) };
+  const reading = (failure?: Error) =>
+    ({
+      listVerifiedDomains: () => (failure ? Promise.reject(failure) : Promise.resolve(['contoso.com'])),
+    }) as unknown as LicensingGraph;
+  const refused = (status: number, message: string) =>
+    new GraphRequestError({
+      errorClass: 'permanent',
+      status,
+      code: 'InvalidAuthenticationToken',
+      message,
+      reason: 'refused',
+      action: 'grant',
+    });
+
+  it('records granted when the tenant answers, and not consented for a refused token or a 401/403', async () => {
+    expect(await checkConsent(() => reading(), clock)).toEqual({
+      status: 'granted',
+      checkedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const denied = await checkConsent(
+      () => reading(refused(401, 'AADSTS65001: The user or administrator has not consented')),
+      clock,
+    );
+    expect(denied).toMatchObject({ status: 'notConsented', detail: expect.stringContaining('AADSTS65001') });
+    expect(
+      await checkConsent(() => reading(new Error('AADSTS700016: Application not found in the directory')), clock),
+    ).toMatchObject({
+      status: 'notConsented',
+    });
+  });
+
+  it('records unknown, with the reason, when the tenant cannot be asked at all or answers something else', async () => {
+    const unconfigured = await checkConsent(() => {
+      throw new GraphConfigurationError('set GRAPH_MULTITENANT_APP_ID');
+    }, clock);
+    expect(unconfigured).toMatchObject({
+      status: 'unknown',
+      detail: expect.stringContaining('GRAPH_MULTITENANT_APP_ID'),
+    });
+    expect(await checkConsent(() => reading(refused(503, 'Service unavailable')), clock)).toMatchObject({
+      status: 'unknown',
+    });
   });
 });
