@@ -92,15 +92,21 @@ async function instanceExists(client: DurableClient, id: string): Promise<boolea
  */
 export async function startMigration(
   deps: StartDeps,
-  request: MigrationRequest,
+  given: MigrationRequest,
   options: StartOptions,
 ): Promise<{ id: string; created: boolean }> {
   // A scheduled or linked run may pass a key already scoped to its tenant; anything else is scoped here.
-  const given = options.id ?? request.id ?? randomUUID();
+  const named = options.id ?? given.id ?? randomUUID();
   const id =
-    tenantOfRunKey(given) !== undefined
-      ? given
-      : runKey(given, options.tenantId, options.homeTenantId ?? UNKNOWN_HOME_TENANT_ID);
+    tenantOfRunKey(named) !== undefined
+      ? named
+      : runKey(named, options.tenantId, options.homeTenantId ?? UNKNOWN_HOME_TENANT_ID);
+  // The stored request names the tenant the run acts in, which is its key's (a schedule's or original's template
+  // may name another, or none).
+  const request: MigrationRequest = { ...given };
+  const owner = tenantOfRunKey(id);
+  if (owner) request.tenantId = owner;
+  else delete request.tenantId;
   const docs = new MigrationDocuments(deps.store, id);
   const fresh = await docs.saveRequest(storedRequest(id, request, options, deps));
   const existing = fresh ? undefined : await docs.request();
