@@ -30,7 +30,8 @@ export type ActivityHandlers = { [N in ActivityName]: ActivityHandler<N> };
  */
 async function forRun(deps: AppDeps, migrationId: string, log: StructuredLogger): Promise<ActivityDeps> {
   const tenantId = tenantOfRunKey(migrationId);
-  const record = tenantId === undefined ? undefined : await deps.tenants.cached(tenantId);
+  // The home tenant's record too: an operator may have set limits for it.
+  const record = await deps.tenants.cached(tenantId);
   if (tenantId !== undefined && !record) throw new Error(`Tenant ${tenantId} of run ${migrationId} is not registered.`);
   return {
     ...deps,
