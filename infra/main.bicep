@@ -49,6 +49,9 @@ param graphResourceUnitBudget int = 3300
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Client id (appId) of the multi-tenant app registration made by app/multitenant-app.bicep, for customer tenants. Empty: the deployment acts in its own tenant only.')
+param multiTenantAppId string = ''
+
 var tags = { 'azd-env-name': environmentName }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var functionAppName = 'func-${resourceToken}'
@@ -136,6 +139,7 @@ module api 'app/api.bicep' = {
     migrationSchedule: migrationSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    multiTenantAppId: multiTenantAppId
   }
   // The host must be able to read its deployment package and storage before it first starts.
   dependsOn: [rbac]

@@ -18,6 +18,7 @@ import { registerPreviewRoute } from './functions/preview';
 import { registerScheduleTimer } from './functions/schedule-timer';
 import { registerScheduleRoutes } from './functions/schedules';
 import { ledgerFor } from './ledger';
+import { registerTenantRoutes } from './functions/tenants';
 
 export type { AppDeps, AppOptions } from './deps';
 
@@ -34,6 +35,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerPreviewRoute(deps);
   registerOpenApi(deps);
   registerScheduleTimer(deps);
+  registerTenantRoutes(deps);
   registerDashboard(deps);
   // An instance that scales in must not lose the last events of a run (Migration.Finished, say).
   app.hook.appTerminate(() => deps.telemetry.flush());

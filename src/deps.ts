@@ -6,16 +6,24 @@
  */
 import { systemClock, type Clock } from './clock';
 import { readAppSettings, type AppSettings } from './config/settings';
-import { createLicensingGraph, loadGraphSettings, type LicensingGraph } from './graph';
+import { loadGraphSettings, tenantGraphFactory, type LicensingGraph, type TenantGraphFactory } from './graph';
 import { documentStoreFromEnv, type DocumentStore } from './storage/document-store';
 import { noopTelemetry, type Telemetry } from './telemetry';
+import { TenantRegistry } from './tenants/registry';
 
 export interface AppDeps {
   clock: Clock;
+  /** The home tenant's Graph layer. */
   graph: LicensingGraph;
+  /**
+   * The Graph layer of any tenant (undefined: home), each with its own credential and pacer; `limits` come from the
+   * tenant registry.
+   */
+  graphFor: TenantGraphFactory;
   store: DocumentStore;
   telemetry: Telemetry;
   settings: AppSettings;
+  tenants: TenantRegistry;
 }
 
 export interface AppOptions extends Partial<AppDeps> {
@@ -25,11 +33,26 @@ export interface AppOptions extends Partial<AppDeps> {
 
 export function buildAppDeps(options: AppOptions): AppDeps {
   const { env } = options;
+  const clock = options.clock ?? systemClock;
+  const settings = options.settings ?? readAppSettings(env);
+  const store = options.store ?? documentStoreFromEnv(env);
+  // A given home Graph (a test's fake) serves the home tenant; other tenants are built from the settings when first
+  // asked for, so a deployment of one tenant reads the Graph settings exactly as before.
+  let factory: TenantGraphFactory | undefined;
+  const graphFor: TenantGraphFactory =
+    options.graphFor ??
+    ((tenantId, limits) => {
+      factory ??= tenantGraphFactory(loadGraphSettings(env), settings.tenants, {}, options.graph);
+      return factory(tenantId, limits);
+    });
+  const graph = options.graph ?? graphFor(undefined);
   return {
-    clock: options.clock ?? systemClock,
-    graph: options.graph ?? createLicensingGraph(loadGraphSettings(env)),
-    store: options.store ?? documentStoreFromEnv(env),
+    clock,
+    graph,
+    graphFor,
+    store,
     telemetry: options.telemetry ?? noopTelemetry,
-    settings: options.settings ?? readAppSettings(env),
+    settings,
+    tenants: options.tenants ?? new TenantRegistry(store, { homeTenantId: settings.tenants.homeTenantId, clock }),
   };
 }

@@ -44,3 +44,11 @@ export async function startGraphSimulator(
   await simulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return simulator;
 }
+export {
+  consentRequiredBody,
+  SIMULATOR_TENANT_HEADER,
+  startMultiTenantGraphSimulator,
+  type MultiTenantGraphSimulator,
+  type MultiTenantSimulatorOptions,
+  type SimulatedTenant,
+} from './tenants';

@@ -22,6 +22,8 @@ param graphResourceUnitBudget int
 param migrationSchedule string
 param maximumInstanceCount int
 param instanceMemoryMB int
+@description('Client id of the multi-tenant app registration (app/multitenant-app.bicep); empty for one tenant only.')
+param multiTenantAppId string
 
 var useScheduler = durableBackend == 'durableTaskScheduler'
 
@@ -93,6 +95,9 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       GRAPH_BASE_URL: graphBaseUrl
       GRAPH_AUTH: 'managedIdentity'
       AZURE_CLIENT_ID: identityClientId
+      // Runs that name no tenant act in the deployment's own tenant; customer tenants go through the app registration.
+      HOME_TENANT_ID: tenant().tenantId
+      GRAPH_MULTITENANT_APP_ID: multiTenantAppId
       GRAPH_WRITE_BUDGET: string(graphWriteBudget)
       GRAPH_RESOURCE_UNIT_BUDGET: string(graphResourceUnitBudget)
       MIGRATION_SCHEDULE: migrationSchedule

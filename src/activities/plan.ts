@@ -102,7 +102,11 @@ export async function storePlan(
       .map((ids) => ids.map((id) => byId.get(id)).filter((u): u is PlannedUser => u !== undefined)),
   );
   const unchanged = planned.filter((u) => u.decision.kind !== 'change');
-  const summary = { ...summaryCore, planRef: `migrations/${migrationId}/plan.json`, batchCount: changeBatches.length };
+  const summary = {
+    ...summaryCore,
+    planRef: documentsFor(deps, migrationId).pathOf('plan.json'),
+    batchCount: changeBatches.length,
+  };
   const plannedAt = currentIso(deps.clock);
   const stored = { summary, waves, skus, remaining, plannedAt, ...(groups.length > 0 ? { groups } : {}) };
   await documentsFor(deps, migrationId).savePlan(stored, waveDocs, unchanged, groupUsers);

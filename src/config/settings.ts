@@ -87,6 +87,20 @@ export const APP_SETTINGS: readonly AppSetting[] = [
     scope: 'optional',
   },
   {
+    name: 'HOME_TENANT_ID',
+    description:
+      "The deployment's own tenant (the managed identity's): runs that name no tenantId act here. Empty locally: AZURE_TENANT_ID when it is a GUID, else the all-zero GUID.",
+    localValue: '',
+    scope: 'azure',
+  },
+  {
+    name: 'GRAPH_MULTITENANT_APP_ID',
+    description:
+      'Client id of the multi-tenant app registration used for customer tenants (its credential is a federated credential of the managed identity, no secret). Customers grant it admin consent once (docs/deploy.md).',
+    localValue: '',
+    scope: 'azure',
+  },
+  {
     name: 'AZURE_CLIENT_SECRET',
     description: 'Client secret of a dev app registration. Never used in Azure: production uses managed identity.',
     localValue: '',
@@ -235,6 +249,33 @@ export interface AppSettings {
   apiAuth?: ApiAuthMode;
   notify: NotifySettings;
   approvals: ApprovalSettings;
+  tenants: TenantSettings;
+}
+
+export interface TenantSettings {
+  /** HOME_TENANT_ID (lower-case), else AZURE_TENANT_ID when a GUID, else the all-zero GUID. */
+  homeTenantId: string;
+  /** GRAPH_MULTITENANT_APP_ID. */
+  multiTenantAppId?: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readTenantSettings(env: NodeJS.ProcessEnv): TenantSettings {
+  const home = readSetting(env, 'HOME_TENANT_ID')?.trim();
+  if (home && !GUID.test(home))
+    throw new SettingError(`HOME_TENANT_ID ${JSON.stringify(home)} is not a tenant id (a GUID).`);
+  const fallback = readSetting(env, 'AZURE_TENANT_ID')?.trim();
+  const appId = readSetting(env, 'GRAPH_MULTITENANT_APP_ID')?.trim();
+  if (appId && !GUID.test(appId)) {
+    throw new SettingError(`GRAPH_MULTITENANT_APP_ID ${JSON.stringify(appId)} is not a client id (a GUID).`);
+  }
+  return {
+    homeTenantId: (
+      home || (fallback && GUID.test(fallback) ? fallback : '00000000-0000-0000-0000-000000000000')
+    ).toLowerCase(),
+    ...(appId ? { multiTenantAppId: appId.toLowerCase() } : {}),
+  };
 }
 
 export interface NotifySettings {
@@ -303,6 +344,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
       requireDifferentApprover: flag('REQUIRE_DIFFERENT_APPROVER'),
       trustPrincipalHeaders: flag('WEBSITE_AUTH_ENABLED'),
     },
+    tenants: readTenantSettings(env),
   };
 }
 

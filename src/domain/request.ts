@@ -125,6 +125,7 @@ export const requestSchema = z.strictObject({
     .string()
     .regex(ID_PATTERN, { error: 'must start with a letter or digit and have at most 64 letters, digits, _ or -' })
     .optional(),
+  tenantId: guid('the id of a registered tenant (GET /api/tenants); leave it out for the home tenant').optional(),
   moves: z
     .array(moveSchema)
     .min(1, { error: 'must contain at least one move' })
@@ -227,6 +228,7 @@ function toMigrationRequest(data: ParsedRequest): MigrationRequest {
     maxFailureRate: data.maxFailureRate,
   };
   if (data.id !== undefined) request.id = data.id;
+  if (data.tenantId !== undefined) request.tenantId = data.tenantId.toLowerCase();
   if (data.usageLocation !== undefined) request.usageLocation = data.usageLocation;
   if (data.maxUsers !== undefined) request.maxUsers = data.maxUsers;
   if (data.notAfter !== undefined) request.notAfter = data.notAfter;

@@ -91,6 +91,8 @@ export type MigrationStrategy = 'atomic' | 'overlap';
 /** A validated `POST /api/migrations` body with defaults applied. */
 export interface MigrationRequest {
   id?: string;
+  /** The tenant to act in (a registered tenant's id); absent: the deployment's own tenant. */
+  tenantId?: string;
   moves: MoveRequest[];
   mode: MigrationMode;
   strategy: MigrationStrategy;

@@ -1,9 +1,8 @@
-import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
 import { apiAuth } from '../http/auth';
 import { retryHandler, rollbackHandler } from '../migrations/linked';
-import { migrationHttpDeps } from './migrations';
+import { migrationHttpDeps, tenantScoped } from './migrations';
 
 /** POST /api/migrations/{id}/rollback and /retry: new runs linked to a finished one (src/migrations/linked.ts). */
 export function registerLinkedRunRoutes(deps: AppDeps): void {
@@ -13,12 +12,12 @@ export function registerLinkedRunRoutes(deps: AppDeps): void {
     route: 'migrations/{id}/rollback',
     methods: ['POST'],
     authLevel,
-    handler: guard((request: HttpRequest, client: df.DurableClient) => rollbackHandler(withClient(client), request)),
+    handler: guard(tenantScoped(withClient, rollbackHandler, true)),
   });
   df.app.client.http('retryMigration', {
     route: 'migrations/{id}/retry',
     methods: ['POST'],
     authLevel,
-    handler: guard((request: HttpRequest, client: df.DurableClient) => retryHandler(withClient(client), request)),
+    handler: guard(tenantScoped(withClient, retryHandler, true)),
   });
 }

@@ -1,4 +1,4 @@
-import { app, type HttpRequest } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import type { AppDeps } from '../deps';
 import { apiAuth } from '../http/auth';
 import {
@@ -10,48 +10,59 @@ import {
   type ScheduleHttpDeps,
 } from '../schedules/http';
 import { ScheduleRepository } from '../schedules/repository';
+import { resolveTenant } from '../tenants/resolve';
 
 export function registerScheduleRoutes(deps: AppDeps): void {
   const { authLevel, guard } = apiAuth(deps.settings);
-  const scheduleDeps: ScheduleHttpDeps = {
-    repository: new ScheduleRepository(deps.store),
-    clock: deps.clock,
-    notify: deps.settings.notify,
-  };
+  /** The schedules of the tenant named by `?tenantId=` (absent: home); another tenant's are never reached. */
+  const scoped =
+    (handler: (scheduleDeps: ScheduleHttpDeps, request: HttpRequest) => Promise<HttpResponseInit>) =>
+    async (request: HttpRequest): Promise<HttpResponseInit> => {
+      const tenant = await resolveTenant(deps.tenants, request.query.get('tenantId'));
+      if (!tenant.ok) return tenant.response;
+      return handler(
+        {
+          repository: new ScheduleRepository(deps.store, tenant.tenantId),
+          clock: deps.clock,
+          notify: deps.settings.notify,
+        },
+        request,
+      );
+    };
   app.http('listSchedules', {
     route: 'schedules',
     methods: ['GET'],
     authLevel,
-    handler: guard((request: HttpRequest) => listSchedulesHandler(scheduleDeps, request)),
+    handler: guard(scoped(listSchedulesHandler)),
   });
   app.http('getSchedule', {
     route: 'schedules/{name}',
     methods: ['GET'],
     authLevel,
-    handler: guard((request: HttpRequest) => getScheduleHandler(scheduleDeps, request)),
+    handler: guard(scoped(getScheduleHandler)),
   });
   app.http('putSchedule', {
     route: 'schedules/{name}',
     methods: ['PUT'],
     authLevel,
-    handler: guard((request: HttpRequest) => putScheduleHandler(scheduleDeps, request)),
+    handler: guard(scoped(putScheduleHandler)),
   });
   app.http('deleteSchedule', {
     route: 'schedules/{name}',
     methods: ['DELETE'],
     authLevel,
-    handler: guard((request: HttpRequest) => deleteScheduleHandler(scheduleDeps, request)),
+    handler: guard(scoped(deleteScheduleHandler)),
   });
   app.http('pauseSchedule', {
     route: 'schedules/{name}/pause',
     methods: ['POST'],
     authLevel,
-    handler: guard((request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, true)),
+    handler: guard(scoped((scheduleDeps, request) => pauseScheduleHandler(scheduleDeps, request, true))),
   });
   app.http('resumeSchedule', {
     route: 'schedules/{name}/resume',
     methods: ['POST'],
     authLevel,
-    handler: guard((request: HttpRequest) => pauseScheduleHandler(scheduleDeps, request, false)),
+    handler: guard(scoped((scheduleDeps, request) => pauseScheduleHandler(scheduleDeps, request, false))),
   });
 }

@@ -239,7 +239,7 @@ function requireGuidOrThrow(value: string): string {
 }
 
 /** Sign-in host of the cloud a Graph host belongs to (national clouds sign in elsewhere). */
-function authorityHostFor(baseUrl: string): string {
+export function authorityHostFor(baseUrl: string): string {
   const host = new URL(baseUrl).hostname.toLowerCase();
   if (host.endsWith('.microsoft.us')) return AzureAuthorityHosts.AzureGovernment;
   if (host.endsWith('.chinacloudapi.cn')) return AzureAuthorityHosts.AzureChina;
@@ -274,3 +274,12 @@ function createCredential(settings: GraphSettings): TokenCredential {
       throw new GraphConfigurationError('GRAPH_AUTH=none needs no credential.');
   }
 }
+
+export {
+  customerTenantCredential,
+  SIMULATOR_TENANT_HEADER,
+  TOKEN_EXCHANGE_SCOPE,
+  tenantGraphFactory,
+  type TenantGraphFactory,
+  type TenantGraphOptions,
+} from './tenants';

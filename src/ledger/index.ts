@@ -6,11 +6,13 @@ export type { LedgerHold } from './tenant-ledger';
 export { TenantLedger } from './tenant-ledger';
 
 /** The key of the tenant whose budgets the app's Graph spends (one tenant per app today). */
-export function tenantKeyOf(graph: AppDeps['graph']): string {
+export function tenantKeyOf(graph: Pick<AppDeps['graph'], 'tenantKey'>): string {
   return graph.tenantKey ?? 'default';
 }
 
 /** The process's ledger for the app's tenant. */
-export function ledgerFor(deps: Pick<AppDeps, 'store' | 'graph' | 'clock'>): TenantLedger {
+export function ledgerFor(
+  deps: Pick<AppDeps, 'store' | 'clock'> & { graph: Pick<AppDeps['graph'], 'tenantKey'> },
+): TenantLedger {
   return tenantLedger(deps.store, tenantKeyOf(deps.graph), deps.clock);
 }

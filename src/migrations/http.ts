@@ -8,11 +8,13 @@ import { currentIso, type Clock } from '../clock';
 import { parseMigrationRequest } from '../domain/request';
 import { problemsFromIssue } from '../domain/validation';
 import { isFinished, type MigrationStatus } from '../domain/status';
+import { runBelongsTo, scopedRunKey, UNKNOWN_HOME_TENANT_ID } from '../domain/tenancy';
 import { MigrationEvents } from '../domain/workflow';
 import type { AppSettings } from '../config/settings';
 import { disallowedTargets, type NotifyTarget } from '../domain/notify';
 import type { Problem } from '../domain/validation';
-import type { LicensingGraph } from '../graph';
+import type { LicensingGraph, TenantGraphFactory } from '../graph';
+import type { TenantRegistry } from '../tenants/registry';
 import { principalOf } from '../http/principal';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
@@ -29,6 +31,7 @@ import { relatedReportFields, withRelated } from './related';
 import { filterRows } from './report-rows';
 import { matchesFilters, planSummary, runDocuments, runSummary } from './runs';
 import { startMigration, type StartOptions } from './start';
+import { inTenant } from './tenant';
 import { getMigrationView, listMigrations, type MigrationView } from './view';
 
 export interface MigrationHttpDeps {
@@ -40,6 +43,25 @@ export interface MigrationHttpDeps {
   /** For approver group look-ups. */
   graph: Pick<LicensingGraph, 'listGroupUserMembers'>;
   settings: Pick<AppSettings, 'notify' | 'approvals'>;
+  /**
+   * The tenant the request acts in (resolved at the edge from `tenantId`): undefined is the home tenant. Runs of
+   * other tenants are neither found nor listed.
+   */
+  tenantId?: string;
+  homeTenantId?: string;
+  /** The registry `tenantId` is resolved against (the app's; absent in handler tests that know one tenant). */
+  tenants?: TenantRegistry;
+  graphFor?: TenantGraphFactory;
+  /** GRAPH_MULTITENANT_APP_ID, for the admin-consent URL of a tenant that has not consented. */
+  multiTenantAppId?: string;
+}
+
+/** The run key a request's `{id}` may touch in the request's tenant; undefined answers "not found". */
+export function routeRunKey(
+  deps: Pick<MigrationHttpDeps, 'tenantId' | 'homeTenantId'>,
+  request: HttpRequest,
+): string | undefined {
+  return scopedRunKey(request.params.id ?? '', deps.tenantId, deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID);
 }
 
 /** Largest request body accepted: 100,000 UPNs of realistic length fit with room to spare. */
@@ -65,9 +87,28 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
+  const queryTenant = request.query.get('tenantId');
+  if (queryTenant && parsed.value.tenantId && queryTenant.trim().toLowerCase() !== parsed.value.tenantId) {
+    return validationProblemResponse(
+      [
+        {
+          field: 'tenantId',
+          message: `differs from ?tenantId=${queryTenant}: name the tenant once, or the same in both`,
+        },
+      ],
+      invalidRequest(request.url),
+    );
+  }
+  const tenant = await inTenant(deps, parsed.value.tenantId ?? queryTenant, { starts: true });
+  if (!tenant.ok) return tenant.response;
+  deps = tenant.deps;
   const refused = notifyProblems(parsed.value.notify, deps.settings.notify);
   if (refused.length > 0) return validationProblemResponse(refused, invalidRequest(request.url));
-  const { id, created } = await startMigration(deps, parsed.value, startedBy(request, deps.settings));
+  const { id, created } = await startMigration(deps, parsed.value, {
+    ...startedBy(request, deps.settings),
+    ...(deps.tenantId ? { tenantId: deps.tenantId } : {}),
+    homeTenantId: deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID,
+  });
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {
@@ -79,7 +120,8 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
 
 /** The status, with how the run was asked for (`run`), its approval, plan summary and stage timeline. */
 export async function getMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) return notFound(request.params.id ?? '');
   const view = await getMigrationView(deps, id, requestOrigin(request), { live: true });
   if (!view) return notFound(id);
   const [related, documents] = await Promise.all([
@@ -102,7 +144,10 @@ export async function listMigrationsHandler(deps: MigrationHttpDeps, request: Ht
   const query = parseQuery(listRunsQuery, request);
   if (!query.ok) return query.response;
   const filters = runFilters(query.value);
-  const views = await listMigrations(deps, requestOrigin(request), 500);
+  const home = deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID;
+  const views = await listMigrations(deps, requestOrigin(request), 500, (key) =>
+    runBelongsTo(key, deps.tenantId, home),
+  );
   const documents = await inParallel(
     views.map((view) => () => runDocuments(deps.store, view.id, false)),
     16,
@@ -117,7 +162,8 @@ export async function listMigrationsHandler(deps: MigrationHttpDeps, request: Ht
 }
 
 export async function reportHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) return notFound(request.params.id ?? '');
   const query = parseQuery(reportQuery, request);
   if (!query.ok) return query.response;
   const view = await getMigrationView(deps, id, requestOrigin(request));
@@ -189,7 +235,8 @@ export async function actionHandler(
   request: HttpRequest,
   action: Action,
 ): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) return notFound(request.params.id ?? '');
   const body = await readJsonBody(request, {
     maxBytes: 64 * 1024,
     tooLargeAdvice: 'An action body holds at most "by" and "reason".',

@@ -14,11 +14,12 @@ import { currentIso } from '../clock';
 import { parseLinkedRunBody, retryMoves, type LinkedRunKind, type LinkedRunRequest } from '../domain/linked-runs';
 import { isRetried } from '../domain/rollback';
 import { isFinished } from '../domain/status';
+import { tenantOfRunKey } from '../domain/tenancy';
 import { readJsonBody, requestOrigin } from '../http/body';
 import { problemResponse, validationProblemResponse, type ValidationProblemOptions } from '../http/problem';
 import { assembleReport } from '../reports/assemble';
 import { MigrationDocuments, type StoredRequest } from '../storage/migration-documents';
-import { notifyProblems, startedBy, type MigrationHttpDeps } from './http';
+import { notifyProblems, routeRunKey, startedBy, type MigrationHttpDeps } from './http';
 import { startMigration, type StartOptions } from './start';
 import { getMigrationView, type MigrationView } from './view';
 
@@ -48,7 +49,10 @@ async function finishedOriginal(
   request: HttpRequest,
   kind: LinkedRunKind,
 ): Promise<Original | HttpResponseInit> {
-  const id = request.params.id ?? '';
+  const id = routeRunKey(deps, request);
+  if (id === undefined) {
+    return problemResponse(404, 'Migration not found', `There is no migration with id "${request.params.id ?? ''}".`);
+  }
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const docs = new MigrationDocuments(deps.store, id);
   const stored = view ? await docs.request() : undefined;
@@ -92,7 +96,14 @@ async function startLinked(
 ): Promise<HttpResponseInit> {
   const refused = notifyProblems(linked.run.request.notify, deps.settings.notify);
   if (refused.length > 0) return validationProblemResponse(refused, invalid(linked.kind, request.url));
-  const options: StartOptions = { ...startedBy(request, deps.settings), ...linked.options };
+  // The linked run acts in the original's tenant, whatever its own request says.
+  const tenantId = tenantOfRunKey(original.id);
+  const options: StartOptions = {
+    ...startedBy(request, deps.settings),
+    ...linked.options,
+    ...(tenantId ? { tenantId } : {}),
+    ...(deps.homeTenantId ? { homeTenantId: deps.homeTenantId } : {}),
+  };
   const { id, created } = await startMigration(deps, linked.run.request, options);
   if (created) await original.docs.saveLinked({ kind: linked.kind, migrationId: id, at: currentIso(deps.clock) });
   const view = await getMigrationView(deps, id, requestOrigin(request));

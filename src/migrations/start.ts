@@ -4,6 +4,7 @@ import { currentIso, type Clock } from '../clock';
 import type { AppSettings } from '../config/settings';
 import type { NotifyTarget } from '../domain/notify';
 import type { MigrationRequest } from '../domain/types';
+import { runKey, tenantOfRunKey, UNKNOWN_HOME_TENANT_ID } from '../domain/tenancy';
 import { MIGRATION_ORCHESTRATOR, type MigrationInput, type RunOptions } from '../domain/workflow';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments, type StoredRequest } from '../storage/migration-documents';
@@ -28,6 +29,9 @@ export interface StartOptions {
   rollback?: StoredRequest['rollback'];
   /** A retry of another run's failed users. */
   retryOf?: string;
+  /** The tenant to act in (undefined: home); the run's key is scoped to it. */
+  tenantId?: string;
+  homeTenantId?: string;
 }
 
 /** The run's notification targets: its own, else the deployment's default. */
@@ -88,10 +92,21 @@ async function instanceExists(client: DurableClient, id: string): Promise<boolea
  */
 export async function startMigration(
   deps: StartDeps,
-  request: MigrationRequest,
+  given: MigrationRequest,
   options: StartOptions,
 ): Promise<{ id: string; created: boolean }> {
-  const id = options.id ?? request.id ?? randomUUID();
+  // A scheduled or linked run may pass a key already scoped to its tenant; anything else is scoped here.
+  const named = options.id ?? given.id ?? randomUUID();
+  const id =
+    tenantOfRunKey(named) !== undefined
+      ? named
+      : runKey(named, options.tenantId, options.homeTenantId ?? UNKNOWN_HOME_TENANT_ID);
+  // The stored request names the tenant the run acts in, which is its key's (a schedule's or original's template
+  // may name another, or none).
+  const request: MigrationRequest = { ...given };
+  const owner = tenantOfRunKey(id);
+  if (owner) request.tenantId = owner;
+  else delete request.tenantId;
   const docs = new MigrationDocuments(deps.store, id);
   const fresh = await docs.saveRequest(storedRequest(id, request, options, deps));
   const existing = fresh ? undefined : await docs.request();

@@ -1,6 +1,7 @@
 import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrationStatus } from 'durable-functions';
 import { currentDate, type Clock } from '../clock';
 import { isFinished, type MigrationStatus } from '../domain/status';
+import { tenantOfRunKey } from '../domain/tenancy';
 import type { MigrationCounts } from '../domain/types';
 import {
   MIGRATION_ORCHESTRATOR,
@@ -37,7 +38,10 @@ export interface MigrationLinks {
 
 /** What `GET /api/migrations/{id}` returns. */
 export interface MigrationView {
+  /** The run key: the request's id, prefixed `{tenantId}~` for a tenant other than the deployment's own. */
   id: string;
+  /** The tenant of a run outside the deployment's own tenant. */
+  tenantId?: string;
   status: MigrationStatus;
   stage: string;
   counts: MigrationCounts & { toChange: number };
@@ -79,18 +83,28 @@ const emptyCounts = (): MigrationCounts & { toChange: number } => ({
   blocked: 0,
 });
 
+/**
+ * Links of a run. Another tenant's run carries `?tenantId=` on every link: the API answers for a run only in its
+ * own tenant, and a request naming no tenant is the home tenant's.
+ */
 export function migrationLinks(baseUrl: string, id: string): MigrationLinks {
   const self = `${baseUrl.replace(/\/+$/, '')}/api/migrations/${encodeURIComponent(id)}`;
+  const tenantId = tenantOfRunKey(id);
+  const tenant = tenantId ? `tenantId=${tenantId}` : '';
+  const link = (suffix: string, query = '') => {
+    const params = [query, tenant].filter((part) => part !== '').join('&');
+    return `${self}${suffix}${params ? `?${params}` : ''}`;
+  };
   return {
-    self,
-    report: `${self}/report`,
-    reportCsv: `${self}/report?format=csv`,
-    approve: `${self}/approve`,
-    reject: `${self}/reject`,
-    recheck: `${self}/recheck`,
-    cancel: `${self}/cancel`,
-    rollback: `${self}/rollback`,
-    retry: `${self}/retry`,
+    self: link(''),
+    report: link('/report'),
+    reportCsv: link('/report', 'format=csv'),
+    approve: link('/approve'),
+    reject: link('/reject'),
+    recheck: link('/recheck'),
+    cancel: link('/cancel'),
+    rollback: link('/rollback'),
+    retry: link('/retry'),
   };
 }
 
@@ -172,6 +186,8 @@ export function toMigrationView(
     updatedAt: iso(status.lastUpdatedTime),
     links: migrationLinks(baseUrl, status.instanceId),
   };
+  const tenantId = tenantOfRunKey(status.instanceId);
+  if (tenantId) view.tenantId = tenantId;
   if (migrationStatus === 'reassigning' && custom?.stageStartedAt && handled > 0) {
     // The rate the running activities measure now; until they have one, the average since the stage began.
     const elapsed = (now.getTime() - Date.parse(custom.stageStartedAt)) / 1000;
@@ -240,11 +256,16 @@ export async function getMigrationView(
 }
 
 /** Recent migrations, newest first (waves are sub-orchestrations and are left out). */
-export async function listMigrations(deps: ViewDeps, baseUrl: string, limit = 50): Promise<MigrationView[]> {
+export async function listMigrations(
+  deps: ViewDeps,
+  baseUrl: string,
+  limit = 50,
+  belongs: (runKey: string) => boolean = () => true,
+): Promise<MigrationView[]> {
   const all = await deps.client.getStatusAll();
   const now = currentDate(deps.clock);
   return all
-    .filter((status) => status.name === MIGRATION_ORCHESTRATOR)
+    .filter((status) => status.name === MIGRATION_ORCHESTRATOR && belongs(status.instanceId))
     .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime())
     .slice(0, limit)
     .map((status) => toMigrationView(status, baseUrl, now));

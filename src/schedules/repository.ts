@@ -15,6 +15,7 @@ import {
   type ScheduleFinished,
   type ScheduleState,
 } from '../domain/schedule';
+import { normalizeTenantId, tenantPrefix } from '../domain/tenancy';
 import type { DocumentStore } from '../storage/document-store';
 
 export const SCHEDULES_PREFIX = 'schedules/';
@@ -37,13 +38,26 @@ export interface ScheduleRecord extends StoredDefinition {
 }
 
 export class ScheduleRepository {
-  constructor(private readonly store: DocumentStore) {}
+  private readonly prefix: string;
+
+  /** `tenantId` undefined: the home tenant's schedules (top level); another tenant's live under its prefix. */
+  constructor(
+    private readonly store: DocumentStore,
+    readonly tenantId?: string,
+  ) {
+    this.prefix = `${tenantPrefix(tenantId)}${SCHEDULES_PREFIX}`;
+  }
+
+  /** The run key of a scheduled wave: its deterministic id, scoped to the schedule's tenant. */
+  runKey(id: string): string {
+    return this.tenantId === undefined ? id : `${normalizeTenantId(this.tenantId)}~${id}`;
+  }
 
   async names(): Promise<string[]> {
-    const paths = await this.store.list(SCHEDULES_PREFIX);
+    const paths = await this.store.list(this.prefix);
     return paths
       .filter((path) => path.endsWith('/definition.json'))
-      .map((path) => path.slice(SCHEDULES_PREFIX.length, -'/definition.json'.length));
+      .map((path) => path.slice(this.prefix.length, -'/definition.json'.length));
   }
 
   async definition(name: string): Promise<StoredDefinition | undefined> {
@@ -72,7 +86,7 @@ export class ScheduleRepository {
         record ?? {
           occurrence: occurrence.toISOString(),
           outcome: 'started',
-          migrationId: occurrenceMigrationId(name, occurrence),
+          migrationId: this.runKey(occurrenceMigrationId(name, occurrence)),
           recordedAt: occurrence.toISOString(),
         },
       );
@@ -103,7 +117,7 @@ export class ScheduleRepository {
   }
 
   async delete(name: string): Promise<boolean> {
-    const paths = await this.store.list(`${SCHEDULES_PREFIX}${name}/`);
+    const paths = await this.store.list(`${this.prefix}${name}/`);
     if (!paths.includes(this.path(name, 'definition.json'))) return false;
     // The definition goes last, so a delete cut short still lists the schedule and can be repeated.
     for (const path of paths.filter((p) => !p.endsWith('/definition.json'))) await this.store.delete(path);
@@ -153,6 +167,6 @@ export class ScheduleRepository {
   }
 
   private path(name: string, document: string): string {
-    return `${SCHEDULES_PREFIX}${name}/${document}`;
+    return `${this.prefix}${name}/${document}`;
   }
 }

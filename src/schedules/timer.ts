@@ -141,7 +141,7 @@ async function startOccurrence(
   const { definition } = record;
   const name = definition.name;
   const { candidate, late, now } = occurrence;
-  const migrationId = occurrenceMigrationId(name, candidate);
+  const migrationId = deps.repository.runKey(occurrenceMigrationId(name, candidate));
   const request: MigrationRequest = { ...definition.request, id: migrationId };
   if (definition.wave?.maxUsers !== undefined) request.maxUsers = definition.wave.maxUsers;
   if (occurrence.windowClosesAt) request.notAfter = occurrence.windowClosesAt.toISOString();

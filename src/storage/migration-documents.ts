@@ -14,6 +14,7 @@ import type { WaveRef } from '../domain/workflow';
 import type { ReportSummary } from '../domain/report';
 import type { Requester } from '../domain/approval';
 import type { NotifyEvent, NotifyFormat, NotifyTarget } from '../domain/notify';
+import { parseRunKey, tenantPrefix } from '../domain/tenancy';
 import { inParallel } from '../util/parallel';
 import type { DocumentStore } from './document-store';
 
@@ -186,7 +187,7 @@ const WAVES_CACHED = 8;
 const UNCHANGED_PART_SIZE = 2_000;
 
 /**
- * Typed access to one migration's documents under `migrations/{id}/`. Wave documents never change once written, so
+ * Typed access to one migration's documents under `migrations/{id}/` (another tenant's: under its prefix). Wave documents never change once written, so
  * they are cached in memory: batch activities of one wave all read the same document.
  */
 export class MigrationDocuments {
@@ -198,8 +199,15 @@ export class MigrationDocuments {
     readonly migrationId: string,
   ) {}
 
+  /** A tenant's runs live under its prefix (`tenants/{tenantId}/migrations/{id}/`); the home tenant's at the top. */
   private path(name: string): string {
-    return `migrations/${this.migrationId}/${name}`;
+    const { tenantId, id } = parseRunKey(this.migrationId);
+    return `${tenantPrefix(tenantId)}migrations/${id}/${name}`;
+  }
+
+  /** Where a document of this run is stored (for references in summaries). */
+  pathOf(name: string): string {
+    return this.path(name);
   }
 
   saveRequest(value: StoredRequest): Promise<boolean> {

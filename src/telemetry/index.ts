@@ -3,6 +3,7 @@ export {
   createOpenTelemetryTelemetry,
   noopTelemetry,
   setupTelemetry,
+  tenantTelemetry,
   type Telemetry,
   type TelemetryProperties,
 } from './telemetry';

@@ -34,7 +34,8 @@ type Scalar = string | number | boolean | undefined;
 
 /**
  * The properties each event carries (documented in docs/monitoring.md; the KQL queries read them from
- * `customDimensions`). Every migration event carries `migrationId`, which also correlates the structured logs.
+ * `customDimensions`). Every migration event carries `migrationId`, which also correlates the structured logs, and
+ * `tenantId` (added by `tenantTelemetry` for every event of a run or a tenant's schedules).
  * `Telemetry.event` takes the properties of the event it is given (TelemetryEventProperties), so a missing or
  * misspelt property is a compile error.
  */

@@ -122,3 +122,12 @@ export function setupTelemetry(env: NodeJS.ProcessEnv, log: (line: string) => vo
     appInsights.flushAzureMonitor(),
   );
 }
+
+/** Telemetry whose every event and metric carries `tenantId` (workbook queries split by it). */
+export function tenantTelemetry(telemetry: Telemetry, tenantId: string): Telemetry {
+  return {
+    event: (name, properties) => telemetry.event(name, { ...properties, tenantId }),
+    metric: (name, value, properties) => telemetry.metric(name, value, { ...properties, tenantId }),
+    flush: () => telemetry.flush(),
+  };
+}

@@ -111,7 +111,7 @@ describe('reassignBatch', () => {
     });
     expect(w.graph.callsTo('assignLicenses')[0]?.items.map((item) => item.userId)).not.toContain(U3);
     expect(w.telemetry.named(TelemetryEvents.UserFailed)).toEqual([
-      { migrationId: w.migrationId, userId: U3, errorClass: 'permanent' },
+      { migrationId: w.migrationId, tenantId: w.tenantId, userId: U3, errorClass: 'permanent' },
     ]);
   });
 
@@ -143,6 +143,7 @@ describe('reassignBatch', () => {
     expect(w.telemetry.named(TelemetryEvents.UserFailed)).toEqual([
       {
         migrationId: w.migrationId,
+        tenantId: w.tenantId,
         userId: U2,
         errorClass: 'userFixable',
         graphCode: 'Request_BadRequest',

@@ -84,6 +84,7 @@ describe('finalizeMigration', () => {
     expect(w.telemetry.named(TelemetryEvents.MigrationFinished)).toEqual([
       {
         migrationId: w.migrationId,
+        tenantId: w.tenantId,
         outcome: 'completedWithErrors',
         total: 5,
         moved: 4,
@@ -128,7 +129,7 @@ describe('recordStage', () => {
     expect(w.telemetry.events).toEqual([
       {
         name: TelemetryEvents.StageChanged,
-        properties: { migrationId: w.migrationId, stage: 'reassign', status: 'reassigning' },
+        properties: { migrationId: w.migrationId, tenantId: w.tenantId, stage: 'reassign', status: 'reassigning' },
       },
     ]);
     expect(w.log.lines).toEqual([

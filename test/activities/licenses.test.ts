@@ -69,7 +69,7 @@ describe('checkLicenses', () => {
     const reason = `need 25, 5 free: buy 20 more Microsoft 365 Business Premium licenses (${ADMIN_CENTER})`;
     expect(result).toMatchObject({ ready: false, reasons: [reason] });
     expect(w.telemetry.named(TelemetryEvents.WaitingForLicenses)).toEqual([
-      { migrationId: w.migrationId, reason, needed: 25, free: 5, skuId: BUSINESS_PREMIUM.skuId },
+      { migrationId: w.migrationId, tenantId: w.tenantId, reason, needed: 25, free: 5, skuId: BUSINESS_PREMIUM.skuId },
     ]);
   });
 

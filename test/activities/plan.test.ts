@@ -88,6 +88,7 @@ describe('planMigration', () => {
     expect(w.telemetry.named(TelemetryEvents.MigrationStarted)).toEqual([
       {
         migrationId: w.migrationId,
+        tenantId: w.tenantId,
         origin: 'schedule',
         scheduleName: 'weekend-waves',
         moves: 1,

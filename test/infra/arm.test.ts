@@ -295,6 +295,103 @@ describeWithBicep('the compiled deployment (infra/*.bicep)', () => {
     });
   });
 
+  describe('customer tenants: the multi-tenant app registration (infra/app/multitenant-app.bicep)', () => {
+    const identity = '11111111-2222-3333-4444-555555555555';
+    const home = '99999999-8888-7777-6666-555555555555';
+    interface AppSnapshot {
+      predictedResources: { type: string; properties: Record<string, unknown> }[];
+      outputs: { requestedRoles: string[] };
+    }
+
+    function snapshot(features: GraphFeature[]): AppSnapshot {
+      const name = `multitenant-${features.join('-') || 'none'}`;
+      const params = join(workspace, 'infra/app', `${name}.bicepparam`);
+      writeFileSync(
+        params,
+        [
+          "using 'multitenant-app.bicep'",
+          `param identityPrincipalId = '${identity}'`,
+          "param uniqueName = 'license-shift-test'",
+          `param enableUsageLocation = ${features.includes('usageLocation')}`,
+          `param enableGroupMoves = ${features.includes('groupMoves')}`,
+          '',
+        ].join('\n'),
+      );
+      execFileSync(bicep, ['snapshot', params, '--mode', 'overwrite', '--tenant-id', home], { encoding: 'utf8' });
+      return JSON.parse(readFileSync(join(workspace, 'infra/app', `${name}.snapshot.json`), 'utf8')) as AppSnapshot;
+    }
+    const ofType = (snap: AppSnapshot, type: string) => snap.predictedResources.filter((r) => r.type === type);
+
+    it('registers one app for other organizations, asking customers for exactly the roles of the code list', () => {
+      for (const features of [
+        [],
+        ['usageLocation'],
+        ['groupMoves'],
+        ['usageLocation', 'groupMoves'],
+      ] as GraphFeature[][]) {
+        const snap = snapshot(features);
+        const apps = ofType(snap, 'Microsoft.Graph/applications@v1.0');
+        expect(apps).toHaveLength(1);
+        const app = apps[0]!.properties as {
+          signInAudience: string;
+          requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+        };
+        expect(app.signInAudience).toBe('AzureADMultipleOrgs');
+        const expected = requiredAppRoles(features);
+        expect([...snap.outputs.requestedRoles].sort()).toEqual(expected);
+        expect(app.requiredResourceAccess).toHaveLength(1);
+        expect(app.requiredResourceAccess[0]!.resourceAppId).toBe(GRAPH_RESOURCE_APP_ID);
+        const access = app.requiredResourceAccess[0]!.resourceAccess;
+        expect(access.every((entry) => entry.type === 'Role')).toBe(true);
+        // Each entry looks up a different role of that one list in Graph's own app roles.
+        const indexes = access.map((entry) => Number(/variables\('roles'\)\[(\d+)\]/.exec(entry.id)?.[1]));
+        expect(indexes.sort((a, b) => a - b)).toEqual(expected.map((_role, index) => index));
+      }
+    });
+
+    it('has one credential: a federated credential bound to the managed identity, issued by the home tenant', () => {
+      const snap = snapshot([]);
+      const credentials = ofType(snap, 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0');
+      expect(credentials).toHaveLength(1);
+      const credential = credentials[0]!.properties;
+      expect(credential.subject).toBe(identity);
+      expect(credential.audiences).toEqual(['api://AzureADTokenExchange']);
+      // The login endpoint comes from the cloud (https://login.microsoftonline.com/ in Azure public).
+      expect(credential.issuer).toBe(`[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, '${home}')]`);
+      expect(String(credential.name)).toMatch(/^license-shift-test\//);
+      const module = readFileSync(join(infra, 'app/multitenant-app.bicep'), 'utf8');
+      expect(module).toContain("loadJsonContent('../graph-permissions.json')");
+    });
+
+    it('binds the credential to the identity main.bicep makes, and gives the function app the app id', () => {
+      const outputs = (compiled as unknown as { outputs: Record<string, { value: string }> }).outputs;
+      expect(outputs.AZURE_IDENTITY_PRINCIPAL_ID?.value).toMatch(/principalId/);
+      const settings = appSettings();
+      expect(settings.GRAPH_MULTITENANT_APP_ID).toMatch(/multiTenantAppId/);
+      expect(settings.HOME_TENANT_ID).toBe('[tenant().tenantId]');
+      expect(settings.GRAPH_AUTH).toBe('managedIdentity');
+    });
+
+    it('no template anywhere holds a secret: no password or key credentials, client secrets or secure strings', () => {
+      const files = [
+        join(workspace, 'infra/main.bicep'),
+        ...readdirSync(join(workspace, 'infra/app'))
+          .filter((file) => file.endsWith('.bicep'))
+          .map((file) => join(workspace, 'infra/app', file)),
+      ];
+      expect(files.some((file) => file.endsWith('multitenant-app.bicep'))).toBe(true);
+      for (const file of files) {
+        const text = execFileSync(bicep, ['build', file, '--stdout'], { encoding: 'utf8' });
+        expect({
+          file,
+          secrets: text.match(
+            /passwordCredentials|keyCredentials|clientSecret|client_secret|securestring|secureObject|listKeys|listSecrets/gi,
+          ),
+        }).toEqual({ file, secrets: null });
+      }
+    });
+  });
+
   describe('portal monitoring', () => {
     it('deploys every saved query in infra/app/monitoring/queries', () => {
       const queryFiles = readdirSync(join(infra, 'app/monitoring/queries')).filter((file) => file.endsWith('.kql'));

@@ -34,6 +34,8 @@ export interface StackOptions {
   simulator?: GraphSimulatorOptions;
   /** An already running simulator (the test keeps its state across stacks). */
   sim?: GraphSimulator;
+  /** Graph URL the app uses instead of the simulator's own (a multi-tenant simulator's front, say). */
+  graphBaseUrl?: string;
   clock?: 'real' | 'virtual';
   env?: Record<string, string>;
   functionKey?: string;
@@ -74,7 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     functionKey: options.functionKey,
     log: process.env.E2E_LOG ? (line) => process.stdout.write(line + '\n') : () => undefined,
     env: {
-      GRAPH_BASE_URL: sim.baseUrl,
+      GRAPH_BASE_URL: options.graphBaseUrl ?? sim.baseUrl,
       GRAPH_AUTH: 'none',
       AzureWebJobsStorage: testStorageConnectionString(),
       LICENSE_SHIFT_CONTAINER: options.container ?? `e2e${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -121,7 +123,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const expired = deadlineAfter(timeoutMs);
     let last: MigrationView | undefined;
     while (!expired()) {
-      const response = await api<MigrationView>('GET', `/api/migrations/${encodeURIComponent(id)}`);
+      // Another tenant's run key ({tenantId}~{id}) is answered only in that tenant.
+      const tenantId = /^([0-9a-f-]{36})~/i.exec(id)?.[1];
+      const query = tenantId ? `?tenantId=${tenantId}` : '';
+      const response = await api<MigrationView>('GET', `/api/migrations/${encodeURIComponent(id)}${query}`);
       if (response.status === 200) {
         last = response.json;
         if (predicate(last)) return last;

@@ -5,7 +5,7 @@
 import { createActivities, type ActivityHandlers } from '../../../src/activities';
 import type { Clock } from '../../../src/clock';
 import { readAppSettings } from '../../../src/config/settings';
-import type { AppDeps } from '../../../src/deps';
+import { buildAppDeps, type AppDeps } from '../../../src/deps';
 import type { AssignedLicense, MigrationRequest, MoveRequest, UserLicenseSnapshot } from '../../../src/domain/types';
 import type { BatchInput, Phase, PlanOutcome } from '../../../src/domain/workflow';
 import { MigrationDocuments, type StoredRequest } from '../../../src/storage/migration-documents';
@@ -67,6 +67,8 @@ let lastId = 0;
 
 export interface World {
   migrationId: string;
+  /** The deployment's home tenant: every telemetry event of its runs carries it. */
+  tenantId: string;
   graph: FakeLicensingGraph;
   store: MemoryDocumentStore;
   telemetry: RecordingTelemetry;
@@ -94,7 +96,7 @@ export function world(tenant: FakeTenant = {}, env: NodeJS.ProcessEnv = {}): Wor
   const store = new MemoryDocumentStore();
   const telemetry = new RecordingTelemetry();
   const clock = fixedClock();
-  const deps: AppDeps = { clock, graph, store, telemetry, settings: readAppSettings(env) };
+  const deps: AppDeps = buildAppDeps({ env, clock, graph, store, telemetry, settings: readAppSettings(env) });
   const docs = new MigrationDocuments(store, migrationId);
   const log = recordingLogger();
   const activities = createActivities(deps);
@@ -117,6 +119,7 @@ export function world(tenant: FakeTenant = {}, env: NodeJS.ProcessEnv = {}): Wor
   };
   return {
     migrationId,
+    tenantId: deps.tenants.homeTenantId,
     graph,
     store,
     telemetry,
