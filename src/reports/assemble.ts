@@ -1,6 +1,7 @@
 import { reportRowFor, ReportSummaryBuilder, type ReportSummary, type UserResult } from '../domain/report';
 import type { PlannedUser, ReportRow, TenantSku } from '../domain/types';
-import type { MigrationDocuments, StoredPlan } from '../storage/migration-documents';
+import type { WaveRef } from '../domain/workflow';
+import type { BatchRecord, MigrationDocuments, StoredPlan } from '../storage/migration-documents';
 import { inParallel } from '../util/parallel';
 
 export interface AssembledReport {
@@ -10,8 +11,8 @@ export interface AssembledReport {
 
 type RowContext = { moves: StoredPlan['summary']['moves']; skus: TenantSku[]; dryRun: boolean };
 
-/** Batch results read at once while a wave's rows are made (a wave has BATCH_CONCURRENCY × a few batches). */
-const RECORDS_IN_FLIGHT = 8;
+/** Batch results read at once (a wave has up to 80 batches). */
+const RECORDS_IN_FLIGHT = 16;
 
 /**
  * One row per user, from the stored plan and the per-batch results. Users of batches not (yet) run are reported as
@@ -43,7 +44,7 @@ export async function summariseStoredReport(
 
 /**
  * Every row of the report in its order (plan batches, then users moved through groups, then users needing no change),
- * reading one wave of the plan and its batch results at a time.
+ * reading one wave of the plan and its batch results at a time (and the next meanwhile).
  */
 async function eachReportRow(
   docs: MigrationDocuments,
@@ -52,16 +53,23 @@ async function eachReportRow(
   visit: (row: ReportRow) => void,
 ): Promise<void> {
   const context: RowContext = { moves: plan.summary.moves, skus: plan.skus, dryRun };
-  for (const wave of plan.waves) {
-    const batches = await docs.waveOnce(wave.wave);
-    // A batch's results are stored under its plan batch number (src/activities/reassign.ts), carried users included.
-    const records = await inParallel(
-      batches.map((_, index) => () => docs.batch(wave.firstBatch + index)),
-      RECORDS_IN_FLIGHT,
-    );
-    for (const [index, batch] of batches.entries()) {
+  // A batch's results are stored under its plan batch number (src/activities/reassign.ts), carried users included.
+  const load = (wave: WaveRef): Promise<[PlannedUser[][], (BatchRecord | undefined)[]]> => {
+    const records = Array.from({ length: wave.batchCount }, (_, i) => () => docs.batch(wave.firstBatch + i));
+    const loading = Promise.all([docs.waveOnce(wave.wave), inParallel(records, RECORDS_IN_FLIGHT)]);
+    // Awaited below; this only keeps a failure while the previous wave is folded from counting as unhandled.
+    loading.catch(() => undefined);
+    return loading;
+  };
+  // The next wave loads while this one is folded: two waves in memory at most, and reading never waits on folding.
+  let next = plan.waves[0] ? load(plan.waves[0]) : undefined;
+  for (let index = 0; next; index += 1) {
+    const [batches, records] = await next;
+    const following = plan.waves[index + 1];
+    next = following ? load(following) : undefined;
+    for (const [i, batch] of batches.entries()) {
       const results = new Map<string, { result: UserResult; before: PlannedUser['before'] }>();
-      for (const user of records[index]?.users ?? []) {
+      for (const user of records[i]?.users ?? []) {
         results.set(user.userId, { result: user.result, before: user.before });
       }
       for (const planned of batch) {
