@@ -94,6 +94,7 @@ function componentSchemas(): Record<string, JsonSchema> {
     Tenant: jsonSchema(answers.tenantRecord),
     TenantList: jsonSchema(answers.tenantList),
     TenantConsentCheck: jsonSchema(answers.tenantConsentCheck),
+    TenantOverview: jsonSchema(answers.tenantOverview),
   };
 }
 

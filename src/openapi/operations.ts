@@ -354,6 +354,16 @@ function tenantOperations(examples: Examples): Operation[] {
       responses: { '200': json('The tenants', 'TenantList'), ...problems('401') },
     },
     {
+      path: '/tenants/overview',
+      method: 'get',
+      operationId: 'tenantOverview',
+      tags: ['tenants'],
+      summary: 'Every tenant at a glance: runs by status, runs waiting (licenses, approval), free seats per SKU',
+      description:
+        'A tenant whose SKUs cannot be read (no consent, Graph refusing) is listed with seatsError instead of seats.',
+      responses: { '200': json('The tenants', 'TenantOverview'), ...problems('401') },
+    },
+    {
       path: '/tenants/{tenantId}',
       method: 'get',
       operationId: 'getTenant',

@@ -15,6 +15,7 @@ import type { ApprovalView } from '../migrations/related';
 import type { MigrationView } from '../migrations/view';
 import type { ScheduleView } from '../schedules/http';
 import type { TenantRecord } from '../domain/tenancy';
+import type { TenantOverview } from '../tenants/overview';
 import type { NotificationRecord } from '../storage/migration-documents';
 import { OUTCOMES } from '../migrations/queries';
 
@@ -472,4 +473,37 @@ export const tenantList = z.object({ homeTenantId: text, tenants: z.array(tenant
 
 export const tenantConsentCheck = tenantRecord.extend({
   check: consentRecord.describe('What this check saw (the home tenant’s record always says granted)'),
+});
+
+export const tenantOverview = z.object({
+  tenants: z.array(
+    z.object({
+      tenantId: text,
+      displayName: text,
+      home: z.boolean(),
+      consent: z.enum(['granted', 'notConsented', 'unknown']),
+      runs: z.object({ total: count, byStatus: z.record(z.string(), count).describe('Runs per status') }),
+      waiting: z.object({
+        forLicenses: count,
+        forApproval: count,
+        runs: z.array(z.object({ id: text, status: text })).describe('The waiting runs (their ids are run keys)'),
+      }),
+      seats: z
+        .array(
+          z.object({
+            skuId: text,
+            skuPartNumber: text,
+            productName: text,
+            enabled: count,
+            consumed: count,
+            free: count,
+            reserved: count.optional().describe('Held in the tenant’s ledger by runs not yet assigned'),
+          }),
+        )
+        .optional()
+        .describe('Per user SKU of the tenant'),
+      seatsError: text.optional().describe('Why the tenant’s SKUs could not be read (its runs are still shown)'),
+    }) satisfies z.ZodType<TenantOverview>,
+  ),
+  readAt: instant,
 });

@@ -138,6 +138,7 @@ describe('the OpenAPI document', () => {
       'listTenants',
       'getTenant',
       'checkTenantConsent',
+      'tenantOverview',
       'putSchedule',
       'listSchedules',
       'getSchedule',
