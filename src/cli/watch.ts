@@ -4,6 +4,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { runPath, type ApiClient } from './client';
+import { isFinished } from '../domain/status';
 
 /** The fields of GET /api/migrations/{id} the CLI shows. */
 export interface RunView {
@@ -29,11 +30,9 @@ export interface RunView {
   links: Record<string, unknown>;
 }
 
-const FINISHED = new Set(['completed', 'completedWithErrors', 'needsAttention', 'cancelled', 'rejected', 'failed']);
-
 /** Where a watch stops: the run is over, or nothing happens until someone approves or rejects it. */
 export const watchEnds = (view: Pick<RunView, 'status'>) =>
-  FINISHED.has(view.status) || view.status === 'awaitingApproval';
+  isFinished(view.status) || view.status === 'awaitingApproval';
 
 export interface WatchOptions {
   intervalMs: number;
