@@ -5,7 +5,7 @@
  * every Graph answer of the first tenant is a 429 (Retry-After 20 s, ÷ k) until the other two have finished: they
  * must not slow down (≥ 0.9 of their bound each).
  *
- *   npm run bench:tenants                              # both scenarios, 3 × 2,000 users, k = 5, realistic profile
+ *   npm run bench:tenants                              # single, together, storm: 2,000 users a tenant, k = 5
  *   npm run bench:tenants -- --only together --users 500 --scale 20
  *
  * The multi-tenant simulator runs in this process (the single-tenant benchmark puts its simulator in a child process;
@@ -75,9 +75,10 @@ async function follow(product: Product, tenantId: string, key: string): Promise<
   }
 }
 
-async function threeTenants(storm: boolean): Promise<TenantRun[]> {
+async function threeTenants(storm: boolean, count: number = TENANTS.length): Promise<TenantRun[]> {
+  const tenants = TENANTS.slice(0, count);
   const graph: MultiTenantGraphSimulator = await startMultiTenantGraphSimulator({
-    tenants: TENANTS.map((tenantId, index) => ({
+    tenants: tenants.map((tenantId, index) => ({
       tenantId,
       options: {
         scenario: generateScenario({
@@ -96,7 +97,7 @@ async function threeTenants(storm: boolean): Promise<TenantRun[]> {
   try {
     const product = await startProduct({ graphBaseUrl: graph.baseUrl, timeScale: k, env: { HOME_TENANT_ID: HOME } });
     try {
-      for (const [index, tenantId] of TENANTS.entries()) {
+      for (const [index, tenantId] of tenants.entries()) {
         if (tenantId === HOME) continue;
         await product.api('PUT', `/api/tenants/${tenantId}`, { displayName: `Customer ${index}` });
         await product.api('POST', `/api/tenants/${tenantId}/consent-check`);
@@ -104,7 +105,7 @@ async function threeTenants(storm: boolean): Promise<TenantRun[]> {
       const stormed = TENANTS[1];
       if (storm) graph.tenant(stormed).setFaults([{ kind: 'error', status: 429, retryAfterSeconds: 20 }]);
       const started = await Promise.all(
-        TENANTS.map((tenantId) =>
+        tenants.map((tenantId) =>
           product.api<{ id: string }>('POST', '/api/migrations', {
             ...MOVE,
             id: `wave-${tenantId.slice(0, 4)}`,
@@ -112,10 +113,10 @@ async function threeTenants(storm: boolean): Promise<TenantRun[]> {
           }),
         ),
       );
-      const runs = TENANTS.map((tenantId, index) => follow(product, tenantId, started[index]!.id));
+      const runs = tenants.map((tenantId, index) => follow(product, tenantId, started[index]!.id));
       if (storm) {
         // The storm lasts until the two other tenants are done; then the stormed tenant may finish.
-        await Promise.all(runs.filter((_, index) => TENANTS[index] !== stormed));
+        await Promise.all(runs.filter((_, index) => tenants[index] !== stormed));
         graph.tenant(stormed).setFaults([]);
       }
       return await Promise.all(runs);
@@ -153,8 +154,13 @@ function report(title: string, runs: TenantRun[], stormed?: string): boolean {
 }
 
 async function main(): Promise<void> {
-  const only = values.only ?? ['together', 'storm'];
+  const only = values.only ?? ['single', 'together', 'storm'];
   let pass = true;
+  if (only.includes('single')) {
+    // The same harness with one tenant: what one tenant alone reaches here, beside the three.
+    log('one tenant alone…');
+    pass = report('One tenant alone (the same harness)', await threeTenants(false, 1)) && pass;
+  }
   if (only.includes('together')) {
     log('three tenants at once…');
     pass = report('Three tenants at once', await threeTenants(false)) && pass;
