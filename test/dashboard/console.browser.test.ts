@@ -20,6 +20,7 @@ import { launchChromium } from '../support/browser';
 import { deadlineAfter } from '../support/clock';
 import { startStack, type Stack } from '../support/e2e';
 import { findChromium, requireTool } from '../support/tools';
+import { pollUntil } from '../emulators/local/launcher';
 
 const describeWithChromium = requireTool(findChromium());
 const KEY = 'console-test-function-key';
@@ -198,10 +199,10 @@ describeWithChromium('operator console in a browser', (chromiumPath) => {
     await open(`#/runs/${encodeURIComponent(id)}`);
     await page.locator('[data-testid=waiting]').getByRole('button', { name: 'Re-check' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Re-check now' }).click();
-    // The demo's 28 users fit in one round of batch activities, so the bar goes from 0 to 100 in one step here (finer
-    // steps: the larger tenant below); it never goes back.
+    // Progress is published as batches land, so the bar may already have moved when the page first shows it; it
+    // never goes back, and ends full.
     const seen = await watchProgress(page);
-    expect(seen[0]).toBe(0);
+    expect(seen[0]).toBeLessThan(100);
     expect(seen.at(-1)).toBe(100);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     await page.locator(`section[data-status="completedWithErrors"]`).waitFor({ timeout: 60_000 });
@@ -341,7 +342,13 @@ describeWithChromium('operator console in a browser', (chromiumPath) => {
     await page.getByRole('link', { name: 'Licenses' }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/licenses$/);
-    await page.waitForFunction("document.activeElement?.id === 'licenses-title'");
+    // Polled from outside: waitForFunction evaluates its predicate with eval, which the page's CSP refuses.
+    await pollUntil(
+      'focus on the licenses title',
+      async () =>
+        (await page.evaluate<string | undefined>('document.activeElement?.id')) === 'licenses-title' || undefined,
+      10_000,
+    );
     expect([...checked].sort()).toEqual(
       [
         'licenses',
