@@ -9,7 +9,7 @@ import { buildAppDeps, type AppDeps, type AppOptions } from './deps';
 import { registerActivities } from './functions/activities';
 import { registerDashboard } from './functions/dashboard';
 import { registerHealth } from './functions/health';
-import { registerInventoryRoutes } from './functions/inventory';
+import { ledgerReservations, registerInventoryRoutes } from './functions/inventory';
 import { registerLinkedRunRoutes } from './functions/linked-runs';
 import { registerMigrationRoutes } from './functions/migrations';
 import { registerOpenApi } from './functions/openapi';
@@ -17,7 +17,6 @@ import { registerOrchestrations } from './functions/orchestrations';
 import { registerPreviewRoute } from './functions/preview';
 import { registerScheduleTimer } from './functions/schedule-timer';
 import { registerScheduleRoutes } from './functions/schedules';
-import { ledgerFor } from './ledger';
 import { registerTenantRoutes } from './functions/tenants';
 
 export type { AppDeps, AppOptions } from './deps';
@@ -31,7 +30,7 @@ export function createApp(options: AppOptions): AppDeps {
   registerMigrationRoutes(deps);
   registerLinkedRunRoutes(deps);
   registerScheduleRoutes(deps);
-  registerInventoryRoutes(deps, { reservations: { reservedSeats: () => ledgerFor(deps).seatsReservedPerSku() } });
+  registerInventoryRoutes(deps, { reservations: ledgerReservations(deps) });
   registerPreviewRoute(deps);
   registerOpenApi(deps);
   registerScheduleTimer(deps);

@@ -25,6 +25,8 @@ export interface ApiClientOptions {
   key?: string;
   /** A bearer token App Service authentication accepts (API_AUTH=appService). */
   token?: string;
+  /** The tenant every tenant-scoped call acts in (--tenant); absent: the deployment's home tenant. */
+  tenant?: string;
   fetch?: typeof fetch;
 }
 
@@ -49,18 +51,25 @@ export class ApiClient {
   private readonly baseUrl: string;
   private readonly key: string | undefined;
   private readonly token: string | undefined;
+  private readonly tenant: string | undefined;
   private readonly fetch: typeof fetch;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.key = options.key;
     this.token = options.token;
+    this.tenant = options.tenant?.trim() || undefined;
     this.fetch = options.fetch ?? fetch;
   }
 
-  /** The URL of an API path (paths start with /api/). */
+  /**
+   * The URL of an API path (paths start with /api/), with `tenantId` of --tenant: every route but the registry's own
+   * takes it. A path that names its tenant already (a run's links do) keeps it.
+   */
   url(path: string): string {
-    return `${this.baseUrl}${path}`;
+    if (!this.tenant || path.startsWith('/api/tenants') || /[?&]tenantId=/.test(path)) return `${this.baseUrl}${path}`;
+    const joiner = path.includes('?') ? '&' : '?';
+    return `${this.baseUrl}${path}${joiner}tenantId=${encodeURIComponent(this.tenant)}`;
   }
 
   async call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<ApiAnswer<T>> {

@@ -136,3 +136,65 @@ export function progressLine(run: RunView): string {
   const waiting = run.waitingFor ? ` — ${run.waitingFor.reason}` : '';
   return `${run.status} ${run.progress}% (${run.counts.done}/${run.counts.toChange} users handled${eta})${waiting}`;
 }
+
+/** A tenant as GET /api/tenants/{id} answers it (the fields the CLI shows). */
+export interface TenantLine {
+  tenantId: string;
+  displayName: string;
+  defaultDomain?: string;
+  home: boolean;
+  consent: { status: string; checkedAt?: string; detail?: string };
+  consentUrl?: string;
+  limits?: Record<string, number>;
+}
+
+export interface TenantOverviewLine {
+  tenantId: string;
+  displayName: string;
+  home: boolean;
+  consent: string;
+  runs: { total: number; byStatus: Record<string, number> };
+  waiting: { forLicenses: number; forApproval: number };
+  seats?: { skuPartNumber: string; productName: string; free: number }[];
+  seatsError?: string;
+}
+
+export function describeTenants(tenants: TenantLine[]): string {
+  return tenants
+    .map(
+      (tenant) =>
+        `${tenant.tenantId}  ${tenant.displayName}${tenant.defaultDomain ? ` (${tenant.defaultDomain})` : ''}` +
+        `  ${tenant.home ? 'home' : `consent ${tenant.consent.status}`}`,
+    )
+    .join('\n');
+}
+
+export function describeTenant(tenant: TenantLine): string {
+  const limits = Object.entries(tenant.limits ?? {}).map(([name, value]) => `${name}=${value}`);
+  return [
+    `${tenant.displayName} (${tenant.tenantId})${tenant.home ? ', the home tenant' : ''}`,
+    ...(tenant.defaultDomain ? [`Domain: ${tenant.defaultDomain}`] : []),
+    `Consent: ${tenant.consent.status}${tenant.consent.checkedAt ? `, checked ${tenant.consent.checkedAt}` : ''}`,
+    ...(tenant.consent.detail && tenant.consent.status !== 'granted' ? [`  ${tenant.consent.detail}`] : []),
+    ...(tenant.consentUrl ? [`Send this URL to one of the tenant's global admins: ${tenant.consentUrl}`] : []),
+    ...(limits.length > 0 ? [`Limits: ${limits.join(', ')}`] : []),
+  ].join('\n');
+}
+
+export function describeTenantOverview(tenants: TenantOverviewLine[]): string {
+  return tenants
+    .map((tenant) => {
+      const runs = Object.entries(tenant.runs.byStatus)
+        .map(([status, count]) => `${count} ${status}`)
+        .join(', ');
+      const seats = tenant.seats
+        ? tenant.seats.map((sku) => `${sku.skuPartNumber} ${sku.free} free`).join(', ') || 'no SKUs'
+        : `seats unknown: ${tenant.seatsError ?? ''}`;
+      return [
+        `${tenant.displayName} (${tenant.tenantId})${tenant.home ? ' home' : ''}, consent ${tenant.consent}`,
+        `  runs: ${runs || 'none'}; waiting for licenses ${tenant.waiting.forLicenses}, for approval ${tenant.waiting.forApproval}`,
+        `  ${seats}`,
+      ].join('\n');
+    })
+    .join('\n');
+}

@@ -5,7 +5,18 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient, CliError, runPath } from './client';
-import { describeInventory, describePreview, describeRun, describeRuns, progressLine } from './output';
+import {
+  describeInventory,
+  describePreview,
+  describeRun,
+  describeRuns,
+  describeTenant,
+  describeTenantOverview,
+  describeTenants,
+  progressLine,
+  type TenantLine,
+  type TenantOverviewLine,
+} from './output';
 import { buildRequest, type RequestFlags } from './request';
 import { watchRun, type RunView } from './watch';
 
@@ -44,6 +55,7 @@ interface GlobalFlags {
   url: string;
   key?: string;
   token?: string;
+  tenant?: string;
   json?: boolean;
 }
 
@@ -97,12 +109,14 @@ export function buildProgram(io: CliIo, state: { code: number } = { code: EXIT.o
   const out = (text: string) => io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   const globals = () => program.opts<GlobalFlags>();
   const client = () => {
-    const { url, key, token } = globals();
+    const { url, key, token, tenant } = globals();
     const bearer = token ?? io.env.LICENSE_SHIFT_TOKEN;
+    const tenantId = tenant ?? io.env.LICENSE_SHIFT_TENANT;
     return new ApiClient({
       baseUrl: url,
       key: key ?? io.env.LICENSE_SHIFT_KEY,
       ...(bearer ? { token: bearer } : {}),
+      ...(tenantId ? { tenant: tenantId } : {}),
       fetch: io.fetch ?? fetch,
     });
   };
@@ -133,6 +147,11 @@ export function buildProgram(io: CliIo, state: { code: number } = { code: EXIT.o
         'LICENSE_SHIFT_TOKEN',
       ),
     )
+    .addOption(
+      new Option('--tenant <id>', 'the registered tenant to act in (license-shift tenants); default: home').env(
+        'LICENSE_SHIFT_TENANT',
+      ),
+    )
     .option('--json', 'print the API answer as JSON')
     .addHelpText(
       'after',
@@ -144,6 +163,7 @@ export function buildProgram(io: CliIo, state: { code: number } = { code: EXIT.o
   planCommands(context);
   runCommands(context);
   linkedRunCommands(context);
+  tenantCommands(context);
   return program;
 }
 
@@ -312,5 +332,40 @@ function linkedRunCommands({ program, io, print, client }: Context): void {
         writeFileSync(flags.output, text);
         io.stderr(`Saved ${flags.output}\n`);
       } else io.stdout(text);
+    });
+}
+
+/** tenants [list], tenants show <id>, tenants consent-check <id>, tenants overview. */
+function tenantCommands({ program, print, client }: Context): void {
+  const tenants = program
+    .command('tenants')
+    .description('the tenants this deployment serves (list, show, consent-check, overview); --tenant picks one');
+  tenants
+    .command('list', { isDefault: true })
+    .description('every registered tenant, the home tenant first, with its consent status')
+    .action(async () => {
+      const answer = await client().get<{ homeTenantId: string; tenants: TenantLine[] }>('/api/tenants');
+      print(answer, () => describeTenants(answer.tenants));
+    });
+  tenants
+    .command('show <id>')
+    .description('one tenant: name, domain, consent (and the admin-consent URL while it is missing), limits')
+    .action(async (id: string) => {
+      const tenant = await client().get<TenantLine>(`/api/tenants/${encodeURIComponent(id)}`);
+      print(tenant, () => describeTenant(tenant));
+    });
+  tenants
+    .command('consent-check <id>')
+    .description('ask the tenant now whether it has granted consent, and record the answer')
+    .action(async (id: string) => {
+      const tenant = await client().post<TenantLine>(`/api/tenants/${encodeURIComponent(id)}/consent-check`);
+      print(tenant, () => describeTenant(tenant));
+    });
+  tenants
+    .command('overview')
+    .description('every tenant at a glance: runs by status, runs waiting, free seats per SKU')
+    .action(async () => {
+      const answer = await client().get<{ tenants: TenantOverviewLine[] }>('/api/tenants/overview');
+      print(answer, () => describeTenantOverview(answer.tenants));
     });
 }

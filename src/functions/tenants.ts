@@ -1,5 +1,8 @@
 import { app, type HttpRequest } from '@azure/functions';
+import * as df from 'durable-functions';
 import type { AppDeps } from '../deps';
+import { ledgerFor } from '../ledger';
+import { overviewCache, tenantOverviewHandler } from '../tenants/overview';
 import { apiAuth } from '../http/auth';
 import {
   consentCheckHandler,
@@ -20,10 +23,30 @@ export function tenantHttpDeps(deps: AppDeps): TenantHttpDeps {
   };
 }
 
-/** GET /api/tenants, GET/PUT/DELETE /api/tenants/{tenantId}, POST /api/tenants/{tenantId}/consent-check. */
+/**
+ * GET /api/tenants, GET /api/tenants/overview, GET/PUT/DELETE /api/tenants/{tenantId},
+ * POST /api/tenants/{tenantId}/consent-check. The overview's literal segment wins over {tenantId} in the host's routing.
+ */
 export function registerTenantRoutes(deps: AppDeps): void {
   const { authLevel, guard } = apiAuth(deps.settings);
   const tenantDeps = tenantHttpDeps(deps);
+  const skuCache = overviewCache(deps.clock);
+  df.app.client.http('tenantOverview', {
+    route: 'tenants/overview',
+    methods: ['GET'],
+    authLevel,
+    handler: guard((_request: HttpRequest, client: df.DurableClient) =>
+      tenantOverviewHandler({
+        registry: deps.tenants,
+        graphFor: deps.graphFor,
+        client,
+        store: deps.store,
+        clock: deps.clock,
+        skuCache,
+        reservedSeats: (graph) => ledgerFor({ store: deps.store, graph, clock: deps.clock }).seatsReservedPerSku(),
+      }),
+    ),
+  });
   app.http('listTenants', {
     route: 'tenants',
     methods: ['GET'],

@@ -6,6 +6,7 @@
 import type { DurableClient } from 'durable-functions';
 import type { Clock } from '../clock';
 import { isFinished } from '../domain/status';
+import { runBelongsTo, UNKNOWN_HOME_TENANT_ID } from '../domain/tenancy';
 import { listMigrations, type MigrationView } from '../migrations/view';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments } from '../storage/migration-documents';
@@ -22,6 +23,9 @@ export interface DemandDeps {
   client: DurableClient;
   store: DocumentStore;
   clock: Pick<Clock, 'now'>;
+  /** The tenant whose runs count (undefined: the home tenant); another tenant's runs never do. */
+  tenantId?: string;
+  homeTenantId?: string;
 }
 
 const WAITING: readonly string[] = ['awaitingApproval', 'waitingForLicenses'];
@@ -29,7 +33,9 @@ const ASSIGNING: readonly string[] = ['reassigning', 'verifying', 'cleaningUp'];
 
 /** The unfinished migrations, as a cheap key (no Graph read): id, status and how far each is. */
 export async function unfinishedMigrations(deps: DemandDeps): Promise<{ views: MigrationView[]; fingerprint: string }> {
-  const views = (await listMigrations(deps, '', 500)).filter((view) => !isFinished(view.status));
+  const home = deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID;
+  const belongs = (key: string) => runBelongsTo(key, deps.tenantId, home);
+  const views = (await listMigrations(deps, '', 500, belongs)).filter((view) => !isFinished(view.status));
   const fingerprint = views.map((view) => `${view.id}:${view.status}:${view.counts.done}`).join('|');
   return { views, fingerprint };
 }

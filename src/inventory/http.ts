@@ -40,6 +40,9 @@ export interface InventoryHttpDeps {
   clock: Pick<Clock, 'now'>;
   caches: InventoryCaches;
   reservations?: SeatReservations;
+  /** The tenant read (undefined: home): its runs' demand only; `graph` and `caches` are its own. */
+  tenantId?: string;
+  homeTenantId?: string;
 }
 
 /** Query strings arrive as text; unknown parameters (the function key's `code`, say) are left alone. */

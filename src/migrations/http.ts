@@ -13,6 +13,7 @@ import { MigrationEvents } from '../domain/workflow';
 import type { AppSettings } from '../config/settings';
 import { disallowedTargets, type NotifyTarget } from '../domain/notify';
 import type { Problem } from '../domain/validation';
+import type { MigrationRequest } from '../domain/types';
 import type { LicensingGraph, TenantGraphFactory } from '../graph';
 import type { TenantRegistry } from '../tenants/registry';
 import { principalOf } from '../http/principal';
@@ -78,6 +79,34 @@ const invalidRequest = (instance: string): ValidationProblemOptions => ({
 const notFound = (id: string): HttpResponseInit =>
   problemResponse(404, 'Migration not found', `There is no migration with id "${id}".`);
 
+/**
+ * The tenant of a migration request: `tenantId` in the body or the query (the same when both are given), resolved
+ * and consent-checked as for a start.
+ */
+export async function requestInTenant(
+  deps: MigrationHttpDeps,
+  request: HttpRequest,
+  migration: MigrationRequest,
+  invalid: Parameters<typeof validationProblemResponse>[1],
+): ReturnType<typeof inTenant> {
+  const queryTenant = request.query.get('tenantId');
+  if (queryTenant && migration.tenantId && queryTenant.trim().toLowerCase() !== migration.tenantId) {
+    return {
+      ok: false,
+      response: validationProblemResponse(
+        [
+          {
+            field: 'tenantId',
+            message: `differs from ?tenantId=${queryTenant}: name the tenant once, or the same in both`,
+          },
+        ],
+        invalid,
+      ),
+    };
+  }
+  return inTenant(deps, migration.tenantId ?? queryTenant, { starts: true });
+}
+
 export async function startMigrationHandler(deps: MigrationHttpDeps, request: HttpRequest): Promise<HttpResponseInit> {
   const body = await readJsonBody(request, {
     maxBytes: MAX_BODY_BYTES,
@@ -87,19 +116,7 @@ export async function startMigrationHandler(deps: MigrationHttpDeps, request: Ht
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalidRequest(request.url));
-  const queryTenant = request.query.get('tenantId');
-  if (queryTenant && parsed.value.tenantId && queryTenant.trim().toLowerCase() !== parsed.value.tenantId) {
-    return validationProblemResponse(
-      [
-        {
-          field: 'tenantId',
-          message: `differs from ?tenantId=${queryTenant}: name the tenant once, or the same in both`,
-        },
-      ],
-      invalidRequest(request.url),
-    );
-  }
-  const tenant = await inTenant(deps, parsed.value.tenantId ?? queryTenant, { starts: true });
+  const tenant = await requestInTenant(deps, request, parsed.value, invalidRequest(request.url));
   if (!tenant.ok) return tenant.response;
   deps = tenant.deps;
   const refused = notifyProblems(parsed.value.notify, deps.settings.notify);

@@ -18,7 +18,8 @@ import { readJsonBody, requestOrigin } from '../http/body';
 import { graphProblem } from '../http/graph-problem';
 import { problemResponse, validationProblemResponse } from '../http/problem';
 import { planRequest } from '../planning/plan-request';
-import { INVALID_REQUEST_TYPE, MAX_BODY_BYTES, startedBy, type MigrationHttpDeps } from './http';
+import { UNKNOWN_HOME_TENANT_ID } from '../domain/tenancy';
+import { INVALID_REQUEST_TYPE, MAX_BODY_BYTES, requestInTenant, startedBy, type MigrationHttpDeps } from './http';
 import { startMigration } from './start';
 import { getMigrationView } from './view';
 
@@ -64,6 +65,10 @@ export async function previewMigrationHandler(deps: PreviewDeps, request: HttpRe
   if (!body.ok) return body.response;
   const parsed = parseMigrationRequest(body.value);
   if (!parsed.ok) return validationProblemResponse(parsed.problems, invalid(request.url));
+  const tenant = await requestInTenant(deps, request, parsed.value, invalid(request.url));
+  if (!tenant.ok) return tenant.response;
+  // The tenant's own Graph layer (home: the one given).
+  deps = { ...tenant.deps, graph: tenant.graph ?? deps.graph };
   try {
     const skus = await deps.graph.listSubscribedSkus();
     const estimate = estimateUsers(parsed.value, skus);
@@ -88,8 +93,12 @@ async function startDryRun(
 ): Promise<HttpResponseInit> {
   const { id: _ignored, ...rest } = migration;
   const dryRun: MigrationRequest = { ...rest, dryRun: true, requireApproval: false };
-  const id = `preview-${randomUUID()}`;
-  await startMigration(deps, dryRun, { ...startedBy(request, deps.settings), id });
+  const { id } = await startMigration(deps, dryRun, {
+    ...startedBy(request, deps.settings),
+    id: `preview-${randomUUID()}`,
+    ...(deps.tenantId ? { tenantId: deps.tenantId } : {}),
+    homeTenantId: deps.homeTenantId ?? UNKNOWN_HOME_TENANT_ID,
+  });
   const view = await getMigrationView(deps, id, requestOrigin(request));
   const links = view?.links;
   return {

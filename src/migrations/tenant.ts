@@ -4,6 +4,7 @@
  * admin-consent URL), and gives the handlers that tenant's Graph layer.
  */
 import type { HttpResponseInit } from '@azure/functions';
+import type { LicensingGraph } from '../graph';
 import { ledgerFor } from '../ledger';
 import { checkConsent } from '../tenants/consent';
 import { consentProblem, resolveTenant } from '../tenants/resolve';
@@ -13,7 +14,7 @@ export async function inTenant(
   deps: MigrationHttpDeps,
   raw: string | null | undefined,
   options: { starts: boolean; field?: string },
-): Promise<{ ok: true; deps: MigrationHttpDeps } | { ok: false; response: HttpResponseInit }> {
+): Promise<{ ok: true; deps: MigrationHttpDeps; graph?: LicensingGraph } | { ok: false; response: HttpResponseInit }> {
   if (!deps.tenants) return { ok: true, deps };
   const resolved = await resolveTenant(deps.tenants, raw, {
     ...(options.field ? { field: options.field } : {}),
@@ -41,6 +42,7 @@ export async function inTenant(
     scoped.graph = graph;
     // Seats are reserved per tenant, in the ledger of the tenant's Graph.
     if (deps.ledger) scoped.ledger = ledgerFor({ store: deps.store, graph, clock: deps.clock });
+    return { ok: true, deps: scoped, graph };
   }
   return { ok: true, deps: scoped };
 }

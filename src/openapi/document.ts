@@ -9,6 +9,7 @@ import { linkedRunBodyShape } from '../domain/linked-runs';
 import { requestSchema } from '../domain/request';
 import { scheduleSchema } from '../domain/schedule';
 import { actionBody } from '../migrations/queries';
+import { tenantBodySchema } from '../domain/tenancy';
 import { jsonSchema } from './json-schema';
 import * as answers from './schemas';
 import { EXAMPLES, REQUEST_FIELD_DOCS } from './examples';
@@ -84,6 +85,16 @@ function componentSchemas(): Record<string, JsonSchema> {
     ScheduleView: jsonSchema(answers.scheduleView),
     ScheduleList: jsonSchema(answers.scheduleList),
     Health: jsonSchema(answers.health),
+    TenantDefinition: {
+      ...jsonSchema(tenantBodySchema),
+      description:
+        'A customer tenant: its name, domain and limits (each overriding the deployment’s GRAPH_* setting for this ' +
+        'tenant only). Consent is recorded by the consent check, never sent.',
+    },
+    Tenant: jsonSchema(answers.tenantRecord),
+    TenantList: jsonSchema(answers.tenantList),
+    TenantConsentCheck: jsonSchema(answers.tenantConsentCheck),
+    TenantOverview: jsonSchema(answers.tenantOverview),
   };
 }
 
@@ -140,6 +151,12 @@ export function openApiDocument(options: OpenApiOptions): Record<string, unknown
       { name: 'migrations', description: 'Start, preview, follow, approve and report migrations.' },
       { name: 'licenses', description: 'The tenant’s license inventory.' },
       { name: 'schedules', description: 'Scheduled bulk moves.' },
+      {
+        name: 'tenants',
+        description:
+          'Customer tenants this deployment serves. Every migration, schedule, inventory and preview route takes ' +
+          '`?tenantId=` (absent: the home tenant).',
+      },
       { name: 'service', description: 'The console, this document and liveness.' },
     ],
     paths: pathItems(operations(EXAMPLES), options.auth),

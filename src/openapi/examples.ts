@@ -11,6 +11,8 @@ export const EXAMPLE_REJECTED_RUN = 'e5-to-e3-wave-1';
 export const EXAMPLE_SCHEDULE = 'nightly-premium';
 /** A small run that finishes (two users moved, one disabled account blocked): rolled back and retried. */
 export const EXAMPLE_FINISHED_RUN = 'bs-to-bp-pilot';
+/** A customer tenant the examples register, look up, consent-check and finally remove. */
+export const EXAMPLE_TENANT = '4f2c8e1a-7b3d-4c5e-9a6f-1d2e3f4a5b6c';
 
 const ALL_STANDARD_TO_PREMIUM = { from: 'O365_BUSINESS_PREMIUM', to: 'SPB', users: { all: true } };
 
@@ -104,6 +106,12 @@ export const EXAMPLES = {
       },
     },
   },
+  putTenant: {
+    customer: {
+      summary: 'A customer, with a smaller write budget than the deployment’s',
+      value: { displayName: 'Fabrikam Ltd', defaultDomain: 'fabrikam.onmicrosoft.com', limits: { maxConcurrency: 4 } },
+    },
+  },
   /** Query parameters, per operation. */
   listRunsQuery: { status: 'awaitingApproval,waitingForLicenses', top: 20, since: '2026-01-01T00:00:00Z' },
   reportQuery: { outcome: 'blocked,failed', search: 'contoso', top: 100, skip: 0 },
@@ -116,6 +124,7 @@ export const EXAMPLES = {
     finished: EXAMPLE_FINISHED_RUN,
     schedule: EXAMPLE_SCHEDULE,
     sku: 'O365_BUSINESS_PREMIUM',
+    tenant: EXAMPLE_TENANT,
   },
 } as const;
 
@@ -136,6 +145,7 @@ export const REQUEST_FIELD_DOCS: Record<string, string> = {
   strategy: 'atomic: one assignLicense per user adds and removes together. overlap: add now, remove in cleanup.',
   dryRun: 'Plan only; the report is the plan.',
   requireApproval: 'Wait for approve or reject until approvalTimeout.',
+  tenantId: 'The registered tenant to act in (GET /api/tenants); leave it out for the home tenant.',
   approvalTimeout: 'ISO 8601 duration; no answer in time ends the run with nothing changed.',
   acknowledgeDataLoss: 'Required when a move loses data-holding services; otherwise the run stops after planning.',
   usageLocation: 'ISO 3166 alpha-2 code set on users who have none; otherwise they are blocked.',

@@ -58,6 +58,27 @@ const pathParam = (name: string, description: string, example: string): JsonSche
   example,
 });
 
+/** Every tenant-scoped route takes it; a run, schedule or SKU of another tenant is never reached (404). */
+const tenantQuery: JsonSchema = {
+  name: 'tenantId',
+  in: 'query',
+  required: false,
+  description:
+    'The registered tenant to act in (GET /api/tenants); absent: the home tenant. An id that is not a registered ' +
+    'tenant’s is a 400 naming tenantId.',
+  schema: { type: 'string', format: 'uuid' },
+};
+
+/** 409 of a route that starts a run: the tenant has not granted consent (the answer carries the admin-consent URL). */
+const notConsented = (alsoState = false): Record<string, JsonSchema> => ({
+  '409': {
+    description: alsoState
+      ? 'Not possible in the run’s current state, or the tenant has not granted consent (consentUrl in the answer).'
+      : 'The tenant has not granted consent: consentUrl in the answer is the URL to send its admin. Nothing started.',
+    content: { 'application/problem+json': { schema: ref('Problem') } },
+  },
+});
+
 const body = (schema: string, examples: Record<string, unknown>, required = true): JsonSchema => ({
   required,
   content: { 'application/json': { schema: ref(schema), examples } },
@@ -73,11 +94,14 @@ function migrationOperations(examples: Examples): Operation[] {
       operationId: 'startMigration',
       tags: ['migrations'],
       summary: 'Start a migration',
+      description: 'The tenant is `tenantId` in the body or the query (the same in both when given twice).',
+      parameters: [tenantQuery],
       requestBody: body('MigrationRequest', examples.startMigration),
       responses: {
         '202': json('Started', 'StartAccepted', location),
         '200': json('A run with this id already exists: that run', 'StartAccepted', location),
         ...problems('400', '401', '413', '415'),
+        ...notConsented(),
       },
     },
     {
@@ -86,16 +110,19 @@ function migrationOperations(examples: Examples): Operation[] {
       operationId: 'listMigrations',
       tags: ['migrations'],
       summary: 'Recent migrations, newest first, with their moves in product names, origin, who started them',
-      parameters: queryParameters(
-        listRunsQuery,
-        {
-          status: 'One or more statuses, separated by commas',
-          since: 'Created at or after this instant',
-          until: 'Created at or before this instant',
-          startedBy: 'Started by a user whose name contains this text (any case)',
-        },
-        examples.listRunsQuery,
-      ),
+      parameters: [
+        tenantQuery,
+        ...queryParameters(
+          listRunsQuery,
+          {
+            status: 'One or more statuses, separated by commas',
+            since: 'Created at or after this instant',
+            until: 'Created at or before this instant',
+            startedBy: 'Started by a user whose name contains this text (any case)',
+          },
+          examples.listRunsQuery,
+        ),
+      ],
       responses: { '200': json('The runs', 'MigrationList'), ...problems('400', '401') },
     },
     {
@@ -108,6 +135,7 @@ function migrationOperations(examples: Examples): Operation[] {
         'Plans the request with the planning stage’s own code for up to 5,000 users and answers per move the users ' +
         'to change, skip and block (with reasons), the seats needed against the free ones and the plans lost. Larger ' +
         'requests, or `Prefer: respond-async`, start a dry run instead (202 with its link).',
+      parameters: [tenantQuery],
       requestBody: body('MigrationRequest', examples.preview),
       responses: {
         '200': json('The plan', 'Preview'),
@@ -154,12 +182,13 @@ function linkedRunOperations(examples: Examples): Operation[] {
     tags: ['migrations'],
     summary,
     description,
-    parameters: [pathParam('id', 'The finished migration', examples.paths.finished), dryRun],
+    parameters: [pathParam('id', 'The finished migration', examples.paths.finished), tenantQuery, dryRun],
     requestBody: body(schema, bodies, false),
     responses: {
       '202': json('Started', 'LinkedRunAccepted', location),
       '200': json('A run with this id already exists: that run', 'LinkedRunAccepted', location),
-      ...problems('400', '401', '404', '409', '415'),
+      ...problems('400', '401', '404', '415'),
+      ...notConsented(true),
     },
   }));
 }
@@ -173,8 +202,8 @@ function runOperations(examples: Examples): Operation[] {
       operationId: 'getMigration',
       tags: ['migrations'],
       summary: 'Status, progress and ETA, waiting reason, plan summary, approval and stage timeline',
-      parameters: [id],
-      responses: { '200': json('The run', 'MigrationView'), ...problems('401', '404') },
+      parameters: [id, tenantQuery],
+      responses: { '200': json('The run', 'MigrationView'), ...problems('400', '401', '404') },
     },
     {
       path: '/migrations/{id}/report',
@@ -184,6 +213,7 @@ function runOperations(examples: Examples): Operation[] {
       summary: 'The report: one row per user (JSON, or CSV with format=csv or Accept: text/csv)',
       parameters: [
         id,
+        tenantQuery,
         ...queryParameters(
           reportQuery,
           {
@@ -220,7 +250,7 @@ function actionOperations(examples: Examples): Operation[] {
     operationId: `${action}Migration`,
     tags: ['migrations'],
     summary,
-    parameters: [pathParam('id', 'The migration id', example)],
+    parameters: [pathParam('id', 'The migration id', example), tenantQuery],
     requestBody: body('ActionBody', bodies, false),
     responses: { '202': json('Accepted', 'ActionAccepted', location), ...problems('400', '401', '404', '409', '415') },
   }));
@@ -235,7 +265,7 @@ function inventoryOperations(examples: Examples): Operation[] {
       tags: ['licenses'],
       summary: 'The tenant’s license inventory: seats, what unfinished runs need, service plans',
       description: 'Cached for 30 s per instance; refresh=true reads Microsoft Graph again.',
-      parameters: queryParameters(INVENTORY_QUERY_SCHEMAS.skusQuery, {}, examples.skusQuery),
+      parameters: [tenantQuery, ...queryParameters(INVENTORY_QUERY_SCHEMAS.skusQuery, {}, examples.skusQuery)],
       responses: { '200': json('The SKUs', 'Inventory'), ...problems('400', '401', '403', '502') },
     },
     {
@@ -246,6 +276,7 @@ function inventoryOperations(examples: Examples): Operation[] {
       summary: 'The holders of one SKU, a page at a time, direct or group-assigned',
       parameters: [
         pathParam('sku', 'SKU id or part number', examples.paths.sku),
+        tenantQuery,
         ...queryParameters(
           INVENTORY_QUERY_SCHEMAS.usersQuery,
           { continuationToken: 'From the previous page' },
@@ -267,7 +298,8 @@ function scheduleOperations(examples: Examples): Operation[] {
       operationId: 'listSchedules',
       tags: ['schedules'],
       summary: 'Every schedule with its next occurrences',
-      responses: { '200': json('The schedules', 'ScheduleList'), ...problems('401') },
+      parameters: [tenantQuery],
+      responses: { '200': json('The schedules', 'ScheduleList'), ...problems('400', '401') },
     },
     {
       path: '/schedules/{name}',
@@ -275,7 +307,7 @@ function scheduleOperations(examples: Examples): Operation[] {
       operationId: 'getSchedule',
       tags: ['schedules'],
       summary: 'One schedule, with its occurrences',
-      parameters: [name],
+      parameters: [name, tenantQuery],
       responses: { '200': view, ...problems('400', '401', '404') },
     },
     {
@@ -284,7 +316,7 @@ function scheduleOperations(examples: Examples): Operation[] {
       operationId: 'putSchedule',
       tags: ['schedules'],
       summary: 'Create or replace a schedule',
-      parameters: [name],
+      parameters: [name, tenantQuery],
       requestBody: body('ScheduleDefinition', examples.putSchedule),
       responses: { '201': view, '200': view, ...problems('400', '401', '413', '415') },
     },
@@ -294,7 +326,7 @@ function scheduleOperations(examples: Examples): Operation[] {
       operationId: 'deleteSchedule',
       tags: ['schedules'],
       summary: 'Delete a schedule (runs it started go on)',
-      parameters: [name],
+      parameters: [name, tenantQuery],
       responses: { '204': { description: 'Deleted' }, ...problems('400', '401', '404') },
     },
     ...(['pause', 'resume'] as const).map((action): Operation => ({
@@ -303,9 +335,86 @@ function scheduleOperations(examples: Examples): Operation[] {
       operationId: `${action}Schedule`,
       tags: ['schedules'],
       summary: action === 'pause' ? 'Pause: no new waves start' : 'Resume a paused schedule',
-      parameters: [name],
+      parameters: [name, tenantQuery],
       responses: { '200': view, ...problems('400', '401', '404') },
     })),
+  ];
+}
+
+function tenantOperations(examples: Examples): Operation[] {
+  const id = pathParam('tenantId', 'The tenant id (a GUID)', examples.paths.tenant);
+  const tenant = json('The tenant', 'Tenant');
+  return [
+    {
+      path: '/tenants',
+      method: 'get',
+      operationId: 'listTenants',
+      tags: ['tenants'],
+      summary: 'The registered tenants, the home tenant first, each with its consent status',
+      responses: { '200': json('The tenants', 'TenantList'), ...problems('401') },
+    },
+    {
+      path: '/tenants/overview',
+      method: 'get',
+      operationId: 'tenantOverview',
+      tags: ['tenants'],
+      summary: 'Every tenant at a glance: runs by status, runs waiting (licenses, approval), free seats per SKU',
+      description:
+        'A tenant whose SKUs cannot be read (no consent, Graph refusing) is listed with seatsError instead of seats.',
+      responses: { '200': json('The tenants', 'TenantOverview'), ...problems('401') },
+    },
+    {
+      path: '/tenants/{tenantId}',
+      method: 'get',
+      operationId: 'getTenant',
+      tags: ['tenants'],
+      summary: 'One tenant (with the admin-consent URL while consent is missing)',
+      parameters: [id],
+      responses: { '200': tenant, ...problems('400', '401', '404') },
+    },
+    {
+      path: '/tenants/{tenantId}',
+      method: 'put',
+      operationId: 'putTenant',
+      tags: ['tenants'],
+      summary: 'Register a customer tenant, or change its name, domain or limits',
+      description: 'A new tenant’s consent is unknown until POST /api/tenants/{tenantId}/consent-check (or a start).',
+      parameters: [id],
+      requestBody: body('TenantDefinition', examples.putTenant),
+      responses: {
+        '201': json('Registered', 'Tenant'),
+        '200': json('Updated', 'Tenant'),
+        ...problems('400', '401', '413', '415'),
+      },
+    },
+    {
+      path: '/tenants/{tenantId}',
+      method: 'delete',
+      operationId: 'deleteTenant',
+      tags: ['tenants'],
+      summary: 'Remove a customer tenant (its runs and reports stay in storage, unreachable until it is added again)',
+      parameters: [id],
+      responses: {
+        '204': { description: 'Removed' },
+        ...problems('400', '401', '404'),
+        '409': {
+          description: 'The home tenant cannot be removed.',
+          content: { 'application/problem+json': { schema: ref('Problem') } },
+        },
+      },
+    },
+    {
+      path: '/tenants/{tenantId}/consent-check',
+      method: 'post',
+      operationId: 'checkTenantConsent',
+      tags: ['tenants'],
+      summary: 'Ask the tenant now whether it has granted consent, and record the answer',
+      parameters: [id],
+      responses: {
+        '200': json('The tenant, with what the check saw', 'TenantConsentCheck'),
+        ...problems('400', '401', '404'),
+      },
+    },
   ];
 }
 
@@ -349,6 +458,7 @@ export function operations(examples: Examples): Operation[] {
     ...migrationOperations(examples),
     ...inventoryOperations(examples),
     ...scheduleOperations(examples),
+    ...tenantOperations(examples),
     ...serviceOperations(),
   ];
 }

@@ -14,6 +14,8 @@ import type { PlanSummaryView, RunSummary } from '../migrations/runs';
 import type { ApprovalView } from '../migrations/related';
 import type { MigrationView } from '../migrations/view';
 import type { ScheduleView } from '../schedules/http';
+import type { TenantRecord } from '../domain/tenancy';
+import type { TenantOverview } from '../tenants/overview';
 import type { NotificationRecord } from '../storage/migration-documents';
 import { OUTCOMES } from '../migrations/queries';
 
@@ -173,6 +175,7 @@ export const migrationView = z.object({
     .optional()
     .describe('What may be done now (single-run view): the console shows only these buttons'),
   approval: approvalView.optional().describe('Who may decide and on what (runs that need approval)'),
+  tenantId: text.optional().describe('The customer tenant the run acts in (absent: the home tenant)'),
 }) satisfies z.ZodType<MigrationView>;
 
 const lostPlan = z.object({
@@ -439,3 +442,68 @@ export const scheduleView = z.object({
 export const scheduleList = z.object({ schedules: z.array(scheduleView) });
 
 export const health = z.object({ status: z.literal('ok'), service: text });
+
+const consentRecord = z.object({
+  status: z.enum(['granted', 'notConsented', 'unknown']),
+  checkedAt: instant.optional(),
+  detail: text.optional().describe('What the last check saw when it failed (the Entra or Graph message)'),
+});
+
+export const tenantRecord = z
+  .object({
+    tenantId: text,
+    displayName: text,
+    defaultDomain: text.optional(),
+    home: z.boolean().describe('The deployment’s own tenant: always present, never deleted'),
+    consent: consentRecord,
+    limits: z.object({
+      writeBudgetPer150s: count.optional(),
+      resourceUnitBudgetPer10s: count.optional(),
+      maxConcurrency: count.optional(),
+    }),
+    createdAt: instant,
+    updatedAt: instant,
+    consentUrl: text
+      .optional()
+      .describe('While consent is missing: the admin-consent URL to send one of the customer’s global admins'),
+  })
+  .describe('A registered tenant') satisfies z.ZodType<TenantRecord>;
+
+export const tenantList = z.object({ homeTenantId: text, tenants: z.array(tenantRecord) });
+
+export const tenantConsentCheck = tenantRecord.extend({
+  check: consentRecord.describe('What this check saw (the home tenant’s record always says granted)'),
+});
+
+export const tenantOverview = z.object({
+  tenants: z.array(
+    z.object({
+      tenantId: text,
+      displayName: text,
+      home: z.boolean(),
+      consent: z.enum(['granted', 'notConsented', 'unknown']),
+      runs: z.object({ total: count, byStatus: z.record(z.string(), count).describe('Runs per status') }),
+      waiting: z.object({
+        forLicenses: count,
+        forApproval: count,
+        runs: z.array(z.object({ id: text, status: text })).describe('The waiting runs (their ids are run keys)'),
+      }),
+      seats: z
+        .array(
+          z.object({
+            skuId: text,
+            skuPartNumber: text,
+            productName: text,
+            enabled: count,
+            consumed: count,
+            free: count,
+            reserved: count.optional().describe('Held in the tenant’s ledger by runs not yet assigned'),
+          }),
+        )
+        .optional()
+        .describe('Per user SKU of the tenant'),
+      seatsError: text.optional().describe('Why the tenant’s SKUs could not be read (its runs are still shown)'),
+    }) satisfies z.ZodType<TenantOverview>,
+  ),
+  readAt: instant,
+});

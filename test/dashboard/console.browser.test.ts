@@ -10,7 +10,12 @@ import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { generateScenario } from '../../emulators/graph';
+import {
+  generateScenario,
+  startMultiTenantGraphSimulator,
+  type MultiTenantGraphSimulator,
+} from '../../emulators/graph';
+import { requiredAppRoles } from '../../src/graph/permissions';
 import { launchChromium } from '../support/browser';
 import { deadlineAfter } from '../support/clock';
 import { startStack, type Stack } from '../support/e2e';
@@ -425,5 +430,129 @@ describeWithChromium('run progress in the console on a larger tenant', (chromium
     expect(texts.join('\n')).toMatch(/users handled .* about \d+ (s|min) left/);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(seen.at(-1)).toBe(100);
+  });
+});
+
+describeWithChromium('tenants in the console: the switcher and the all-tenants overview', (chromiumPath) => {
+  const HOME = 'a0a0a0a0-1111-4111-8111-0000000000c1';
+  const BETA = 'b0b0b0b0-2222-4222-8222-0000000000c2';
+  let graph: MultiTenantGraphSimulator;
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  /** Home holds Business Standard (target Business Premium), Beta Office 365 E3 (target E5): no SKU in common. */
+  const options = (
+    seed: number,
+    from: 'O365_BUSINESS_PREMIUM' | 'ENTERPRISEPACK',
+    to: 'SPB' | 'ENTERPRISEPREMIUM',
+  ) => ({
+    scenario: generateScenario({
+      users: 20,
+      seed,
+      mix: {
+        skus: { [from]: 1 },
+        disabledAccounts: 0,
+        noUsageLocation: 0,
+        groupLicensed: 0,
+        target: { sku: to, seats: 20 },
+      },
+    }),
+    latency: 'none' as const,
+    noise: false,
+    seed,
+    grantedRoles: requiredAppRoles([]),
+  });
+
+  beforeAll(async () => {
+    graph = await startMultiTenantGraphSimulator({
+      tenants: [
+        { tenantId: HOME, options: options(21, 'O365_BUSINESS_PREMIUM', 'SPB') },
+        { tenantId: BETA, options: options(22, 'ENTERPRISEPACK', 'ENTERPRISEPREMIUM') },
+      ],
+    });
+    stack = await startStack({
+      sim: graph.tenant(HOME),
+      graphBaseUrl: graph.baseUrl,
+      clock: 'real',
+      functionKey: KEY,
+      env: { HOME_TENANT_ID: HOME },
+    });
+    expect(
+      (await stack.api('PUT', `/api/tenants/${BETA}`, { displayName: 'Beta Ltd', defaultDomain: 'beta.example.com' }))
+        .status,
+    ).toBe(201);
+    expect((await stack.api('POST', `/api/tenants/${BETA}/consent-check`)).json.consent).toMatchObject({
+      status: 'granted',
+    });
+    const started = await stack.api('POST', `/api/migrations?tenantId=${BETA}`, {
+      id: 'beta-approval',
+      requireApproval: true,
+      moves: [{ from: 'ENTERPRISEPACK', to: 'ENTERPRISEPREMIUM', users: { all: true } }],
+    });
+    expect(started.status).toBe(202);
+    await stack.waitForMigration(`${BETA}~beta-approval`, (view) => view.status === 'awaitingApproval');
+    browser = await launchChromium(chromiumPath);
+    page = await browser.newPage({ viewport: DESKTOP });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await graph?.stop();
+  });
+
+  it('switches tenant: every call then carries its id, the choice stays in the address and across visits', async () => {
+    const calls: string[] = [];
+    page.on('request', (request) => request.url().includes('/api/') && calls.push(request.url()));
+    await page.goto(`${stack.baseUrl}/api/dashboard?code=${KEY}&refresh=300#/licenses`);
+    await page.locator('[data-testid=inventory] tr[data-sku="SPB"]').waitFor();
+    expect(await page.locator('[data-testid=inventory] tr[data-sku="ENTERPRISEPACK"]').count()).toBe(0);
+
+    calls.length = 0;
+    await page.getByLabel('Tenant').selectOption(BETA);
+    await page.locator('[data-testid=inventory] tr[data-sku="ENTERPRISEPACK"]').waitFor();
+    expect(await page.locator('[data-testid=inventory] tr[data-sku="SPB"]').count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('tenantId')).toBe(BETA);
+    const scoped = calls.filter((url) => !/\/api\/(tenants|dashboard)/.test(url));
+    expect(scoped.length).toBeGreaterThan(0);
+    expect(scoped.filter((url) => new URL(url).searchParams.get('tenantId') !== BETA)).toEqual([]);
+
+    // Beta's run is listed in Beta only.
+    await page.locator('nav a', { hasText: /^Runs$/ }).click();
+    await page.locator('a[href*="beta-approval"]').first().waitFor();
+
+    // A visit without ?tenantId= opens the tenant chosen last in this browser.
+    await page.goto(`${stack.baseUrl}/api/dashboard?code=${KEY}&refresh=300#/licenses`);
+    await page.locator('[data-testid=inventory] tr[data-sku="ENTERPRISEPACK"]').waitFor();
+    expect(new URL(page.url()).searchParams.get('tenantId')).toBe(BETA);
+    expect(await page.getByLabel('Tenant').inputValue()).toBe(BETA);
+
+    // Back to the home tenant: no tenantId is sent any more.
+    calls.length = 0;
+    await page.getByLabel('Tenant').selectOption('');
+    await page.locator('[data-testid=inventory] tr[data-sku="SPB"]').waitFor();
+    expect(new URL(page.url()).searchParams.get('tenantId')).toBeNull();
+    expect(calls.filter((url) => new URL(url).searchParams.has('tenantId'))).toEqual([]);
+  });
+
+  it('shows every tenant at a glance: runs, waits and free seats, and opens one', async () => {
+    await page.goto(`${stack.baseUrl}/api/dashboard?code=${KEY}&refresh=300#/tenants`);
+    const beta = page.locator(`[data-testid=tenants-overview] tr[data-tenant="${BETA}"]`);
+    await beta.waitFor();
+    expect(await beta.locator('td[data-waiting-approval]').getAttribute('data-waiting-approval')).toBe('1');
+    expect(await beta.locator('li[data-sku="ENTERPRISEPREMIUM"]').getAttribute('data-free')).toBe('20');
+    const home = page.locator(`[data-testid=tenants-overview] tr[data-tenant="${HOME}"]`);
+    expect(await home.locator('td[data-runs]').getAttribute('data-runs')).toBe('0');
+    expect(await home.locator('li[data-sku="ENTERPRISEPACK"]').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-tenants-desktop.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-tenants-phone.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+
+    await beta.getByRole('button', { name: /Open/ }).click();
+    await page.locator('a[href*="beta-approval"]').first().waitFor();
+    expect(new URL(page.url()).searchParams.get('tenantId')).toBe(BETA);
   });
 });

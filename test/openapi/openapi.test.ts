@@ -97,6 +97,17 @@ describe('the OpenAPI document', () => {
     expect(documented).toEqual(registered.sort());
   });
 
+  it('takes tenantId on every migration, schedule and inventory route, and in the migration request', () => {
+    const scoped = [...operations.values()].filter(({ path }) => /^\/(migrations|schedules|skus)\b/.test(path));
+    expect(scoped.length).toBeGreaterThan(15);
+    for (const { path, method, doc } of scoped) {
+      const tenant = doc.parameters?.find((p) => p.name === 'tenantId');
+      expect(`${method} ${path} ${tenant?.in ?? 'none'}`).toBe(`${method} ${path} query`);
+    }
+    const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+    expect((schemas.MigrationRequest as { properties: Json }).properties).toHaveProperty('tenantId');
+  });
+
   it('takes its request schema from the zod schema that validates requests (same fields, same limits)', () => {
     const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
     const request = schemas.MigrationRequest as { properties: Record<string, Json>; additionalProperties: boolean };
@@ -123,6 +134,11 @@ describe('the OpenAPI document', () => {
       'health',
       'openApi',
       'dashboard',
+      'putTenant',
+      'listTenants',
+      'getTenant',
+      'checkTenantConsent',
+      'tenantOverview',
       'putSchedule',
       'listSchedules',
       'getSchedule',
@@ -142,6 +158,7 @@ describe('the OpenAPI document', () => {
       'rollbackMigration',
       'retryMigration',
       'deleteSchedule',
+      'deleteTenant',
     ];
     expect([...operations.keys()].sort()).toEqual([...order].sort());
     const sent: string[] = [];

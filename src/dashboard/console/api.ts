@@ -6,6 +6,7 @@
 import type { FieldProblem, Vocabulary } from './types';
 
 const KEY_STORAGE = 'license-shift-function-key';
+const TENANT_STORAGE = 'license-shift-tenant';
 
 /** A refused call: the problem document's title, detail and field problems. */
 export class ApiError extends Error {
@@ -40,6 +41,47 @@ export function setKey(key: string): void {
   else sessionStorage.removeItem(KEY_STORAGE);
 }
 
+let tenantId: string | null = null;
+
+/** Shows the chosen tenant in the page's address (?tenantId=), so a link or a reload opens the same tenant. */
+function showTenantInAddress(): void {
+  const url = new URL(window.location.href);
+  if (tenantId) url.searchParams.set('tenantId', tenantId);
+  else url.searchParams.delete('tenantId');
+  window.history.replaceState(window.history.state, '', url.toString());
+}
+
+/** The tenant from ?tenantId=, else the one chosen last in this browser; null is the home tenant. */
+export function initialTenant(): string | null {
+  const fromUrl = new URLSearchParams(window.location.search).get('tenantId');
+  tenantId = fromUrl || localStorage.getItem(TENANT_STORAGE) || null;
+  showTenantInAddress();
+  return tenantId;
+}
+
+export function currentTenant(): string | null {
+  return tenantId;
+}
+
+/** Every later call acts in this tenant (null: the home tenant); kept in the address and in this browser. */
+export function setTenant(id: string | null): void {
+  tenantId = id;
+  if (id) localStorage.setItem(TENANT_STORAGE, id);
+  else localStorage.removeItem(TENANT_STORAGE);
+  showTenantInAddress();
+}
+
+/**
+ * The path with `tenantId` of the chosen tenant: every tenant-scoped route takes it. The registry's own routes and
+ * paths that already name a tenant (a run's links do) are left as they are.
+ */
+export function inTenant(path: string): string {
+  if (!tenantId || !path.startsWith('/api/') || path.startsWith('/api/tenants') || /[?&]tenantId=/.test(path)) {
+    return path;
+  }
+  return `${path}${path.includes('?') ? '&' : '?'}tenantId=${encodeURIComponent(tenantId)}`;
+}
+
 function headers(extra: Record<string, string> = {}): Record<string, string> {
   return { ...(functionKey ? { 'x-functions-key': functionKey } : {}), ...extra };
 }
@@ -66,7 +108,7 @@ export async function call<T>(
   body?: unknown,
   extra?: Record<string, string>,
 ): Promise<ApiAnswer<T>> {
-  const response = await fetch(path, {
+  const response = await fetch(inTenant(path), {
     method,
     headers: headers(body === undefined ? extra : { 'content-type': 'application/json', ...extra }),
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -85,7 +127,7 @@ export const get = async <T>(path: string): Promise<T> => (await call<T>('GET', 
 
 /** Saves an API answer (a report as JSON or CSV) as a file, with the key in a header rather than in a link. */
 export async function download(path: string, fileName: string, accept: string): Promise<void> {
-  const response = await fetch(path, { headers: headers({ accept }), credentials: 'same-origin' });
+  const response = await fetch(inTenant(path), { headers: headers({ accept }), credentials: 'same-origin' });
   if (!response.ok) throw await problemOf(response);
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement('a');

@@ -1,12 +1,13 @@
 /** The console: header and navigation, the view the address names, and the function key when the API asks for one. */
 import { useState } from 'preact/hooks';
-import { initialKey, setKey, vocabulary } from './api';
+import { initialKey, initialTenant, setKey, setTenant, vocabulary } from './api';
 import { LicensesView } from './licenses';
 import { NewMigrationView } from './new-migration';
 import { RunDetailView } from './run-detail';
 import { RunsView } from './runs';
-import { href, useRoute, type Route } from './router';
+import { href, navigate, useRoute, type Route } from './router';
 import { ScheduleEditView, SchedulesView } from './schedules';
+import { TenantSwitcher, TenantsView } from './tenants';
 import { Field } from './ui';
 
 const words = vocabulary();
@@ -16,12 +17,15 @@ const NAV: [Route['view'], string, string][] = [
   ['new', 'New migration', href('new')],
   ['runs', 'Runs', href('runs')],
   ['schedules', 'Schedules', href('schedules')],
+  ['tenants', 'All tenants', href('tenants')],
 ];
 
 const section = (view: Route['view']) => (view === 'run' ? 'runs' : view === 'schedule' ? 'schedules' : view);
 
-function View({ route }: { route: Route }) {
+function View({ route, onSwitch }: { route: Route; onSwitch: (id: string | null) => void }) {
   switch (route.view) {
+    case 'tenants':
+      return <TenantsView onSwitch={onSwitch} />;
     case 'licenses':
       return <LicensesView sku={route.sku} />;
     case 'new':
@@ -69,6 +73,14 @@ export function App() {
   const route = useRoute();
   const [hasKey, setHasKey] = useState(() => initialKey() !== null || words.auth === 'appService');
   const [generation, setGeneration] = useState(0);
+  useState(initialTenant);
+  // Another tenant: every view loads again, from that tenant (a run's page goes back to the runs: its id is the old
+  // tenant's).
+  const switchTenant = (id: string | null) => {
+    setTenant(id);
+    if (route.view === 'run' || route.view === 'tenants' || route.view === 'schedule') navigate(href('runs'));
+    setGeneration((value) => value + 1);
+  };
   return (
     <>
       <a class="skip" href="#main">
@@ -89,6 +101,7 @@ export function App() {
             ))}
           </ul>
         </nav>
+        <TenantSwitcher key={generation} ready={hasKey} onSwitch={switchTenant} />
       </header>
       <main id="main" key={generation}>
         {!hasKey && (
@@ -99,7 +112,7 @@ export function App() {
             }}
           />
         )}
-        <View route={route} />
+        <View route={route} onSwitch={switchTenant} />
       </main>
       <footer class="foot">
         Times in your browser's time zone · <a href="/api/openapi.json">API (OpenAPI)</a>

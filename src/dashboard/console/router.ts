@@ -7,7 +7,8 @@ export type Route =
   | { view: 'runs' }
   | { view: 'run'; id: string }
   | { view: 'schedules' }
-  | { view: 'schedule'; name?: string };
+  | { view: 'schedule'; name?: string }
+  | { view: 'tenants' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -20,6 +21,8 @@ export function parseRoute(hash: string): Route {
     case 'schedules':
       if (arg === 'new') return { view: 'schedule' };
       return arg ? { view: 'schedule', name: arg } : { view: 'schedules' };
+    case 'tenants':
+      return { view: 'tenants' };
     case 'licenses':
       return arg ? { view: 'licenses', sku: arg } : { view: 'licenses' };
     default:

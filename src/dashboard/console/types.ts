@@ -270,3 +270,25 @@ export interface FieldProblem {
   field: string;
   message: string;
 }
+
+/** GET /api/tenants: the registered tenants, the home tenant first. */
+export interface Tenant {
+  tenantId: string;
+  displayName: string;
+  defaultDomain?: string;
+  home: boolean;
+  consent: { status: 'granted' | 'notConsented' | 'unknown'; checkedAt?: string; detail?: string };
+  consentUrl?: string;
+}
+
+/** GET /api/tenants/overview: one tenant at a glance. */
+export interface TenantOverview {
+  tenantId: string;
+  displayName: string;
+  home: boolean;
+  consent: 'granted' | 'notConsented' | 'unknown';
+  runs: { total: number; byStatus: Record<string, number> };
+  waiting: { forLicenses: number; forApproval: number; runs: { id: string; status: string }[] };
+  seats?: { skuId: string; skuPartNumber: string; productName: string; free: number; reserved?: number }[];
+  seatsError?: string;
+}
