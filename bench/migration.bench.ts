@@ -4,7 +4,9 @@
  * product's alone (runtime and app). The simulator runs at Microsoft's documented limits on a scaled clock: limits ×
  * k, latencies and Retry-After ÷ k; the app's budgets are × k too. "bound" = Graph's write limit for one app in one
  * tenant, 3,000 writes per 150 s, × k. Every figure is printed beside the committed baseline
- * (bench/baselines/migration.json) with its target.
+ * (bench/baselines/migration.json) with its target. `npm run bench` runs it with `--max-old-space-size=1024`, the heap
+ * limit the deployed worker gets on the default 2,048 MB instance (NODE_OPTIONS in infra/app/api.bicep), so the
+ * memory measured is the product's as deployed.
  *
  *   npm run bench                                  # every scenario (about 15–20 minutes on a shared 2-core machine)
  *   npm run bench -- --only fresh --users 1000     # a subset: fresh, noise, storm, fairness, seats, comparison

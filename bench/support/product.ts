@@ -147,6 +147,18 @@ export async function replayEvents(product: Product, id: string): Promise<number
     `/runtime/webhooks/durabletask/instances?instanceIdPrefix=${encodeURIComponent(id)}&showInput=false&top=100000`,
   );
   let replayed = 0;
-  for (const instance of instances) replayed += replayedEvents(await product.host.getHistory(instance.instanceId));
+  const byInstance: [string, number, number][] = [];
+  for (const instance of instances) {
+    const history = await product.host.getHistory(instance.instanceId);
+    const events = replayedEvents(history);
+    replayed += events;
+    byInstance.push([instance.instanceId.slice(id.length) || '(run)', events, history.length]);
+  }
+  // BENCH_REPLAY=1 prints where the replayed events are: the instances replaying most, with their history length.
+  if (process.env.BENCH_REPLAY) {
+    const top = byInstance.sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const lines = top.map(([name, events, length]) => `  ${name}: ${events} replayed, history ${length}`);
+    process.stderr.write(`replay: ${replayed} events in ${instances.length} instances\n${lines.join('\n')}\n`);
+  }
   return replayed;
 }

@@ -101,6 +101,11 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       GRAPH_WRITE_BUDGET: string(graphWriteBudget)
       GRAPH_RESOURCE_UNIT_BUDGET: string(graphResourceUnitBudget)
       MIGRATION_SCHEDULE: migrationSchedule
+      // The worker's heap limit at half the instance's memory. V8 otherwise sizes it from the memory it sees and, with
+      // a limit of 2 GB or more, lets the heap grow to 4× what a collection leaves before collecting: at 100,000 users
+      // about 100 MB live grew to 400 MB of heap (bench peak RSS 561 MiB; 393–464 MiB in three runs with this
+      // limit, at the same users/s).
+      NODE_OPTIONS: '--max-old-space-size=${instanceMemoryMB / 2}'
     }
   }
 

@@ -1,6 +1,6 @@
 import { currentIso } from '../clock';
 import type { FinalizeInput, StageRecord } from '../domain/workflow';
-import { assembleReport, summarise } from '../reports/assemble';
+import { summariseStoredReport } from '../reports/assemble';
 import { errorMessage } from '../domain/values';
 import { ledgerFor } from '../ledger';
 import { TelemetryEvents } from '../telemetry';
@@ -10,11 +10,10 @@ import { documentsFor, type ActivityDeps } from './deps';
 export async function finalizeMigration(deps: ActivityDeps, input: FinalizeInput): Promise<void> {
   const docs = documentsFor(deps, input.migrationId);
   const stored = await docs.request();
-  const report = await assembleReport(docs, stored?.request.dryRun ?? false);
-  const skusNow = report ? await deps.graph.listSubscribedSkus() : [];
-  const summary = report
-    ? summarise(report, skusNow)
-    : { total: 0, byOutcome: { moved: 0, skipped: 0, blocked: 0, failed: 0 }, byMove: [], sourceSkus: [] };
+  // Folded a wave at a time: holding every row of a 100,000-user run was the run's highest memory.
+  const summary = (await summariseStoredReport(docs, stored?.request.dryRun ?? false, () =>
+    deps.graph.listSubscribedSkus(),
+  )) ?? { total: 0, byOutcome: { moved: 0, skipped: 0, blocked: 0, failed: 0 }, byMove: [], sourceSkus: [] };
   await releaseSeats(deps, input.migrationId);
   await docs.saveReport({
     status: input.status,

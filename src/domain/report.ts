@@ -183,63 +183,82 @@ function recommendationFor(
  * subscription. `skus` is the tenant's `subscribedSkus` read after the run.
  */
 export function summariseReport(
-  rows: ReportRow[],
+  rows: Iterable<ReportRow>,
   skus: TenantSku[],
   context: { moves: ResolvedMove[]; freeSeatsFormula?: FreeSeatsFormula },
 ): ReportSummary {
-  const byOutcome: Record<UserOutcome, number> = { moved: 0, skipped: 0, blocked: 0, failed: 0 };
-  const byMove = new Map<number, MoveCounts>();
-  for (const move of context.moves) {
-    byMove.set(move.move, {
-      move: move.move,
-      label: moveLabel(move),
-      total: 0,
-      moved: 0,
-      skipped: 0,
-      blocked: 0,
-      failed: 0,
-    });
+  const summary = new ReportSummaryBuilder(context.moves);
+  for (const row of rows) summary.add(row);
+  return summary.finish(skus, context.freeSeatsFormula);
+}
+
+/**
+ * The summary folded one row at a time, so a run of any size is summarised without holding its report: only the
+ * counts per outcome, move and source SKU are kept.
+ */
+export class ReportSummaryBuilder {
+  readonly #byOutcome: Record<UserOutcome, number> = { moved: 0, skipped: 0, blocked: 0, failed: 0 };
+  readonly #byMove = new Map<number, MoveCounts>();
+  readonly #freed = new Map<string, { skuId: string; count: number }>();
+  #total = 0;
+
+  constructor(moves: ResolvedMove[]) {
+    for (const move of moves) {
+      this.#byMove.set(move.move, {
+        move: move.move,
+        label: moveLabel(move),
+        total: 0,
+        moved: 0,
+        skipped: 0,
+        blocked: 0,
+        failed: 0,
+      });
+    }
+    for (const move of moves) {
+      if (move.fromSkuId) this.#freed.set(move.fromSkuId.toLowerCase(), { skuId: move.fromSkuId, count: 0 });
+    }
   }
-  const freed = new Map<string, { skuId: string; count: number }>();
-  for (const move of context.moves) {
-    if (move.fromSkuId) freed.set(move.fromSkuId.toLowerCase(), { skuId: move.fromSkuId, count: 0 });
-  }
-  for (const row of rows) {
-    byOutcome[row.outcome] += 1;
-    let counts = byMove.get(row.move);
+
+  add(row: ReportRow): void {
+    this.#total += 1;
+    this.#byOutcome[row.outcome] += 1;
+    let counts = this.#byMove.get(row.move);
     if (!counts) {
       counts = { move: row.move, label: row.moveLabel, total: 0, moved: 0, skipped: 0, blocked: 0, failed: 0 };
-      byMove.set(row.move, counts);
+      this.#byMove.set(row.move, counts);
     }
     counts.total += 1;
     counts[row.outcome] += 1;
-    if (row.outcome !== 'moved') continue;
+    if (row.outcome !== 'moved') return;
     const after = heldIds(row.after);
     for (const license of row.before) {
       const id = license.skuId.toLowerCase();
       if (after.has(id)) continue;
-      const entry = freed.get(id) ?? { skuId: license.skuId, count: 0 };
+      const entry = this.#freed.get(id) ?? { skuId: license.skuId, count: 0 };
       entry.count += 1;
-      freed.set(id, entry);
+      this.#freed.set(id, entry);
     }
   }
-  const formula = context.freeSeatsFormula ?? 'enabledMinusConsumed';
-  const sourceSkus = [...freed.values()].map(({ skuId, count }): SourceSkuReport => {
-    const sku = skus.find((candidate) => candidate.skuId.toLowerCase() === skuId.toLowerCase());
-    const name = sku ? skuName(sku) : skuId;
+
+  finish(skus: TenantSku[], freeSeatsFormula?: FreeSeatsFormula): ReportSummary {
+    const formula = freeSeatsFormula ?? 'enabledMinusConsumed';
+    const sourceSkus = [...this.#freed.values()].map(({ skuId, count }): SourceSkuReport => {
+      const sku = skus.find((candidate) => candidate.skuId.toLowerCase() === skuId.toLowerCase());
+      const name = sku ? skuName(sku) : skuId;
+      return {
+        skuId,
+        skuPartNumber: sku?.skuPartNumber ?? skuId,
+        name,
+        seatsFreed: count,
+        unusedSeats: sku ? freeSeats(sku, formula) : null,
+        recommendation: recommendationFor(name, count, sku, formula),
+      };
+    });
     return {
-      skuId,
-      skuPartNumber: sku?.skuPartNumber ?? skuId,
-      name,
-      seatsFreed: count,
-      unusedSeats: sku ? freeSeats(sku, formula) : null,
-      recommendation: recommendationFor(name, count, sku, formula),
+      total: this.#total,
+      byOutcome: { ...this.#byOutcome },
+      byMove: [...this.#byMove.values()].sort((a, b) => a.move - b.move),
+      sourceSkus,
     };
-  });
-  return {
-    total: rows.length,
-    byOutcome,
-    byMove: [...byMove.values()].sort((a, b) => a.move - b.move),
-    sourceSkus,
-  };
+  }
 }

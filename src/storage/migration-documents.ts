@@ -244,6 +244,19 @@ export class MigrationDocuments {
     return this.store.read<StoredPlan>(this.path('plan.json'));
   }
 
+  /**
+   * One wave of the plan, read past the cache: for a pass over the whole plan (the report), which would otherwise
+   * push the waves the batch activities are running out of the cache, and hold eight waves it never reads again.
+   */
+  async waveOnce(wave: number): Promise<PlannedUser[][]> {
+    const key = `${this.migrationId}/${wave}`;
+    const cached = MigrationDocuments.waveCache.get(key);
+    if (cached) return cached;
+    const batches = await this.store.read<PlannedUser[][]>(this.path(`plan/wave-${pad(wave)}.json`));
+    if (!batches) throw new Error(`Plan of migration ${this.migrationId} has no wave ${wave}`);
+    return batches;
+  }
+
   async wave(wave: number): Promise<PlannedUser[][]> {
     const key = `${this.migrationId}/${wave}`;
     const cached = MigrationDocuments.waveCache.get(key);
@@ -277,6 +290,11 @@ export class MigrationDocuments {
     const users = batches[batch - firstBatch];
     if (!users) throw new Error(`Plan of migration ${this.migrationId} has no batch ${batch}`);
     return users;
+  }
+
+  /** One part of the users who need no change. */
+  async unchangedPart(part: number): Promise<PlannedUser[]> {
+    return (await this.store.read<PlannedUser[]>(this.path(`plan/unchanged-${pad(part)}.json`))) ?? [];
   }
 
   async unchanged(parts: number): Promise<PlannedUser[]> {

@@ -2,7 +2,9 @@
  * finalizeMigration and recordStage (src/activities/finalize.ts): the stored report summary (seats freed, what to do
  * with the old subscription) and the Migration.Finished / Migration.StageChanged telemetry.
  */
+import { summariseReport } from '../../src/domain/report';
 import type { FinalizeInput } from '../../src/domain/workflow';
+import { assembleReport } from '../../src/reports/assemble';
 import { TelemetryEvents } from '../../src/telemetry';
 import { BUSINESS_PREMIUM, BUSINESS_STANDARD } from '../domain/fixtures';
 import { graphError } from '../support/fake-licensing-graph';
@@ -95,6 +97,22 @@ describe('finalizeMigration', () => {
       },
     ]);
     expect(w.log.lines).toContainEqual(expect.objectContaining({ level: 'info', message: 'Migration finished' }));
+  });
+
+  it('folds the summary a wave at a time to the same counts as the whole report gives', async () => {
+    const w = world({ users: standardUsers(30) });
+    await w.plan({ moves: [standardToPremium({ all: true })], batchSize: 4 });
+    // Half the plan batches run: the rest are reported as not changed, in both walks.
+    await w.activities.reassignBatch(w.batch('reassign', 4), w.log);
+    await w.activities.finalizeMigration({ ...finalInput(w), status: 'cancelled' }, w.log);
+    const report = await assembleReport(w.docs, false);
+    const whole = summariseReport(report?.rows ?? [], await w.graph.listSubscribedSkus(), {
+      moves: report?.plan.summary.moves ?? [],
+    });
+    expect(report?.rows).toHaveLength(30);
+    expect((await w.docs.report())?.summary).toEqual(whole);
+    expect(whole.byOutcome.moved).toBeGreaterThan(0);
+    expect(whole.byOutcome.skipped).toBeGreaterThan(0);
   });
 
   it('stores an empty summary, reading nothing from Graph, for a run that ended before it had a plan', async () => {
