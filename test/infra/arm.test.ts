@@ -422,6 +422,10 @@ describeWithBicep('the compiled deployment (infra/*.bicep)', () => {
       ]) {
         expect(queries).toContain(name);
       }
+      // Every query can be narrowed to one customer tenant (the Tenant parameter; empty: all).
+      for (const item of items.filter((candidate) => candidate.content.query)) {
+        expect(item.content.query).toContain("tostring(customDimensions.tenantId) == '{Tenant}'");
+      }
     });
   });
 });
