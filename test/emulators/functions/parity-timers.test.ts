@@ -109,6 +109,16 @@ describe('a monitored schedule across a restart (status persisted in the persist
     fs.writeFileSync(statusFile(), JSON.stringify(shifted));
   }
 
+  /** The host's real clock (what a real-clock host compares the record with). */
+  async function realNow(): Promise<number> {
+    const { host } = await startTestHost({ appEntry: TIMER_PARITY_APP, clock: 'real', env });
+    try {
+      return host.clock.now();
+    } finally {
+      await host.stop();
+    }
+  }
+
   it('records last/next after each run and fires nothing extra on a restart that missed no occurrence', async () => {
     const firstHour = await firstRun();
     expect(JSON.parse(fs.readFileSync(statusFile(), 'utf8'))).toEqual({
@@ -130,7 +140,10 @@ describe('a monitored schedule across a restart (status persisted in the persist
     'after downtime that missed two occurrences, runs ONE invocation at start-up with isPastDue: true (%s clock)',
     async (clock) => {
       const firstHour = await firstRun();
-      simulateDowntime(3);
+      // On the real clock, downtime must end now: a start instant set later than today (LICENSE_SHIFT_TEST_START)
+      // moves the record back far enough that its `next` has passed on the wall clock too.
+      const down = clock === 'real' ? Math.max(3, Math.ceil((firstHour - (await realNow())) / HOUR) + 3) : 3;
+      simulateDowntime(down);
       const { host } = await startTestHost({ appEntry: TIMER_PARITY_APP, persistenceDir: dataDir, env, clock });
       try {
         if (clock === 'virtual') host.clock.setAutoAdvance(false);
@@ -145,9 +158,9 @@ describe('a monitored schedule across a restart (status persisted in the persist
           expect.objectContaining({
             isPastDue: true,
             scheduleStatus: {
-              last: iso(firstHour - 3 * HOUR),
-              next: iso(firstHour - 2 * HOUR),
-              lastUpdated: iso(firstHour - 3 * HOUR),
+              last: iso(firstHour - down * HOUR),
+              next: iso(firstHour - (down - 1) * HOUR),
+              lastUpdated: iso(firstHour - down * HOUR),
             },
           }),
         ]);
