@@ -1,6 +1,11 @@
 /** Tests are transpiled by SWC for speed; `npm run typecheck` type-checks them. */
+const os = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // The end-to-end suites mostly wait on timers and the simulator, so even a 2-core machine runs two at once (Jest's
+  // default there is one worker, which doubles the suite's time).
+  maxWorkers: Math.max(2, os.availableParallelism() - 1),
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
