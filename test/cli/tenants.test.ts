@@ -2,42 +2,15 @@
  * The CLI across tenants: `--tenant` (or LICENSE_SHIFT_TENANT) sends tenantId on every call, so inventory, runs and
  * a run's status come from that tenant only; `tenants` lists, shows and consent-checks the registry.
  */
-import {
-  generateScenario,
-  startMultiTenantGraphSimulator,
-  type MultiTenantGraphSimulator,
-} from '../../emulators/graph';
 import { runCli } from '../../src/cli/program';
-import { requiredAppRoles } from '../../src/graph/permissions';
-import { startStack, type Stack } from '../support/e2e';
+import type { Stack } from '../support/e2e';
+import { MULTI_TENANT_APP_ID as APP_ID, startTenantStack, TENANT, type TenantStack } from '../support/tenants';
 
 const KEY = 'cli-tenants-function-key';
-const HOME = 'a0a0a0a0-1111-4111-8111-0000000000d1';
-const BETA = 'b0b0b0b0-2222-4222-8222-0000000000d2';
-const DELTA = 'd0d0d0d0-4444-4444-8444-0000000000d4';
-const UNKNOWN = 'e0e0e0e0-5555-4555-8555-0000000000d5';
-const APP_ID = '9a9a9a9a-6666-4666-8666-0000000000d6';
-
-const options = (seed: number, from: 'O365_BUSINESS_PREMIUM' | 'ENTERPRISEPACK', to: 'SPB' | 'ENTERPRISEPREMIUM') => ({
-  scenario: generateScenario({
-    users: 10,
-    seed,
-    mix: {
-      skus: { [from]: 1 },
-      disabledAccounts: 0,
-      noUsageLocation: 0,
-      groupLicensed: 0,
-      target: { sku: to, seats: 10 },
-    },
-  }),
-  latency: 'none' as const,
-  noise: false,
-  seed,
-  grantedRoles: requiredAppRoles([]),
-});
+const { home: HOME, beta: BETA, delta: DELTA, unknown: UNKNOWN } = TENANT;
 
 describe('license-shift CLI across tenants', () => {
-  let graph: MultiTenantGraphSimulator;
+  let tenants: TenantStack;
   let stack: Stack;
 
   const cli =
@@ -58,31 +31,10 @@ describe('license-shift CLI across tenants', () => {
     (JSON.parse(out) as { skus: { skuPartNumber: string }[] }).skus.map((s) => s.skuPartNumber);
 
   beforeAll(async () => {
-    graph = await startMultiTenantGraphSimulator({
-      tenants: [
-        { tenantId: HOME, options: options(31, 'O365_BUSINESS_PREMIUM', 'SPB') },
-        { tenantId: BETA, options: options(32, 'ENTERPRISEPACK', 'ENTERPRISEPREMIUM') },
-        { tenantId: DELTA, consented: false, options: options(33, 'ENTERPRISEPACK', 'ENTERPRISEPREMIUM') },
-      ],
-    });
-    stack = await startStack({
-      sim: graph.tenant(HOME),
-      graphBaseUrl: graph.baseUrl,
-      clock: 'virtual',
-      functionKey: KEY,
-      env: { HOME_TENANT_ID: HOME, GRAPH_MULTITENANT_APP_ID: APP_ID },
-    });
-    for (const [tenantId, displayName] of [
-      [BETA, 'Beta Ltd'],
-      [DELTA, 'Delta Inc'],
-    ] as const) {
-      expect((await stack.api('PUT', `/api/tenants/${tenantId}`, { displayName })).status).toBe(201);
-    }
+    tenants = await startTenantStack({ users: 10, seed: 31, functionKey: KEY });
+    stack = tenants.stack;
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await graph?.stop();
-  });
+  afterAll(() => tenants?.stop());
 
   it('lists, shows and consent-checks tenants', async () => {
     const help = await run('--help');

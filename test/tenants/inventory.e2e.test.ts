@@ -2,20 +2,12 @@
  * The inventory, the preview and the all-tenants overview in a tenant (issue 16): each tenant's answers come from its
  * own Graph, its own runs and its own ledger, and tenant A's never show tenant B's SKUs, holders or runs.
  */
-import {
-  generateScenario,
-  startMultiTenantGraphSimulator,
-  type MultiTenantGraphSimulator,
-} from '../../emulators/graph';
-import { requiredAppRoles } from '../../src/graph/permissions';
+import type { MultiTenantGraphSimulator } from '../../emulators/graph';
 import { realPacedClock } from '../support/clock';
-import { startStack, type Stack } from '../support/e2e';
+import type { Stack } from '../support/e2e';
+import { startTenantStack, TENANT, type TenantStack } from '../support/tenants';
 
-const HOME = 'a0a0a0a0-1111-4111-8111-0000000000a1';
-const BETA = 'b0b0b0b0-2222-4222-8222-0000000000b2';
-const DELTA = 'd0d0d0d0-4444-4444-8444-0000000000d4';
-const UNKNOWN = 'e0e0e0e0-5555-4555-8555-0000000000e5';
-const APP_ID = '9a9a9a9a-6666-4666-8666-0000000000f6';
+const { home: HOME, beta: BETA, delta: DELTA, unknown: UNKNOWN } = TENANT;
 const USERS = 30;
 
 interface Sku {
@@ -33,31 +25,8 @@ interface Overview {
   seatsError?: string;
 }
 
-/** Home holds Business Standard (target Business Premium); Beta holds Office 365 E3 (target E5): no SKU in common. */
-const tenantOptions = (
-  seed: number,
-  from: 'O365_BUSINESS_PREMIUM' | 'ENTERPRISEPACK',
-  to: 'SPB' | 'ENTERPRISEPREMIUM',
-) => ({
-  scenario: generateScenario({
-    users: USERS,
-    seed,
-    mix: {
-      skus: { [from]: 1 },
-      disabledAccounts: 0,
-      noUsageLocation: 0,
-      groupLicensed: 0,
-      target: { sku: to, seats: USERS },
-    },
-  }),
-  latency: 'none' as const,
-  noise: false,
-  seed,
-  grantedRoles: requiredAppRoles([]),
-  now: realPacedClock(),
-});
-
 describe('inventory, preview and overview per tenant, end to end', () => {
+  let tenants: TenantStack;
   let graph: MultiTenantGraphSimulator;
   let stack: Stack;
   const parts = (skus: Sku[]) => skus.map((sku) => sku.skuPartNumber).sort();
@@ -65,34 +34,14 @@ describe('inventory, preview and overview per tenant, end to end', () => {
     [...graph.tenant(tenantId).tenant.skus.values()].map((sku) => sku.skuPartNumber).sort();
 
   beforeAll(async () => {
-    graph = await startMultiTenantGraphSimulator({
-      tenants: [
-        { tenantId: HOME, options: tenantOptions(11, 'O365_BUSINESS_PREMIUM', 'SPB') },
-        { tenantId: BETA, options: tenantOptions(12, 'ENTERPRISEPACK', 'ENTERPRISEPREMIUM') },
-        { tenantId: DELTA, consented: false, options: tenantOptions(13, 'ENTERPRISEPACK', 'ENTERPRISEPREMIUM') },
-      ],
-    });
-    stack = await startStack({
-      sim: graph.tenant(HOME),
-      graphBaseUrl: graph.baseUrl,
-      clock: 'virtual',
-      env: { HOME_TENANT_ID: HOME, GRAPH_MULTITENANT_APP_ID: APP_ID },
-    });
-    for (const [tenantId, displayName] of [
-      [BETA, 'Beta Ltd'],
-      [DELTA, 'Delta Inc'],
-    ] as const) {
-      expect((await stack.api('PUT', `/api/tenants/${tenantId}`, { displayName })).status).toBe(201);
-    }
+    tenants = await startTenantStack({ users: USERS, seed: 11, tenant: { now: realPacedClock() } });
+    ({ graph, stack } = tenants);
     expect((await stack.api('POST', `/api/tenants/${BETA}/consent-check`)).json.consent).toMatchObject({
       status: 'granted',
     });
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    await graph?.stop();
-  });
+  afterAll(() => tenants?.stop());
 
   it("shows each tenant its own SKUs and holders, never another tenant's", async () => {
     const home = await stack.api<{ skus: Sku[] }>('GET', '/api/skus');
