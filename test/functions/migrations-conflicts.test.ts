@@ -4,20 +4,9 @@
  * exclusive). With `strategy: "overlap"`, E3 is added with its clashing Exchange plan off while E1 stays, and cleanup
  * then swaps them in one call: every user ends on E3 and nobody is ever without Exchange.
  */
-import {
-  findServiceGaps,
-  findUnlicensedPeriods,
-  generateScenario,
-  SKU_CATALOG,
-  type SimulatorEvent,
-} from '../../emulators/graph';
+import { findServiceGaps, findUnlicensedPeriods, generateScenario, type SimulatorEvent } from '../../emulators/graph';
 import { startStack, type Stack } from '../support/e2e';
-
-const E1 = SKU_CATALOG.STANDARDPACK.skuId;
-const E3 = SKU_CATALOG.ENTERPRISEPACK.skuId;
-const EXCHANGE_PLANS = [...SKU_CATALOG.STANDARDPACK.plans, ...SKU_CATALOG.ENTERPRISEPACK.plans]
-  .filter(([, name]) => name.startsWith('EXCHANGE_S_'))
-  .map(([id]) => id as string);
+import { E1, E3, EXCHANGE_PLANS, planOf } from '../support/products';
 
 describe('overlap between mutually exclusive products (E1 → E3) over HTTP on the realistic simulator', () => {
   let stack: Stack;
@@ -66,7 +55,7 @@ describe('overlap between mutually exclusive products (E1 → E3) over HTTP on t
     expect(findServiceGaps(events, { skus, planIds: EXCHANGE_PLANS, service: 'Exchange Online' })).toEqual([]);
     expect(findUnlicensedPeriods(events)).toEqual([]);
     // The documented order: E3 came first with its clashing Exchange plan off beside E1, then one call swapped them.
-    const e3Exchange = SKU_CATALOG.ENTERPRISEPACK.plans.find(([, name]) => name === 'EXCHANGE_S_ENTERPRISE')![0];
+    const e3Exchange = planOf('ENTERPRISEPACK', 'EXCHANGE_S_ENTERPRISE');
     for (const userId of e1Holders) {
       const states = events.flatMap((event) =>
         event.kind === 'license' && event.userId === userId

@@ -10,7 +10,6 @@ import {
   findUnlicensedPeriods,
   GROUP_SCENARIO_GROUPS as G,
   groupLicensingScenario,
-  SKU_CATALOG,
   type GraphSimulator,
   type GroupScenarioOptions,
   type Scenario,
@@ -19,11 +18,9 @@ import {
 import { requiredAppRoles } from '../../src/graph/permissions';
 import type { MigrationView } from '../../src/migrations/view';
 import { startStack, type Stack } from '../support/e2e';
+import { BUSINESS_STANDARD as STANDARD, E1, E3, EXCHANGE_PLANS, planOf } from '../support/products';
 
-const E1 = SKU_CATALOG.STANDARDPACK.skuId;
-const E3 = SKU_CATALOG.ENTERPRISEPACK.skuId;
-const STANDARD = SKU_CATALOG.O365_BUSINESS_PREMIUM.skuId;
-const EXCHANGE = ['9aaf7827-d63c-4b61-89c3-182f06f82e5c', 'efb87545-963c-4e0d-99df-69c6916d9eb0'];
+const EXCHANGE = EXCHANGE_PLANS;
 
 interface Row {
   userId: string;
@@ -32,13 +29,6 @@ interface Row {
   action: string;
   blockCode?: string;
   graphErrorCode?: string;
-}
-
-/** A plan's id in the simulator's catalog, by name. */
-function planOf(partNumber: keyof typeof SKU_CATALOG, name: string): string {
-  const plan = SKU_CATALOG[partNumber].plans.find(([, planName]) => planName === name);
-  if (!plan) throw new Error(`${partNumber} has no plan ${name}`);
-  return plan[0].toLowerCase();
 }
 
 /** Every user's licenses, where each comes from, and the groups they are in: one comparable string per user. */

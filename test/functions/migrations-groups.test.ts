@@ -9,19 +9,21 @@ import {
   findUnlicensedPeriods,
   GROUP_SCENARIO_GROUPS as G,
   groupLicensingScenario,
-  SKU_CATALOG,
   type GroupScenarioOptions,
   type SimulatorEvent,
 } from '../../emulators/graph';
 import type { MigrationView } from '../../src/migrations/view';
 import { requiredAppRoles } from '../../src/graph/permissions';
 import { startStack, type Stack } from '../support/e2e';
+import {
+  BUSINESS_PREMIUM as PREMIUM,
+  BUSINESS_STANDARD as STANDARD,
+  E1,
+  E3,
+  EXCHANGE_PLANS,
+} from '../support/products';
 
-const E1 = SKU_CATALOG.STANDARDPACK.skuId;
-const E3 = SKU_CATALOG.ENTERPRISEPACK.skuId;
-const STANDARD = SKU_CATALOG.O365_BUSINESS_PREMIUM.skuId;
-const PREMIUM = SKU_CATALOG.SPB.skuId;
-const EXCHANGE = ['9aaf7827-d63c-4b61-89c3-182f06f82e5c', 'efb87545-963c-4e0d-99df-69c6916d9eb0'];
+const EXCHANGE = EXCHANGE_PLANS;
 
 interface Row {
   userId: string;
