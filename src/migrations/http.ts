@@ -140,7 +140,7 @@ export async function getMigrationHandler(deps: MigrationHttpDeps, request: Http
   const id = routeRunKey(deps, request);
   if (id === undefined) return notFound(request.params.id ?? '');
   const view = await getMigrationView(deps, id, requestOrigin(request), { live: true });
-  if (!view) return notFound(id);
+  if (!view) return notFound(request.params.id ?? '');
   const [related, documents] = await Promise.all([
     withRelated(deps, view, requestOrigin(request)),
     runDocuments(deps.store, id, true),
@@ -184,7 +184,7 @@ export async function reportHandler(deps: MigrationHttpDeps, request: HttpReques
   const query = parseQuery(reportQuery, request);
   if (!query.ok) return query.response;
   const view = await getMigrationView(deps, id, requestOrigin(request));
-  if (!view) return notFound(id);
+  if (!view) return notFound(request.params.id ?? '');
   const docs = new MigrationDocuments(deps.store, id);
   const stored = await docs.request();
   const assembled = await assembleReport(docs, stored?.request.dryRun ?? false);
@@ -271,7 +271,7 @@ export async function actionHandler(
     });
   }
   const view = await getMigrationView(deps, id, requestOrigin(request));
-  if (!view) return notFound(id);
+  if (!view) return notFound(request.params.id ?? '');
   if (!allowedIn[action](view.status)) {
     const decision =
       action === 'approve' || action === 'reject' ? await new MigrationDocuments(deps.store, id).approval() : undefined;
