@@ -1,6 +1,7 @@
 import { findUnlicensedGaps, generateScenario, type GraphSimulator } from '../../emulators/graph';
 import type { MigrationView } from '../../src/migrations/view';
 import { startStack, type Stack } from '../support/e2e';
+import { pollUntil } from '../emulators/local/launcher';
 
 /** Every user's licenses with their disabled plans, as one comparable string per user. */
 function licenseStates(sim: GraphSimulator): Map<string, string> {
@@ -109,6 +110,13 @@ describe('rollback (local runtime + Graph simulator, realistic profile + Azurite
       });
     }
     const handState = licenseStates(stack.sim);
+    // Changed "since the run", not a moment ago: Entra shows a write to every read only after its replication lag,
+    // and no product can see a change Graph does not show yet.
+    await pollUntil(
+      'the changes by hand visible to every read',
+      () => stack.sim.tenant.recentlyChangedUsers().length === 0 || undefined,
+      30_000,
+    );
 
     const first = await rollBack(original.id, { acknowledgeDataLoss: true });
     expect(first.status).toBe('completed');
