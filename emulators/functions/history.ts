@@ -1,6 +1,6 @@
 /**
- * DTFx history events in the PascalCase JSON shape the durable-functions library reads
- * (see /work/shared/reference/durable-functions-protocol.md §1.2).
+ * DTFx history events in the PascalCase JSON shape the durable-functions library reads (its replay of
+ * `context.df` history; see emulators/functions/README.md).
  */
 export const EventType = {
   ExecutionStarted: 0,
