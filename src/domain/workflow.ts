@@ -38,12 +38,14 @@ export type ActivityOutput<N extends ActivityName> = ActivityContracts[N]['outpu
 export interface OrchestratorContracts {
   migrationOrchestrator: { input: MigrationInput; output: MigrationOutput };
   migrationWaveOrchestrator: { input: WaveInput; output: WaveResult };
+  migrationWaveGroupOrchestrator: { input: WaveGroupInput; output: PhaseResult };
 }
 
 export type OrchestratorName = keyof OrchestratorContracts;
 
 export const MIGRATION_ORCHESTRATOR = 'migrationOrchestrator' satisfies OrchestratorName;
 export const WAVE_ORCHESTRATOR = 'migrationWaveOrchestrator' satisfies OrchestratorName;
+export const WAVE_GROUP_ORCHESTRATOR = 'migrationWaveGroupOrchestrator' satisfies OrchestratorName;
 
 /** External events the HTTP API raises on a running migration. */
 export const MigrationEvents = {
@@ -60,6 +62,29 @@ export const BATCHES_PER_WAVE = 80;
  * read once up front and the `$batch` requests go out back to back, so the budget is not idle during reads.
  */
 export const BATCHES_PER_ACTIVITY = 5;
+
+/**
+ * Plan batches per verify activity: verifying only reads (a `$batch` of reads per plan batch, against a read budget
+ * far above the write budget), so 8 activities cover a whole wave in one round. Each round of activities is a set of
+ * orchestration episodes that replay the wave's history; one round instead of two halves them.
+ */
+export const BATCHES_PER_VERIFY_ACTIVITY = 10;
+
+/** Batches per activity for runs of RUN_LAYOUT_VERSION (WaveInput.batchesPerActivity). */
+export function batchesPerActivity(phase: Phase): number {
+  return phase === 'verify' ? BATCHES_PER_VERIFY_ACTIVITY : BATCHES_PER_ACTIVITY;
+}
+
+/**
+ * Children (waves, or groups of waves) one orchestration calls in a phase, at most. Every sub-orchestration result
+ * is an episode that replays the caller's whole history, so a caller with n children replays O(n²) events: a phase
+ * with more waves than this runs them through wave-group sub-orchestrations (nested when needed), which keeps the
+ * replay per user flat from a thousand users to millions.
+ */
+export const WAVES_PER_GROUP = 10;
+
+/** 2: phases of more than WAVES_PER_GROUP waves run through wave groups; verify activities take a whole round. */
+export const RUN_LAYOUT_VERSION = 2;
 
 /** Everything the orchestrator needs from the request; the moves and user lists stay in storage. */
 export type RunOptions = Pick<
@@ -92,6 +117,12 @@ export interface MigrationInput {
    * before notifications existed replay without it).
    */
   notify?: boolean;
+  /**
+   * The orchestration layout the run started with (RUN_LAYOUT_VERSION then), so a deployment never changes the
+   * decisions of a run in flight. Absent: runs started before layouts were versioned, which replay their recorded
+   * direct wave calls and verify activities of BATCHES_PER_ACTIVITY.
+   */
+  version?: number;
 }
 
 export interface ApprovalDecision {
@@ -159,7 +190,7 @@ export interface BatchInput {
   wave: number;
   /** First plan batch (one Graph `$batch` each) this activity handles. */
   batch: number;
-  /** How many consecutive plan batches, at most BATCHES_PER_ACTIVITY. */
+  /** How many consecutive plan batches, at most `batchesPerActivity(phase)`. */
   batchCount: number;
   /** Share of the tenant's write budget this activity may use: 1 / activities running at once. */
   budgetShare: number;
@@ -224,6 +255,8 @@ export interface WaveInput {
   carry?: CarriedRange[];
   /** No wave follows: users still handed back at the end are sent by activities of their own, which wait. */
   last?: boolean;
+  /** Plan batches per activity; absent in waves of runs before layout version 2: BATCHES_PER_ACTIVITY. */
+  batchesPerActivity?: number;
 }
 
 export type StopReason = 'cancelled' | 'failureRate' | 'windowClosed';
@@ -233,6 +266,45 @@ export interface WaveResult {
   stopReason?: StopReason;
   /** Ranges with users still handed back, for the next wave to send. */
   carry?: CarriedRange[];
+}
+
+/** A run of consecutive waves of one phase: what they did, and how many of the plan's waves were reached. */
+export type PhaseResult = WaveResult & { wavesRun: number };
+
+/** What every wave of one phase of a run shares. */
+export type PhaseSettings = Pick<
+  WaveInput,
+  | 'migrationId'
+  | 'phase'
+  | 'batchSize'
+  | 'concurrency'
+  | 'maxFailureRate'
+  | 'notAfter'
+  | 'deferThrottled'
+  | 'batchesPerActivity'
+>;
+
+/** Where a sequence of waves starts: totals before it (the failure budget spans the run) and ranges handed on. */
+export interface WaveSequenceStart {
+  attemptedBefore: number;
+  failedBefore: number;
+  carry?: CarriedRange[];
+  /** The sequence ends the phase: its last wave is the phase's last. */
+  last: boolean;
+}
+
+export interface WaveGroupInput {
+  settings: PhaseSettings;
+  waves: WaveRef[];
+  start: WaveSequenceStart;
+}
+
+/** A wave group's custom status: the counts of its finished children, and the child running now. */
+export interface WaveGroupStatus {
+  counts: BatchCounts;
+  currentWave?: number;
+  /** Instance id of the nested group running now (phases with more than WAVES_PER_GROUP² waves). */
+  currentGroup?: string;
 }
 
 /** The two steps of every group move: add the target, then (once it is held) remove the source. */
@@ -297,6 +369,8 @@ export interface MigrationCustomStatus {
   message?: string;
   /** Progress of the wave running now, merged by the status API for finer progress. */
   currentWave?: number;
+  /** Instance id of the wave group running now (WaveGroupStatus), when the phase runs its waves in groups. */
+  currentGroup?: string;
   waves?: number;
 }
 
@@ -389,6 +463,22 @@ export function splitIntoWaves(batchSizes: number[], batchesPerWave = BATCHES_PE
 
 export function waveInstanceId(migrationId: string, phase: Phase, wave: number): string {
   return `${migrationId}:${phase}:${wave}`;
+}
+
+export function waveGroupInstanceId(migrationId: string, phase: Phase, waves: readonly WaveRef[]): string {
+  return `${migrationId}:${phase}:${waves[0]?.wave ?? 0}-${waves.at(-1)?.wave ?? 0}`;
+}
+
+/**
+ * The children of a sequence of waves: each wave on its own when there are at most WAVES_PER_GROUP, else groups of
+ * WAVES_PER_GROUP^d consecutive waves, d the smallest that leaves at most WAVES_PER_GROUP groups.
+ */
+export function waveGroupsOf(waves: readonly WaveRef[]): WaveRef[][] {
+  let span = 1;
+  while (Math.ceil(waves.length / span) > WAVES_PER_GROUP) span *= WAVES_PER_GROUP;
+  const groups: WaveRef[][] = [];
+  for (let first = 0; first < waves.length; first += span) groups.push(waves.slice(first, first + span));
+  return groups;
 }
 
 /** The approval event's payload, read defensively: anything but an explicit approval counts as a rejection. */

@@ -5,7 +5,7 @@ import type { AppSettings } from '../config/settings';
 import type { NotifyTarget } from '../domain/notify';
 import type { MigrationRequest } from '../domain/types';
 import { runKey, tenantOfRunKey, UNKNOWN_HOME_TENANT_ID } from '../domain/tenancy';
-import { MIGRATION_ORCHESTRATOR, type MigrationInput, type RunOptions } from '../domain/workflow';
+import { MIGRATION_ORCHESTRATOR, RUN_LAYOUT_VERSION, type MigrationInput, type RunOptions } from '../domain/workflow';
 import type { DocumentStore } from '../storage/document-store';
 import { MigrationDocuments, type StoredRequest } from '../storage/migration-documents';
 
@@ -52,7 +52,7 @@ function storedRequest(id: string, request: MigrationRequest, options: StartOpti
 }
 
 function migrationInput(id: string, stored: StoredRequest): MigrationInput {
-  const input: MigrationInput = { migrationId: id, options: runOptions(stored.request) };
+  const input: MigrationInput = { migrationId: id, options: runOptions(stored.request), version: RUN_LAYOUT_VERSION };
   if (stored.rollback) input.link = { kind: 'rollback', of: stored.rollback.of };
   else if (stored.retryOf) input.link = { kind: 'retry', of: stored.retryOf };
   if (stored.notify && stored.notify.length > 0) input.notify = true;

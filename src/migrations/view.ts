@@ -8,7 +8,9 @@ import {
   waveInstanceId,
   type MigrationCustomStatus,
   type MigrationOutput,
+  type PhaseResult,
   type WaitingFor,
+  type WaveGroupStatus,
   type WaveResult,
 } from '../domain/workflow';
 import type { TenantLedger } from '../ledger';
@@ -237,14 +239,12 @@ export async function getMigrationView(
   const running = status.runtimeStatus === OrchestrationRuntimeStatus.Running;
   let wave: WaveProgress | undefined;
   let live: LiveProgress | undefined;
-  if (running && custom?.status === 'reassigning' && custom.currentWave !== undefined) {
-    const waveStatus = await statusOf(client, waveInstanceId(id, 'reassign', custom.currentWave));
-    if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Running) wave = waveStatus.customStatus ?? undefined;
-    // Done, and the run has not taken its counts in yet: its result has them.
-    else if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Completed)
-      wave = (waveStatus.output as WaveResult | undefined)?.counts;
-    if (options.live && deps.store && waveStatus?.runtimeStatus !== OrchestrationRuntimeStatus.Completed) {
-      live = await liveProgress(deps.store, id, custom.currentWave, wave?.batchesDone ?? 0, deps.clock.now());
+  if (running && custom?.status === 'reassigning') {
+    const found = await runningWave(client, id, custom);
+    wave = found.progress;
+    if (options.live && deps.store && found.live) {
+      const { wave: number, batchesDone } = found.live;
+      live = await liveProgress(deps.store, id, number, batchesDone, deps.clock.now());
     }
   }
   const view = toMigrationView(status, baseUrl, currentDate(deps.clock), wave, live);
@@ -253,6 +253,56 @@ export async function getMigrationView(
     if (reserved.length > 0) view.reservedSeats = reserved;
   }
   return view;
+}
+
+/** Nested wave groups a phase of 10^(n+1) waves has: far more than any plan holds. */
+const MAX_GROUP_DEPTH = 6;
+
+type WavePointer = Pick<WaveGroupStatus, 'currentWave' | 'currentGroup'>;
+
+function addProgress(sum: WaveProgress, part: Partial<WaveProgress> | undefined): WaveProgress {
+  return {
+    ...sum,
+    moved: (sum.moved ?? 0) + (part?.moved ?? 0),
+    failed: (sum.failed ?? 0) + (part?.failed ?? 0),
+    skipped: (sum.skipped ?? 0) + (part?.skipped ?? 0),
+    notAttempted: (sum.notAttempted ?? 0) + (part?.notAttempted ?? 0),
+  };
+}
+
+/**
+ * The counts the reassign phase holds beyond the run's own: from the run's status down through the wave groups
+ * running now (each has the counts of its finished children) to the running wave, and that wave's activities for
+ * live progress. A child that finished and whose caller has not taken its result in yet counts with its result.
+ */
+async function runningWave(
+  client: DurableClient,
+  id: string,
+  custom: MigrationCustomStatus,
+): Promise<{ progress?: WaveProgress; live?: { wave: number; batchesDone: number } }> {
+  let progress: WaveProgress = {};
+  let pointer: WavePointer = custom;
+  for (let depth = 0; pointer.currentGroup !== undefined && depth < MAX_GROUP_DEPTH; depth++) {
+    const group = await statusOf(client, pointer.currentGroup);
+    if (group?.runtimeStatus === OrchestrationRuntimeStatus.Completed)
+      return { progress: addProgress(progress, (group.output as PhaseResult | undefined)?.counts) };
+    const groupStatus = group?.runtimeStatus === OrchestrationRuntimeStatus.Running ? group.customStatus : undefined;
+    // Not started, or no child started yet: nothing beyond the run's counts.
+    if (!groupStatus) return { progress };
+    const current = groupStatus as WaveGroupStatus;
+    progress = addProgress(progress, current.counts);
+    pointer = current;
+  }
+  if (pointer.currentWave === undefined || pointer.currentGroup !== undefined) return { progress };
+  const waveStatus = await statusOf(client, waveInstanceId(id, 'reassign', pointer.currentWave));
+  if (waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Completed)
+    return { progress: addProgress(progress, (waveStatus.output as WaveResult | undefined)?.counts) };
+  const running = waveStatus?.runtimeStatus === OrchestrationRuntimeStatus.Running;
+  const current = running ? (waveStatus.customStatus as WaveProgress | null) : null;
+  return {
+    progress: { ...addProgress(progress, current ?? undefined), batchesDone: current?.batchesDone ?? 0 },
+    live: { wave: pointer.currentWave, batchesDone: current?.batchesDone ?? 0 },
+  };
 }
 
 /** Recent migrations, newest first (waves are sub-orchestrations and are left out). */

@@ -6,7 +6,7 @@
  */
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { errorMessage } from '../domain/values';
-import { emptyBatchCounts, type MigrationInput, type MigrationOutput } from '../domain/workflow';
+import { emptyBatchCounts, type MigrationInput, type MigrationOutput, type PhaseResult } from '../domain/workflow';
 import { approvalStage } from './approval-stage';
 import { GroupWait } from './group-wait';
 import { groupStage } from './groups-stage';
@@ -16,7 +16,6 @@ import { planStage } from './plan-stage';
 import { cleanupStage, reassignmentEnd, reassignStage, verifyStage } from './reassign-stage';
 import { MigrationRun } from './run';
 import { LicenseWait } from './waiting';
-import type { PhaseResult } from './waves';
 
 export const migrationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const run = new MigrationRun(context, context.df.getInput<MigrationInput>());

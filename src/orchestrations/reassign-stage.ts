@@ -6,7 +6,8 @@ import type { Task } from 'durable-functions';
 import { RunMessages } from '../domain/messages';
 import type { Plan } from './plan-stage';
 import type { MigrationRun, RunEnd } from './run';
-import { runWaves, type PhaseResult } from './waves';
+import type { PhaseResult } from '../domain/workflow';
+import { runWaves } from './waves';
 
 export function* reassignStage(run: MigrationRun, plan: Plan): Generator<Task, PhaseResult, unknown> {
   const { counts } = run;

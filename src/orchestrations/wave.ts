@@ -1,6 +1,6 @@
 /**
- * One wave of a migration phase: up to BATCHES_PER_WAVE batches, `concurrency` activities at a time. A
- * sub-orchestration per wave keeps every history bounded however many users a migration has.
+ * One wave of a migration phase: up to BATCHES_PER_WAVE batches, in activities of `batchesPerActivity` batches,
+ * `concurrency` at a time. A sub-orchestration per wave keeps every history bounded however many users a run has.
  *
  * While reassigning, an activity hands back users Graph throttled (a stray 429 holds back only its own request)
  * instead of idling through their Retry-After: the round ends when the other users are done, and the next round's
@@ -177,9 +177,10 @@ function windowClosed(context: OrchestrationContext, input: WaveInput): boolean 
 function unitsOf(input: WaveInput): BatchRange[] {
   const { wave } = input;
   const lastBatch = wave.firstBatch + wave.batchCount;
+  const perActivity = input.batchesPerActivity ?? BATCHES_PER_ACTIVITY;
   const units: BatchRange[] = [];
-  for (let batch = wave.firstBatch; batch < lastBatch; batch += BATCHES_PER_ACTIVITY) {
-    units.push({ wave: wave.wave, batch, batchCount: Math.min(BATCHES_PER_ACTIVITY, lastBatch - batch) });
+  for (let batch = wave.firstBatch; batch < lastBatch; batch += perActivity) {
+    units.push({ wave: wave.wave, batch, batchCount: Math.min(perActivity, lastBatch - batch) });
   }
   return units;
 }

@@ -61,7 +61,7 @@ describe('reassign, verify and clean up', () => {
       ...everyoneMoves(big),
       verifyBatch: (input) =>
         Promise.resolve(
-          input.batch === 85
+          input.batch === 90
             ? batchCounts({ moved: big.usersIn(input) - 2, failed: 2 })
             : batchCounts({ moved: big.usersIn(input) }),
         ),

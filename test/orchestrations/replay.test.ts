@@ -43,6 +43,15 @@ describe('recorded histories replay through the current orchestrators', () => {
     expect(result).toEqual({ deterministic: true, newDecisions: 0 });
   });
 
+  it('a run with wave groups, and one of its groups, do too', async () => {
+    // Recorded from the orchestrators on the local runtime with scripted activities: a run of 12 waves a phase (groups
+    // 0-9 and 10-11), and its verify group 0-9.
+    for (const name of ['grouped-migration.history.json', 'wave-group.history.json']) {
+      const result = await checkReplay({ appEntry: APP_MODULE, compose: replayApp, history: fixture(name) });
+      expect({ name, ...result }).toEqual({ name, deterministic: true, newDecisions: 0 });
+    }
+  });
+
   it('a reordered activity call breaks the replay (what this test guards against)', async () => {
     const history = fixture('migration.history.json');
     // Swap the first two scheduled activities (recordStage, planMigration) as a code change reordering them would.

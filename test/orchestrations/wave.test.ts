@@ -131,6 +131,12 @@ describe('wave orchestrator', () => {
     expect(callsTo(run.calls, 'verifyBatch')).toHaveLength(5);
   });
 
+  it('splits its batches into activities of the size its input names (runs before layout 2 name none: 5)', async () => {
+    const run = await host.runWave(batches(), waveInput({ phase: 'verify', batchesPerActivity: 10 }));
+    expect(callsTo(run.calls, 'verifyBatch').map((call) => call.input.batchCount)).toEqual([10, 10, 3]);
+    expect(run.output).toEqual({ counts: batchCounts({ moved: 460 }) });
+  });
+
   it('starts nothing when its window has already closed', async () => {
     const run = await host.runWave(batches(), (startedAt) =>
       waveInput({ notAfter: new Date(startedAt).toISOString() }),

@@ -15,6 +15,7 @@ import type { PlanSummary } from '../../../src/domain/types';
 import {
   emptyBatchCounts,
   MIGRATION_ORCHESTRATOR,
+  RUN_LAYOUT_VERSION,
   splitIntoWaves,
   WAVE_ORCHESTRATOR,
   waveInstanceId,
@@ -216,6 +217,12 @@ export class StubHost {
     return this.#host?.stop() ?? Promise.resolve();
   }
 
+  /** The history of any instance the host ran (a sub-orchestration's, say). */
+  historyOf(instanceId: string): Promise<HistoryEvent[]> {
+    if (!this.#host) throw new Error('The stub host is not started (call start() in beforeAll).');
+    return this.#host.getHistory(instanceId);
+  }
+
   /** Runs `migrationOrchestrator` (instance id = migration id) to its end against the stubs. */
   runMigration(
     stubs: Partial<ActivityHandlers>,
@@ -254,7 +261,7 @@ export class StubHost {
     const startedAt = (Math.floor(host.clock.now() / DAY) + 10) * DAY + 9 * HOUR;
     await host.clock.advanceTo(startedAt);
     const input = typeof inputFor === 'function' ? inputFor(startedAt) : inputFor;
-    const { migrationId } = input;
+    const migrationId = 'settings' in input ? input.settings.migrationId : input.migrationId;
     if (this.#runs.has(migrationId)) throw new Error(`Migration id ${migrationId} was used by an earlier run`);
     const calls: ActivityCall[] = [];
     this.#runs.set(migrationId, { handlers: { ...defaultStubs(), ...stubs }, calls });
@@ -300,11 +307,15 @@ export class StubHost {
 }
 
 /** One stub host for the test file: started before its first test, stopped after its last. */
-export function stubHostForThisFile(): Pick<StubHost, 'runMigration' | 'runWave'> {
+export function stubHostForThisFile(): Pick<StubHost, 'runMigration' | 'runWave' | 'historyOf'> {
   const host = new StubHost();
   beforeAll(() => host.start());
   afterAll(() => host.stop());
-  return { runMigration: (...args) => host.runMigration(...args), runWave: (...args) => host.runWave(...args) };
+  return {
+    runMigration: (...args) => host.runMigration(...args),
+    runWave: (...args) => host.runWave(...args),
+    historyOf: (...args) => host.historyOf(...args),
+  };
 }
 
 let lastId = 0;
@@ -315,10 +326,14 @@ export function newMigrationId(): string {
   return `mig-${String(lastId).padStart(4, '0')}`;
 }
 
-/** A migration's orchestrator input (a new id, the request's defaults: swap, atomic, no approval), overridden as given. */
+/**
+ * A migration's orchestrator input as a run started now gets it (a new id, the current layout, the request's
+ * defaults: swap, atomic, no approval), overridden as given.
+ */
 export function migrationInput(options: Partial<RunOptions> = {}): MigrationInput {
   return {
     migrationId: newMigrationId(),
+    version: RUN_LAYOUT_VERSION,
     options: {
       dryRun: false,
       requireApproval: false,
