@@ -271,7 +271,14 @@ export class LicenseAssigner {
       if (response.status !== 429) continue;
       const retryAfterMs = this.retryAfter(response);
       const scope = response.headers['x-ms-throttle-scope'];
-      this.transport.pacer.onThrottled({ kind, retryAfterMs, startedAt: exchange.startedAt, scope });
+      // One write per item of a write batch (see `writes` above).
+      this.transport.pacer.onThrottled({
+        kind,
+        retryAfterMs,
+        startedAt: exchange.startedAt,
+        scope,
+        writes: kind === 'write' ? 1 : 0,
+      });
     }
     if (kind === 'read')
       this.transport.pacer.onAnswered('read', paired.filter((p) => p.response.status !== 429).length);
@@ -320,6 +327,7 @@ export class LicenseAssigner {
         retryAfterMs: this.retryAfter(asItem),
         startedAt: exchange.startedAt,
         scope: exchange.headers.get('x-ms-throttle-scope') ?? undefined,
+        writes,
       });
     }
     for (const w of group) {

@@ -54,6 +54,8 @@ export interface ThrottleSignal {
   startedAt: number;
   /** `x-ms-throttle-scope` of the answer, e.g. `Tenant_Application/Write/<app>/<tenant>`. */
   scope?: string;
+  /** Writes the throttled request carried (taken from the write gate when it was sent). */
+  writes?: number;
 }
 
 /** Does a throttle scope name a budget this app spends for requests of this kind? */
@@ -459,13 +461,17 @@ export class TenantPacer {
 
   /**
    * A 429. Noise (no throttle scope naming our budget, and no steady throttling) holds back only the request it
-   * answered, which waits for its own Retry-After. Congestion pauses every request of that kind until Retry-After and
-   * cuts the write pace, at most once per pause. Returns which it was.
+   * answered, which waits for its own Retry-After, and gives its writes back to the gate: Graph refused it before
+   * running it, so it spent nothing of the app's budget, and the resend takes them again. Congestion pauses every
+   * request of that kind until Retry-After and cuts the write pace, at most once per pause. Returns which it was.
    */
   onThrottled(signal: ThrottleSignal): 'noise' | 'congestion' {
     const window = this.windows[signal.kind];
     window.record(true);
-    if (!scopeIsOurs(signal.scope, signal.kind) && !window.congested) return 'noise';
+    if (!scopeIsOurs(signal.scope, signal.kind) && !window.congested) {
+      if (signal.kind === 'write' && signal.writes) this.writes.adjust(-signal.writes, this.writeRate);
+      return 'noise';
+    }
     const until = this.clock.now() + signal.retryAfterMs;
     if (signal.kind === 'write') {
       if (signal.startedAt >= this.lastWritePauseEnd) {

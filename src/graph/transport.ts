@@ -278,7 +278,13 @@ export class GraphTransport {
         throttled += 1;
         const wait = retryAfterMs(outcome.headers, this.options.retry.defaultRetryAfterMs, this.clock.now());
         const scope = outcome.headers.get('x-ms-throttle-scope') ?? undefined;
-        this.pacer.onThrottled({ kind, retryAfterMs: wait, startedAt: outcome.startedAt, scope });
+        this.pacer.onThrottled({
+          kind,
+          retryAfterMs: wait,
+          startedAt: outcome.startedAt,
+          scope,
+          writes: request.writes,
+        });
         if (throttled > this.options.retry.maxThrottled) throw this.failure(outcome, request.operation);
         await this.clock.sleep(wait);
         continue;

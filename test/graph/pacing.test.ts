@@ -89,6 +89,28 @@ describe('write pacing', () => {
     expect(next.map((t) => t - sentAt)).toEqual([1_000, 2_000]);
   });
 
+  it('a stray 429 gives its writes back: Graph ran none of them, so the resend does not wait for them twice', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    const start = clock.now();
+    await sendTimes(pacer, clock, 3);
+    // The third batch (sent at 3 s) comes back a stray 429: its 20 writes go back to the gate.
+    pacer.onThrottled({ kind: 'write', retryAfterMs: 0, startedAt: clock.now(), writes: 20 });
+    const resend = await sendTimes(pacer, clock, 2);
+    expect(resend.map((t) => t - start)).toEqual([3_000, 4_000]);
+  });
+
+  it('a 429 scoped to our budget gives nothing back: our pace is what Graph refused', async () => {
+    const clock = new VirtualClock();
+    const pacer = new TenantPacer(clock, limits);
+    await sendTimes(pacer, clock, 3);
+    const sentAt = clock.now();
+    pacer.onThrottled({ kind: 'write', retryAfterMs: 1_000, startedAt: sentAt, scope: OURS, writes: 20 });
+    const [resent] = await sendTimes(pacer, clock, 1);
+    // Not before the pause ends, and then only after earning 20 writes at the cut pace (15/s).
+    expect(resent! - sentAt).toBeGreaterThanOrEqual(1_000 + 20_000 / 15 - 1);
+  });
+
   it('a 429 scoped to our app and tenant pauses writes until Retry-After, then resumes paced, not in a burst', async () => {
     const clock = new VirtualClock();
     const pacer = new TenantPacer(clock, limits);
