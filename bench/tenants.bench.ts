@@ -18,6 +18,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { isFinished } from '../src/domain/status';
 import { requiredAppRoles } from '../src/graph/permissions';
@@ -70,6 +71,8 @@ interface TenantRun {
 interface ScenarioRun {
   runs: TenantRun[];
   peakRssMiB: number;
+  /** The product's event loop from the migrations' start to their end: share busy, and delays of timers (ms). */
+  eventLoop: { utilization: number; delayP99Ms: number; delayMaxMs: number };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -131,6 +134,11 @@ async function threeTenants(storm: boolean, count: number = TENANTS.length): Pro
         await product.api('POST', `/api/tenants/${tenantId}/consent-check`);
       }
       const stormFaults = [{ kind: 'error', status: 429, retryAfterSeconds: 20 }];
+      // The event loop is shared by the tenants' runs (and this benchmark's polling): how busy it gets tells whether
+      // the runs wait for each other's CPU time.
+      const delays = monitorEventLoopDelay({ resolution: 10 });
+      delays.enable();
+      const busyBefore = performance.eventLoopUtilization();
       if (storm) await graph.tenant(STORMED).control('PUT', 'faults', stormFaults);
       const started = await Promise.all(
         tenants.map((tenantId) =>
@@ -148,6 +156,12 @@ async function threeTenants(storm: boolean, count: number = TENANTS.length): Pro
         await graph.tenant(STORMED).control('PUT', 'faults', []);
       }
       const runs = await Promise.all(following);
+      delays.disable();
+      const eventLoop = {
+        utilization: performance.eventLoopUtilization(busyBefore).utilization,
+        delayP99Ms: delays.percentile(99) / 1e6,
+        delayMaxMs: delays.max / 1e6,
+      };
       const peakRssMiB = product.peakRssMiB();
       for (const run of runs) run.writes = await writeTimes(graph, run.tenantId);
       // BENCH_TIMELINE=file.json keeps each tenant's span and write times, to see where time went.
@@ -162,7 +176,7 @@ async function threeTenants(storm: boolean, count: number = TENANTS.length): Pro
         const timeline = runs.map((run, index) => ({ ...run, throttled: throttled[index] }));
         writeFileSync(`${process.env.BENCH_TIMELINE}.${storm ? 'storm' : count}.json`, JSON.stringify(timeline));
       }
-      return { runs, peakRssMiB };
+      return { runs, peakRssMiB, eventLoop };
     } finally {
       await product.stop();
     }
@@ -236,6 +250,15 @@ function figures(name: string, title: string, result: ScenarioRun, stormed?: str
     shown: `${result.peakRssMiB.toFixed(0)} MiB`,
     value: result.peakRssMiB,
     note: 'of this process since it started, so it includes the scenarios before this one',
+  });
+  const { utilization, delayP99Ms, delayMaxMs } = result.eventLoop;
+  out.push({
+    id: `${name}-event-loop`,
+    scenario: title,
+    figure: "product's event loop while the runs ran: busy share, timer delay p99 / max",
+    target: '—',
+    shown: `${Math.round(utilization * 100)} %, ${delayP99Ms.toFixed(0)} / ${delayMaxMs.toFixed(0)} ms`,
+    value: utilization,
   });
   return out;
 }
