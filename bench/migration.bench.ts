@@ -26,10 +26,10 @@
  *               150 s windows: the product, a sequential one-call loop (SDK retries) and CIPP-style $batches of 20
  *               without per-item retry.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scenarios, type Figure } from './support/scenarios';
+import { printFigureTable, readBaseline, writeBaseline, type Baseline, type Figure } from './support/baseline';
+import { scenarios } from './support/scenarios';
 
 const { values } = parseArgs({
   options: {
@@ -39,12 +39,6 @@ const { values } = parseArgs({
     'update-baseline': { type: 'boolean', default: false },
   },
 });
-
-interface Baseline {
-  recordedAt: string;
-  scale: number;
-  figures: Figure[];
-}
 
 const baselinePath = join(__dirname, 'baselines/migration.json');
 
@@ -79,31 +73,16 @@ function fromLegacy(results: LegacyResult[]): Figure[] {
   return figures;
 }
 
-function readBaseline(): Baseline | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(baselinePath, 'utf8')) as Partial<Baseline> & { results?: LegacyResult[] };
-    if (Array.isArray(parsed.figures)) return parsed as Baseline;
-    if (Array.isArray(parsed.results) && parsed.recordedAt && parsed.scale) {
-      return { recordedAt: parsed.recordedAt, scale: parsed.scale, figures: fromLegacy(parsed.results) };
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  }
+/** The first baseline's fresh runs, as figures. */
+function fromLegacyBaseline(parsed: Record<string, unknown>): Baseline | undefined {
+  const { results, recordedAt, scale } = parsed as { results?: LegacyResult[]; recordedAt?: string; scale?: number };
+  if (!Array.isArray(results) || !recordedAt || !scale) return undefined;
+  return { recordedAt, scale, figures: fromLegacy(results) };
 }
 
 function print(figures: Figure[], baseline: Baseline | undefined, k: number): void {
-  const base = (f: Figure): string => baseline?.figures.find((b) => b.id === f.id)?.shown ?? '—';
   console.log(`\nMigration benchmark, k = ${k}; bound = 3,000 writes per 150 s × k = ${(3_000 * k) / 150} users/s`);
-  console.log(`baseline: ${baseline ? `${baseline.recordedAt} (k = ${baseline.scale})` : 'none'}\n`);
-  console.log('| scenario | figure | target | this run | baseline | |');
-  console.log('|---|---|---|---:|---:|---|');
-  for (const f of figures) {
-    const verdict = f.pass === undefined ? '' : f.pass ? 'PASS' : 'FAIL';
-    console.log(`| ${f.scenario} | ${f.figure} | ${f.target} | ${f.shown} | ${base(f)} | ${verdict} |`);
-  }
-  const notes = figures.flatMap((f) => (f.note ? [`- ${f.scenario}, ${f.figure}: ${f.note}`] : []));
-  if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
+  printFigureTable(figures, baseline);
 }
 
 async function main(): Promise<void> {
@@ -118,11 +97,10 @@ async function main(): Promise<void> {
     figures.push(...(await scenario({ k, sizes, log: (m) => process.stderr.write(`bench: ${name}: ${m}\n`) })));
     process.stderr.write(`bench: ${name} took ${Math.round((Date.now() - started) / 1000)} s\n`);
   }
-  const baseline = readBaseline();
+  const baseline = readBaseline(baselinePath, fromLegacyBaseline);
   print(figures, baseline, k);
   if (values['update-baseline']) {
-    const recorded: Baseline = { recordedAt: new Date().toISOString(), scale: k, figures };
-    writeFileSync(baselinePath, `${JSON.stringify(recorded, null, 2)}\n`);
+    writeBaseline(baselinePath, k, figures);
     console.log(`\nBaseline updated: ${baselinePath}`);
   }
   process.exitCode = figures.every((f) => f.pass !== false) ? 0 : 1;

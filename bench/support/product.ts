@@ -29,6 +29,8 @@ export async function startProduct(options: ProductOptions): Promise<Product> {
     appEntry: join(__dirname, '../../src/index.ts'),
     port: 0,
     clock: 'real',
+    // BENCH_ACTIVITIES=n runs n activities at once instead of host.json's maxConcurrentActivityFunctions.
+    ...(process.env.BENCH_ACTIVITIES ? { maxConcurrentActivities: Number(process.env.BENCH_ACTIVITIES) } : {}),
     log: process.env.BENCH_LOG ? (line) => process.stderr.write(`${Date.now() % 100000} ${line}\n`) : () => undefined,
     env: {
       GRAPH_BASE_URL: options.graphBaseUrl,

@@ -1,20 +1,10 @@
 /** The migration benchmark's scenarios (see bench/migration.bench.ts for what each measures and why). */
 import type { MigrationView } from '../../src/migrations/view';
+import type { Figure } from './baseline';
 import { baselineCompetitors } from './competitors';
 import { followMigration, reassignSpan, replayEvents, runMigration, type RunTimeline } from './product';
 import type { SimulatorProcess } from './simulator-process';
 import { boundPerSecond, withStack } from './stack';
-
-export interface Figure {
-  id: string;
-  scenario: string;
-  figure: string;
-  target: string;
-  shown: string;
-  value?: number;
-  pass?: boolean;
-  note?: string;
-}
 
 export interface ScenarioContext {
   k: number;

@@ -5,6 +5,10 @@
  * Routing: the bearer token's `tid` claim, else (no token: auth none on loopback) the `x-ms-simulator-tenant`
  * header, else the default tenant. The front also answers Entra's token endpoint, `POST /{tenant}/oauth2/v2.0/token`,
  * so a test can see what a customer tenant without consent answers.
+ *
+ * Control: `/_simulator/tenants` lists the tenants; `/_simulator/tenants/{tenantId}/…` is that tenant's own control
+ * API (`/_simulator/…`, control.ts), and `/_simulator/tenants/{tenantId}/consent` grants or revokes consent, so a
+ * simulator in another process (the CLI's `--tenants`) can be driven over HTTP as `tenant(id)` is in process.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -180,12 +184,18 @@ export async function startMultiTenantGraphSimulator(
     return defaultId;
   };
 
-  const forward = async (req: IncomingMessage, res: ServerResponse, target: Hosted): Promise<void> => {
+  /** Passes the request on to the tenant's own server, at `path` (default: the request's own path and query). */
+  const forward = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Hosted,
+    path: string = req.url ?? '/',
+  ): Promise<void> => {
     const body = await readAll(req);
     const inner = new URL(target.sim.baseUrl).origin;
     const headers = { ...req.headers, host: new URL(inner).host };
     await new Promise<void>((resolve, reject) => {
-      const upstream = httpRequest(`${inner}${req.url ?? '/'}`, { method: req.method, headers }, (answer) => {
+      const upstream = httpRequest(`${inner}${path}`, { method: req.method, headers }, (answer) => {
         void readAll(answer).then((payload) => {
           // Absolute links (@odata.nextLink, Location) name the front, not the tenant's own port.
           const text = payload.toString('utf8').split(inner).join(origin);
@@ -206,8 +216,54 @@ export async function startMultiTenantGraphSimulator(
     });
   };
 
+  /** `/_simulator/tenants[/{tenantId}[/…]]`: the front's own control routes (never Graph traffic). */
+  const onTenantControl = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    tenantSegment: string | undefined,
+    rest: string,
+  ): Promise<void> => {
+    if (tenantSegment === undefined) {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'GET /_simulator/tenants lists the tenants.' });
+      const tenants = [...hosted].map(([tenantId, h]) => ({
+        tenantId,
+        consented: h.consented,
+        default: tenantId === defaultId,
+        baseUrl: `${origin}/v1.0`,
+        controlUrl: `${origin}/_simulator/tenants/${tenantId}`,
+      }));
+      return sendJson(res, 200, tenants);
+    }
+    const tenantId = norm(decodeURIComponent(tenantSegment));
+    const target = hosted.get(tenantId);
+    if (!target) return sendJson(res, 404, { error: `no simulated tenant ${tenantId}` });
+    if (rest === '/consent') {
+      if (req.method === 'GET') return sendJson(res, 200, { consented: target.consented });
+      if (req.method !== 'PUT' && req.method !== 'POST') {
+        return sendJson(res, 405, { error: 'GET or PUT /consent with { "consented": true | false }.' });
+      }
+      let change: unknown;
+      try {
+        change = JSON.parse((await readAll(req)).toString('utf8') || 'null');
+      } catch {
+        change = undefined;
+      }
+      const consented = (change as { consented?: unknown } | null | undefined)?.consented;
+      if (typeof consented !== 'boolean') {
+        return sendJson(res, 400, { error: 'Send { "consented": true | false }.' });
+      }
+      target.consented = consented;
+      return sendJson(res, 200, { consented });
+    }
+    // Everything else is the tenant's own control API, whatever its consent (consent concerns Graph callers).
+    await forward(req, res, target, `/_simulator${rest}${url.search}`);
+  };
+
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    const tenantControl = /^\/_simulator\/tenants(?:\/([^/]+)(\/.*)?)?\/?$/.exec(url.pathname);
+    if (tenantControl) return onTenantControl(req, res, url, tenantControl[1], tenantControl[2] ?? '');
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
     if (token && req.method === 'POST') {
       const form = new URLSearchParams((await readAll(req)).toString('utf8'));

@@ -91,6 +91,47 @@ describe('the simulator hosts several tenants', () => {
     sim.setConsent(C, false);
   });
 
+  it("exposes each tenant's control API and consent over HTTP at /_simulator/tenants/{tenantId}", async () => {
+    const control = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${sim.origin}/_simulator/tenants${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+
+    expect((await control('GET', '')).body).toEqual([
+      expect.objectContaining({ tenantId: A, consented: true, default: true }),
+      expect.objectContaining({ tenantId: B, consented: true, default: false }),
+      expect.objectContaining({ tenantId: C, consented: false, default: false }),
+    ]);
+
+    // A 429 storm in B alone, set and cleared from outside the process.
+    const storm = [{ kind: 'error', status: 429, retryAfterSeconds: 1 }];
+    expect((await control('PUT', `/${B}/faults`, storm)).status).toBe(200);
+    expect((await control('GET', `/${B}/faults`)).body).toEqual([expect.objectContaining({ status: 429 })]);
+    expect((await users({ [SIMULATOR_TENANT_HEADER]: B })).status).toBe(429);
+    expect((await users({ [SIMULATOR_TENANT_HEADER]: A })).status).toBe(200);
+    expect((await control('PUT', `/${B}/faults`, [])).status).toBe(200);
+    expect((await users({ [SIMULATOR_TENANT_HEADER]: B })).status).toBe(200);
+
+    // The tenant's own state, its query string passed on.
+    const state = await control('GET', `/${B.toUpperCase()}/state?users=false`);
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ tenantId: B, counters: expect.any(Object) });
+    expect(state.body).not.toHaveProperty('users');
+
+    expect((await control('PUT', `/${C}/consent`, { consented: true })).body).toEqual({ consented: true });
+    expect(sim.isConsented(C)).toBe(true);
+    expect(await users({ [SIMULATOR_TENANT_HEADER]: C })).toEqual({ status: 200, count: 3 });
+    expect((await control('PUT', `/${C}/consent`, { consented: false })).body).toEqual({ consented: false });
+    expect((await users({ [SIMULATOR_TENANT_HEADER]: C })).status).toBe(401);
+    expect((await control('PUT', `/${C}/consent`, { consented: 'yes' })).status).toBe(400);
+
+    expect((await control('GET', '/dddddddd-0000-4000-8000-000000000004/faults')).status).toBe(404);
+  });
+
   it('answers an unknown tenant as Entra does (AADSTS90002)', async () => {
     const unknown = await users({ [SIMULATOR_TENANT_HEADER]: 'dddddddd-0000-4000-8000-000000000004' });
     expect(unknown.status).toBe(401);
