@@ -28,7 +28,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { printFigureTable, readBaseline, writeBaseline, type Baseline, type Figure } from './support/baseline';
+import { concludeBenchmark, printFigureTable, readBaseline, type Baseline, type Figure } from './support/baseline';
 import { scenarios } from './support/scenarios';
 
 const { values } = parseArgs({
@@ -99,11 +99,7 @@ async function main(): Promise<void> {
   }
   const baseline = readBaseline(baselinePath, fromLegacyBaseline);
   print(figures, baseline, k);
-  if (values['update-baseline']) {
-    writeBaseline(baselinePath, k, figures);
-    console.log(`\nBaseline updated: ${baselinePath}`);
-  }
-  process.exitCode = figures.every((f) => f.pass !== false) ? 0 : 1;
+  concludeBenchmark(baselinePath, k, figures, values['update-baseline']);
 }
 
 main().catch((error: unknown) => {

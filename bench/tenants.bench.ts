@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { isFinished } from '../src/domain/status';
 import { requiredAppRoles } from '../src/graph/permissions';
 import type { MigrationView } from '../src/migrations/view';
-import { printFigureTable, readBaseline, writeBaseline, type Figure } from './support/baseline';
+import { concludeBenchmark, printFigureTable, readBaseline, type Figure } from './support/baseline';
 import { startProduct, type Product } from './support/product';
 import {
   startMultiTenantSimulatorProcess,
@@ -285,11 +285,7 @@ async function main(): Promise<void> {
       `bound per tenant = 3,000 writes per 150 s × k = ${bound.toFixed(0)} users/s`,
   );
   printFigureTable(measured, readBaseline(baselinePath));
-  if (values['update-baseline']) {
-    writeBaseline(baselinePath, k, measured);
-    console.log(`\nBaseline updated: ${baselinePath}`);
-  }
-  process.exitCode = measured.every((figure) => figure.pass !== false) ? 0 : 1;
+  concludeBenchmark(baselinePath, k, measured, values['update-baseline']);
 }
 
 main().catch((error: unknown) => {

@@ -57,3 +57,12 @@ export function printFigureTable(figures: Figure[], baseline: Baseline | undefin
   const notes = figures.flatMap((f) => (f.note ? [`- ${f.scenario}, ${f.figure}: ${f.note}`] : []));
   if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 }
+
+/** Records this run as the new baseline when asked to, and fails the process when a figure missed its target. */
+export function concludeBenchmark(path: string, scale: number, figures: Figure[], updateBaseline: boolean): void {
+  if (updateBaseline) {
+    writeBaseline(path, scale, figures);
+    console.log(`\nBaseline updated: ${path}`);
+  }
+  process.exitCode = figures.every((figure) => figure.pass !== false) ? 0 : 1;
+}
