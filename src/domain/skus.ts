@@ -101,6 +101,32 @@ export function skuNameById(skuId: string, skus: TenantSku[]): string {
   return sku ? skuName(sku) : skuId;
 }
 
+/** One target SKU's seats a plan needs, beside what the tenant had free (none when the tenant lacks the SKU). */
+export interface SeatNeed {
+  skuId: string;
+  /** The tenant's SKU, when it has it. */
+  sku?: TenantSku;
+  skuPartNumber: string;
+  productName: string;
+  needed: number;
+  free: number;
+}
+
+export function seatNeeds(seatsNeeded: Record<string, number>, skus: TenantSku[]): SeatNeed[] {
+  return Object.entries(seatsNeeded).map(([skuId, needed]) => {
+    const sku = skus.find((candidate) => sameText(candidate.skuId, skuId));
+    const need: SeatNeed = {
+      skuId,
+      skuPartNumber: sku?.skuPartNumber ?? skuId,
+      productName: sku ? skuName(sku) : skuId,
+      needed,
+      free: sku ? freeSeats(sku) : 0,
+    };
+    if (sku) need.sku = sku;
+    return need;
+  });
+}
+
 export type MovesResolution = { ok: true; moves: ResolvedMove[] } | { ok: false; problems: Problem[] };
 
 /**

@@ -11,7 +11,7 @@ import { servicePlanFriendlyName } from '../domain/product-catalog';
 import { summarisePlan } from '../domain/plan';
 import { assessLicenses } from '../domain/purchase';
 import { parseMigrationRequest } from '../domain/request';
-import { freeSeats, moveLabel, skuName } from '../domain/skus';
+import { moveLabel, seatNeeds, skuName } from '../domain/skus';
 import type { MigrationRequest, PlannedUser, ResolvedMove, TenantSku } from '../domain/types';
 import type { LicensingGraph } from '../graph';
 import { readJsonBody, requestOrigin } from '../http/body';
@@ -155,19 +155,15 @@ function previewBody(request: MigrationRequest, plan: Plan) {
 }
 
 function seatsOf(seatsNeeded: Record<string, number>, skus: TenantSku[]) {
-  return Object.entries(seatsNeeded).map(([skuId, needed]) => {
-    const sku = skus.find((candidate) => candidate.skuId.toLowerCase() === skuId.toLowerCase());
-    const free = sku ? freeSeats(sku) : 0;
-    return {
-      skuId,
-      skuPartNumber: sku?.skuPartNumber ?? skuId,
-      productName: sku ? skuName(sku) : skuId,
-      capabilityStatus: sku?.capabilityStatus ?? 'missing',
-      needed,
-      free,
-      short: Math.max(0, needed - free),
-    };
-  });
+  return seatNeeds(seatsNeeded, skus).map(({ skuId, sku, skuPartNumber, productName, needed, free }) => ({
+    skuId,
+    skuPartNumber,
+    productName,
+    capabilityStatus: sku?.capabilityStatus ?? 'missing',
+    needed,
+    free,
+    short: Math.max(0, needed - free),
+  }));
 }
 
 function previewMove(

@@ -4,7 +4,7 @@
  * stored documents; those that never change once written (the request, the approval, the plan) are kept in memory.
  */
 import { catalogProduct, servicePlanFriendlyName } from '../domain/product-catalog';
-import { freeSeats, skuName } from '../domain/skus';
+import { seatNeeds } from '../domain/skus';
 import type { MigrationRequest, UserSelector } from '../domain/types';
 import type { DocumentStore } from '../storage/document-store';
 import {
@@ -99,16 +99,13 @@ export function planSummary(plan: StoredPlan) {
     blocked: summary.blocked,
     remaining: plan.remaining,
     needsDataLossAcknowledgement: summary.needsDataLossAcknowledgement,
-    seats: Object.entries(summary.seatsNeeded).map(([skuId, needed]) => {
-      const sku = plan.skus.find((candidate) => candidate.skuId.toLowerCase() === skuId.toLowerCase());
-      return {
-        skuId,
-        skuPartNumber: sku?.skuPartNumber ?? skuId,
-        productName: sku ? skuName(sku) : skuId,
-        needed,
-        freeWhenPlanned: sku ? freeSeats(sku) : 0,
-      };
-    }),
+    seats: seatNeeds(summary.seatsNeeded, plan.skus).map(({ skuId, skuPartNumber, productName, needed, free }) => ({
+      skuId,
+      skuPartNumber,
+      productName,
+      needed,
+      freeWhenPlanned: free,
+    })),
     downgrades: summary.downgrades.map((downgrade) => ({
       move: downgrade.move,
       from: productRef(downgrade.fromSkuPartNumber),
