@@ -5,30 +5,11 @@
 import { SingleBar } from 'cli-progress';
 import { runPath, type ApiClient } from './client';
 import { isFinished } from '../domain/status';
+import type { RunSummary } from '../migrations/runs';
+import type { MigrationView } from '../migrations/view';
 
-/** The fields of GET /api/migrations/{id} the CLI shows. */
-export interface RunView {
-  id: string;
-  status: string;
-  stage: string;
-  counts: {
-    total: number;
-    toChange: number;
-    done: number;
-    moved: number;
-    skipped: number;
-    failed: number;
-    blocked: number;
-  };
-  progress: number;
-  etaSeconds?: number;
-  waitingFor?: { reason: string; nextCheckAt?: string; deadline?: string };
-  message?: string;
-  remaining?: number;
-  createdAt: string;
-  run?: { moves: { label: string }[]; startedBy?: string; rollbackOf?: string; dryRun: boolean; origin: string };
-  links: Record<string, unknown>;
-}
+/** GET /api/migrations/{id} (and each run of GET /api/migrations) as the API answers it. */
+export type RunView = MigrationView & { run?: RunSummary };
 
 /** Where a watch stops: the run is over, or nothing happens until someone approves or rejects it. */
 export const watchEnds = (view: Pick<RunView, 'status'>) =>
