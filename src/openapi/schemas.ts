@@ -185,14 +185,19 @@ const lostPlan = z.object({
   holdsData: z.boolean().describe('Removing it makes the user’s content in it inaccessible'),
 });
 
-const planSummary = z.object({
-  plannedAt: instant,
+/** A plan's counts, as the run detail and the preview both show them. */
+const planCounts = {
   total: count,
   toChange: count,
   skipped: count,
   blocked: count,
   remaining: count,
   needsDataLossAcknowledgement: z.boolean(),
+};
+
+const planSummary = z.object({
+  plannedAt: instant,
+  ...planCounts,
   seats: z.array(
     z.object({ skuId: text, skuPartNumber: text, productName: text, needed: count, freeWhenPlanned: count }),
   ),
@@ -367,12 +372,7 @@ const previewProduct = z.object({ skuId: text, skuPartNumber: text, productName:
 
 export const preview = z.object({
   mode: z.literal('preview'),
-  total: count,
-  toChange: count,
-  skipped: count,
-  blocked: count,
-  remaining: count,
-  needsDataLossAcknowledgement: z.boolean(),
+  ...planCounts,
   ready: z.boolean().describe('A run started now would not wait for licenses or stop for data loss'),
   reasons: z.array(text).describe('What a run would wait for, in the run’s own words'),
   notes: z.array(text),
